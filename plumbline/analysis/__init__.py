@@ -1,0 +1,1 @@
+"""Text analysis: sentences, embeddings, bias, lean, clustering and synthesis."""

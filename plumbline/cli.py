@@ -1,0 +1,338 @@
+"""The `plumbline` command. Each command builds Plumbline from Settings (environment
+variables PLUMBLINE_*) and calls one method of it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from plumbline.errors import PlumblineError
+
+app = typer.Typer(
+    help="Plumbline: every story from every side, with bias that is measured and checkable.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+sources_app = typer.Typer(help="List, add, enable or disable outlets and their feeds; OPML.")
+app.add_typer(sources_app, name="sources")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", help="Folder for the database (default: $PLUMBLINE_DATA_DIR or ./var)."
+    ),
+]
+
+
+def _plumbline(data_dir: Path | None = None) -> Any:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from plumbline.core import Plumbline
+    from plumbline.settings import Settings
+
+    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    core = Plumbline(settings)
+    core.init()
+    return core
+
+
+def _fail(exc: PlumblineError) -> None:
+    typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def init(data_dir: DataDir = None) -> None:
+    """Create or upgrade the database and add the packaged outlets."""
+    try:
+        core = _plumbline(data_dir)
+    except PlumblineError as exc:
+        _fail(exc)
+    typer.echo(f"database ready at {core.settings.resolved_database_url}")
+    typer.echo(f"{len(core.outlets())} outlets, {len(core.repo.feeds())} feeds")
+
+
+@sources_app.command("list")
+def sources_list(
+    data_dir: DataDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List outlets with their lean, feeds and whether they are polled."""
+    outlets = _plumbline(data_dir).outlets()
+    if as_json:
+        typer.echo(json.dumps([asdict(o) for o in outlets], indent=2, default=str))
+        return
+    for o in outlets:
+        state = "" if o.enabled else "  (disabled)"
+        typer.echo(f"{o.slug:32} {o.lean.value:8} {len(o.feeds)} feed(s)  {o.name}{state}")
+
+
+@sources_app.command("add")
+def sources_add(
+    name: Annotated[str, typer.Argument(help="Outlet name, e.g. 'The Example Times'.")],
+    homepage: Annotated[str, typer.Argument(help="Home page URL.")],
+    feed: Annotated[
+        list[str] | None, typer.Option("--feed", help="RSS/Atom URL; repeatable.")
+    ] = None,
+    country: Annotated[str, typer.Option(help="ISO country code.")] = "",
+    data_dir: DataDir = None,
+) -> None:
+    """Add an outlet (lean 'unrated' until learned) with its feeds."""
+    try:
+        outlet = _plumbline(data_dir).add_outlet(name, homepage, feed or [], country)
+    except PlumblineError as exc:
+        _fail(exc)
+    typer.echo(f"added {outlet.slug} with {len(outlet.feeds)} feed(s)")
+
+
+def _set_enabled(slug: str, enabled: bool, data_dir: Path | None) -> None:
+    try:
+        _plumbline(data_dir).set_outlet_enabled(slug, enabled)
+    except PlumblineError as exc:
+        _fail(exc)
+    typer.echo(f"{slug} {'enabled' if enabled else 'disabled'}")
+
+
+@sources_app.command("disable")
+def sources_disable(slug: str, data_dir: DataDir = None) -> None:
+    """Stop polling an outlet's feeds (its stored articles stay)."""
+    _set_enabled(slug, False, data_dir)
+
+
+@sources_app.command("enable")
+def sources_enable(slug: str, data_dir: DataDir = None) -> None:
+    """Poll an outlet's feeds again."""
+    _set_enabled(slug, True, data_dir)
+
+
+@sources_app.command("import-opml")
+def sources_import_opml(
+    file: Annotated[Path, typer.Argument(help="OPML file ('-' for standard input).")],
+    data_dir: DataDir = None,
+) -> None:
+    """Add the outlets and feeds an OPML file lists."""
+    content = sys.stdin.buffer.read() if str(file) == "-" else _read(file)
+    try:
+        added = _plumbline(data_dir).import_opml(content)
+    except PlumblineError as exc:
+        _fail(exc)
+    typer.echo(f"{added} outlet(s) added")
+
+
+@sources_app.command("export-opml")
+def sources_export_opml(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Write every outlet's feeds as OPML (to standard output by default)."""
+    content = _plumbline(data_dir).export_opml()
+    if output:
+        output.write_bytes(content)
+    else:
+        sys.stdout.buffer.write(content + b"\n")
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        typer.secho(f"error: cannot read {path}: {exc.strerror}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def ingest(
+    force: Annotated[bool, typer.Option(help="Poll every feed, due or not.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Poll the feeds that are due once and store new articles."""
+    report = _plumbline(data_dir).ingest(force=force)
+    typer.echo(
+        f"{report.feeds_polled} feeds polled ({report.feeds_not_modified} unchanged, "
+        f"{report.feeds_failed} failed), {report.entries_seen} entries, "
+        f"{report.articles_added} new articles"
+    )
+    for error in report.errors[:20]:
+        typer.echo(f"  {error}", err=True)
+
+
+@app.command("import")
+def import_(
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="JSONL(.gz) of articles or an Article-Bias-Prediction dump; '-' reads stdin."
+        ),
+    ] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Import the packaged demo corpus.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Import articles. Each line is a JSON object with title and text (and url, outlet,
+    published, author, id), or an Article-Bias-Prediction record. Bad lines are reported
+    and skipped; articles already stored are skipped."""
+    if (file is None) == (not demo):
+        typer.secho("error: give a FILE or --demo (not both)", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    core = _plumbline(data_dir)
+    if demo:
+        report = core.import_demo()
+    elif str(file) == "-":
+        report = core.import_articles(sys.stdin.buffer)
+    else:
+        assert file is not None
+        try:
+            with file.open("rb") as stream:
+                report = core.import_articles(stream)
+        except OSError as exc:
+            typer.secho(f"error: cannot read {file}: {exc.strerror}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2) from exc
+    typer.echo(
+        f"{report.read} read, {report.added} added, {report.skipped_existing} already stored, "
+        f"{report.invalid} invalid"
+    )
+    for error in report.errors[:20]:
+        typer.echo(f"  {error}", err=True)
+    if report.invalid and not report.added and not report.skipped_existing:
+        raise typer.Exit(1)
+
+
+@app.command()
+def process(
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    retry_failed: Annotated[bool, typer.Option(help="Retry articles that failed before.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Run the pending pipeline stages: extract, analyze, cluster, synthesize."""
+    core = _plumbline(data_dir)
+    if retry_failed:
+        typer.echo(f"{core.retry_failed()} failed article(s) queued again")
+    report = core.process(progress=not quiet)
+    typer.echo(
+        f"extracted {report.extracted}, analyzed {report.analyzed}, clustered {report.clustered}, "
+        f"stories written {report.synthesized}, duplicates {report.duplicates}, "
+        f"failed {report.failed}"
+    )
+
+
+@app.command()
+def status(
+    data_dir: DataDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Articles per pipeline stage, stories, and failing feeds with their last error."""
+    s = _plumbline(data_dir).status()
+    if as_json:
+        typer.echo(json.dumps(asdict(s), indent=2, default=str))
+        return
+    typer.echo("articles by stage:")
+    for stage in s.stages:
+        typer.echo(f"  {stage.state:10} {stage.count}")
+    typer.echo(f"stories: {s.stories}   outlets: {s.outlets}   feeds: {s.feeds}")
+    if s.failing_feeds:
+        typer.echo(f"failing feeds ({len(s.failing_feeds)}):")
+        for feed in s.failing_feeds:
+            typer.echo(f"  {feed.url}  [{feed.error_count}x] {feed.last_error}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Serve the web site and the JSON API."""
+    core = _plumbline(data_dir)
+    _serve(core, host or core.settings.host, port or core.settings.port)
+
+
+def _serve(core: Any, host: str, port: int) -> None:
+    import uvicorn
+
+    from plumbline.web.app import create_app
+
+    typer.echo(f"Plumbline at http://{host}:{port}/  (Ctrl+C stops)")
+    uvicorn.run(create_app(core), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def run(
+    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    every: Annotated[
+        float | None, typer.Option(help="Minutes between polls (default: poll_interval_minutes).")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Poll feeds every N minutes and process new articles, while serving the site."""
+    from plumbline.scheduler import Scheduler
+
+    core = _plumbline(data_dir)
+    scheduler = Scheduler(core, every_minutes=every or core.settings.poll_interval_minutes)
+    scheduler.start()
+    try:
+        _serve(core, host or core.settings.host, port or core.settings.port)
+    finally:
+        scheduler.stop()
+
+
+@app.command()
+def analyze(
+    file: Annotated[
+        Path | None, typer.Argument(help="Plain-text article ('-' for standard input).")
+    ] = None,
+    jsonl: Annotated[
+        Path | None,
+        typer.Option("--jsonl", help='JSONL file of {"id", "title", "text"} ("-" for stdin).'),
+    ] = None,
+) -> None:
+    """Bias score, lean, sentence bias and loaded phrases, as JSON. With --jsonl, one
+    output line per input line; otherwise one object for one plain-text article."""
+    from plumbline.analysis.report import analyze_stream, analyze_text
+
+    if (file is None) == (jsonl is None):
+        typer.secho("error: give FILE or --jsonl FILE", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    core = _plumbline_unstored()
+    if jsonl is not None:
+        stream = sys.stdin.buffer if str(jsonl) == "-" else jsonl.open("rb")
+        with stream:
+            for line in analyze_stream(core.analyzer(), stream):
+                typer.echo(json.dumps(line, ensure_ascii=False))
+        return
+    assert file is not None
+    text = sys.stdin.read() if str(file) == "-" else _read(file).decode("utf-8", "replace")
+    typer.echo(json.dumps(analyze_text(core.analyzer(), "", text), ensure_ascii=False))
+
+
+def _plumbline_unstored() -> Any:
+    """A Plumbline whose database is in memory: for commands that store nothing."""
+    from plumbline.core import Plumbline
+    from plumbline.settings import Settings
+
+    return Plumbline(Settings(database_url="sqlite://"))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

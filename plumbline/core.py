@@ -1,0 +1,198 @@
+"""Plumbline: the one service behind the web site, the CLI and the workers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from typing import IO
+
+from plumbline.analysis.article import ArticleAnalyzer
+from plumbline.analysis.embed import Embedder
+from plumbline.ingest import sources
+from plumbline.ingest.dedupe import canonical_url, content_hash
+from plumbline.ingest.fetch import Fetcher
+from plumbline.ingest.importers import read_articles
+from plumbline.ingest.poll import FeedPoller
+from plumbline.ingest.resolve import OutletResolver
+from plumbline.models import (
+    ArticleIn,
+    ArticleRecord,
+    FeedStatus,
+    ImportReport,
+    IngestReport,
+    Outlet,
+    PipelineReport,
+    StageCount,
+    StoryDetail,
+    StorySummary,
+)
+from plumbline.pipeline import Pipeline
+from plumbline.settings import Settings
+from plumbline.storage import codec
+from plumbline.storage.engine import make_engine, migrate
+from plumbline.storage.repository import Repository
+
+IMPORT_BATCH = 500
+
+
+@dataclass(slots=True)
+class Status:
+    stages: list[StageCount]
+    stories: int
+    outlets: int
+    feeds: int
+    failing_feeds: list[FeedStatus]
+
+
+@dataclass(slots=True)
+class OutletPage:
+    outlet: Outlet
+    articles: int
+    mean_bias: float | None
+    recent: list[ArticleRecord]
+
+
+class Plumbline:
+    """Built from Settings; holds the database and the models, loads models lazily."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.settings.check()
+        self.engine = make_engine(self.settings.resolved_database_url)
+        self.repo = Repository(self.engine)
+        self._embedder: Embedder | None = None
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ setup
+    def init(self) -> int:
+        """Create or upgrade the database and add the packaged outlets that are missing.
+        Returns how many outlets were added."""
+        migrate(self.engine)
+        return self.repo.upsert_outlets(sources.packaged_outlets())
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = Embedder(
+                    self.settings.embedding_model or None,
+                    batch_size=self.settings.embedding_batch_size,
+                    threads=self.settings.torch_threads,
+                )
+            return self._embedder
+
+    def analyzer(self) -> ArticleAnalyzer:
+        return ArticleAnalyzer(
+            self.embedder,
+            max_sentences=self.settings.max_sentences_per_article,
+            min_words=self.settings.min_words_for_score,
+        )
+
+    # ---------------------------------------------------------------- sources
+    def outlets(self) -> list[Outlet]:
+        return self.repo.list_outlets()
+
+    def outlet(self, slug: str, *, recent: int = 30) -> OutletPage:
+        outlet = self.repo.get_outlet(slug)
+        count, mean_bias = self.repo.outlet_stats(slug)
+        return OutletPage(outlet, count, mean_bias, self.repo.outlet_articles(slug, recent))
+
+    def add_outlet(
+        self, name: str, homepage: str, feeds: Iterable[str] = (), country: str = ""
+    ) -> Outlet:
+        outlet = sources.new_outlet(name, homepage, feeds, country)
+        self.repo.upsert_outlets([outlet])
+        return self.repo.get_outlet(outlet.slug)
+
+    def set_outlet_enabled(self, slug: str, enabled: bool) -> None:
+        self.repo.set_outlet_enabled(slug, enabled)
+
+    def import_opml(self, content: bytes) -> int:
+        """Add the outlets and feeds an OPML file lists; returns outlets added."""
+        return self.repo.upsert_outlets(sources.parse_opml(content))
+
+    def export_opml(self) -> bytes:
+        return sources.to_opml(self.repo.list_outlets())
+
+    # -------------------------------------------------------------- ingestion
+    def ingest(self, *, force: bool = False) -> IngestReport:
+        """Poll the feeds that are due once (all enabled feeds with `force`)."""
+        with Fetcher(self.settings) as fetcher:
+            return FeedPoller(self.repo, self.settings, fetcher).poll(force=force)
+
+    def import_articles(self, stream: IO[bytes]) -> ImportReport:
+        """Import a JSONL (or Article-Bias-Prediction) file; bad lines are reported and
+        skipped, articles already stored are skipped, so re-importing is harmless."""
+        report = ImportReport()
+        resolver = OutletResolver(self.repo)
+        batch: list[tuple[ArticleIn, int | None, int | None, str, str | None]] = []
+
+        def flush() -> None:
+            added, skipped = self.repo.add_articles(batch)
+            report.added += added
+            report.skipped_existing += skipped
+            batch.clear()
+
+        for line in read_articles(stream):
+            report.read += 1
+            if line.article is None:
+                report.invalid += 1
+                if len(report.errors) < 100:
+                    report.errors.append(f"line {line.number}: {line.error}")
+                continue
+            article = line.article
+            batch.append(
+                (
+                    article,
+                    resolver.resolve(article),
+                    None,
+                    canonical_url(article.url) if article.url.startswith("http") else article.url,
+                    content_hash(article.title, article.text),
+                )
+            )
+            if len(batch) >= IMPORT_BATCH:
+                flush()
+        flush()
+        return report
+
+    def import_demo(self) -> ImportReport:
+        """Import the packaged demo corpus (real articles from Article-Bias-Prediction)."""
+        demo = resources.files("plumbline").joinpath("data", "demo_corpus.jsonl.gz")
+        with demo.open("rb") as stream:
+            return self.import_articles(stream)
+
+    # --------------------------------------------------------------- pipeline
+    def process(self, *, progress: bool = False) -> PipelineReport:
+        """Run every pending pipeline stage to the end."""
+        return Pipeline(self.repo, self.settings, self.analyzer, progress=progress).run()
+
+    def retry_failed(self) -> int:
+        return self.repo.retry_failed()
+
+    # ---------------------------------------------------------------- reading
+    def stories(self, *, limit: int = 30, offset: int = 0) -> list[StorySummary]:
+        return self.repo.list_stories(limit=limit, offset=offset)
+
+    def story(self, key: str | int) -> StoryDetail:
+        summary, synthesis = self.repo.story(key)
+        articles = self.repo.story_articles(summary.id)
+        return StoryDetail(
+            summary=summary,
+            synthesis=codec.synthesis(synthesis) if synthesis else None,
+            articles=articles,
+        )
+
+    def status(self) -> Status:
+        feeds = self.repo.feeds()
+        return Status(
+            stages=self.repo.state_counts(),
+            stories=self.repo.count_stories(),
+            outlets=len(self.repo.list_outlets()),
+            feeds=len(feeds),
+            failing_feeds=[f for f in feeds if f.last_error],
+        )

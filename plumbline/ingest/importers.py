@@ -1,0 +1,136 @@
+"""Article files: Plumbline JSONL and the Article-Bias-Prediction dump format.
+
+One JSON object per line, optionally gzip-compressed. A bad line is reported with its
+number and skipped; it never stops the import."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import IO, Any
+
+from dateutil import parser as dateparser
+
+from plumbline.models import ArticleIn
+
+MAX_LINE_BYTES = 5_000_000
+MAX_TEXT_CHARS = 400_000
+MAX_TITLE_CHARS = 1_000
+
+
+@dataclass(slots=True)
+class ImportLine:
+    number: int
+    article: ArticleIn | None
+    error: str = ""
+
+
+def open_articles(stream: IO[bytes]) -> IO[bytes]:
+    """The stream itself, or a gzip reader when it starts with the gzip magic number."""
+    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
+    if buffered.peek(2)[:2] == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=buffered)  # type: ignore[return-value]
+    return buffered
+
+
+def read_articles(stream: IO[bytes]) -> Iterator[ImportLine]:
+    """Parse every line of an article file; blank lines are skipped."""
+    source = open_articles(stream)
+    number = 0
+    while True:
+        try:
+            raw = source.readline(MAX_LINE_BYTES + 1)
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            yield ImportLine(number + 1, None, f"unreadable input: {exc}")
+            return
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            yield ImportLine(number, None, f"line longer than {MAX_LINE_BYTES:,} bytes")
+            while raw and not raw.endswith(b"\n"):  # skip the rest of the line
+                raw = source.readline(MAX_LINE_BYTES + 1)
+            continue
+        if not raw.strip():
+            continue
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            yield ImportLine(number, None, "not UTF-8")
+            continue
+        except json.JSONDecodeError as exc:
+            yield ImportLine(number, None, f"not valid JSON: {exc.msg} at column {exc.colno}")
+            continue
+        if not isinstance(data, dict):
+            yield ImportLine(number, None, "each line must be a JSON object")
+            continue
+        try:
+            yield ImportLine(number, article_from_record(data))
+        except ValueError as exc:
+            yield ImportLine(number, None, str(exc))
+
+
+def _text(data: dict[str, Any], *keys: str) -> str:
+    for key in keys:
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if isinstance(value, list) and all(isinstance(v, str) for v in value) and value:
+            return ", ".join(v.strip() for v in value if v.strip())
+    return ""
+
+
+def article_from_record(data: dict[str, Any]) -> ArticleIn:
+    """An ArticleIn from a Plumbline JSONL object or an Article-Bias-Prediction record."""
+    abp = "content_original" in data or "bias_text" in data
+    title = _text(data, "title")[:MAX_TITLE_CHARS]
+    text = _text(data, "text", "content_original", "content")
+    if not title and not text:
+        raise ValueError("needs a title or a text")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ValueError(f"text longer than {MAX_TEXT_CHARS:,} characters")
+    external_id = _text(data, "ID", "id")[:200]
+    url = _text(data, "url", "link")
+    if url and not url.lower().startswith(("http://", "https://")):
+        url = "" if "://" in url else f"https://{url}"
+    if not url:
+        if not external_id:
+            raise ValueError("needs a url or an id")
+        url = f"urn:plumbline:{external_id}"
+    outlet = _text(data, "outlet", "source_url", "source") if not abp else ""
+    if abp:
+        outlet = _text(data, "source_url", "source")
+    return ArticleIn(
+        url=url[:2000],
+        title=title,
+        text=text,
+        outlet=outlet[:200],
+        published=parse_date(_text(data, "published", "date")),
+        author=_text(data, "author", "authors")[:500],
+        external_id=(f"abp:{external_id}" if abp and external_id else external_id),
+        topic=_text(data, "topic")[:100],
+        summary=_text(data, "summary")[:2000],
+    )
+
+
+def parse_date(value: str, *, now: datetime | None = None) -> datetime | None:
+    """A timezone-aware UTC datetime from a messy date string; None when it cannot be read
+    or lies more than a day in the future (e.g. `2050-09`)."""
+    value = value.strip()
+    if not value or len(value) > 64:
+        return None
+    try:
+        parsed = dateparser.parse(value, default=datetime(2000, 1, 1))
+    except (ValueError, OverflowError, dateparser.ParserError):
+        return None
+    if parsed is None:
+        return None
+    parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    limit = (now or datetime.now(UTC)) + timedelta(days=1)
+    if parsed > limit or parsed.year < 1990:
+        return None
+    return parsed

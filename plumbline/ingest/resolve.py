@@ -1,0 +1,65 @@
+"""Finds the outlet an incoming article belongs to, creating one when none matches."""
+
+from __future__ import annotations
+
+from plumbline.ingest.dedupe import hostname, parent_domains
+from plumbline.ingest.sources import abp_domain_leans, slug_for
+from plumbline.models import ArticleIn, Lean, Outlet
+from plumbline.storage.repository import Repository
+
+
+class OutletResolver:
+    """Matches by slug, name or domain (the article's outlet field, then its URL's host);
+    unknown hosts become new outlets, rated from Article-Bias-Prediction when it knows
+    them and 'unrated' otherwise."""
+
+    def __init__(self, repo: Repository) -> None:
+        self.repo = repo
+        self.index = repo.outlet_index()
+
+    def resolve(self, article: ArticleIn) -> int | None:
+        url_host = hostname(article.url) if article.url.startswith("http") else ""
+        outlet_host = hostname(article.outlet) if "." in article.outlet else ""
+        keys = [article.outlet.lower().strip()] if article.outlet else []
+        keys += parent_domains(outlet_host) if outlet_host else []
+        keys += parent_domains(url_host) if url_host else []
+        for key in keys:
+            if key and key in self.index:
+                return self.index[key][0]
+        domain = outlet_host or url_host
+        if not domain and not article.outlet:
+            return None
+        return self._create(article.outlet, domain)
+
+    def _create(self, name: str, domain: str) -> int:
+        leans = abp_domain_leans()
+        known = next((leans[d] for d in parent_domains(domain) if d in leans), None)
+        if known:
+            label, lean, n = known
+            outlet = Outlet(
+                slug=slug_for(label if not name or "." in name else name),
+                name=label if not name or "." in name else name,
+                homepage=f"https://{domain}/",
+                lean=lean,
+                lean_source=f"article-bias-prediction majority of {n} articles",
+                domains=[domain],
+            )
+        else:
+            display = name if name and "." not in name else domain
+            outlet = Outlet(
+                slug=slug_for(display),
+                name=display,
+                homepage=f"https://{domain}/" if domain else "",
+                lean=Lean.UNRATED,
+                domains=[domain] if domain else [],
+            )
+        if outlet.slug in self.index:  # same name, another domain
+            outlet_id = self.index[outlet.slug][0]
+        else:
+            self.repo.upsert_outlets([outlet])
+            self.index = self.repo.outlet_index()
+            outlet_id = self.index[outlet.slug][0]
+        for key in (domain, name.lower().strip()):
+            if key:
+                self.index[key] = (outlet_id, outlet.slug)
+        return outlet_id

@@ -1,0 +1,298 @@
+"""Plain typed objects passed between stages. No logic, no SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+
+class Lean(StrEnum):
+    LEFT = "left"
+    CENTER = "center"
+    RIGHT = "right"
+    UNRATED = "unrated"
+
+
+class ArticleState(StrEnum):
+    """Where an article is in the pipeline; each stage moves it one step."""
+
+    FETCHED = "fetched"  # raw HTML stored, text not yet extracted
+    EXTRACTED = "extracted"  # text and metadata known
+    ANALYZED = "analyzed"  # sentences, embeddings, bias and lean computed
+    CLUSTERED = "clustered"  # assigned to a story
+    FAILED = "failed"  # a stage failed; `error` says which and why
+    DUPLICATE = "duplicate"  # exact copy of another stored article
+
+
+@dataclass(slots=True)
+class Outlet:
+    slug: str
+    name: str
+    homepage: str
+    feeds: list[str] = field(default_factory=list)
+    country: str = ""
+    lean: Lean = Lean.UNRATED
+    lean_source: str = ""  # where the lean came from, e.g. "article-bias-prediction (n=812)"
+    enabled: bool = True
+    domains: list[str] = field(default_factory=list)  # host names its articles come from
+
+
+@dataclass(slots=True)
+class FeedStatus:
+    id: int
+    outlet_slug: str
+    url: str
+    enabled: bool
+    last_fetched_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+    error_count: int
+    next_fetch_at: datetime | None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(slots=True)
+class FetchResult:
+    url: str  # as requested
+    final_url: str  # after redirects
+    status: int
+    content: bytes
+    content_type: str
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False  # 304 for a conditional GET
+
+
+@dataclass(slots=True)
+class FeedEntry:
+    url: str
+    title: str
+    summary: str = ""
+    published: datetime | None = None
+    author: str = ""
+    guid: str = ""
+
+
+@dataclass(slots=True)
+class ParsedFeed:
+    title: str
+    entries: list[FeedEntry]
+    warning: str = ""  # set when the feed was malformed but partly readable
+
+
+@dataclass(slots=True)
+class ExtractedPage:
+    text: str
+    title: str = ""
+    author: str = ""
+    published: datetime | None = None
+    canonical_url: str = ""
+    language: str = ""
+
+
+@dataclass(slots=True)
+class ArticleIn:
+    """An article arriving from a feed, a page or an import file, before it is stored."""
+
+    url: str
+    title: str
+    text: str = ""
+    outlet: str = ""  # outlet slug, or a name/domain to resolve
+    published: datetime | None = None
+    author: str = ""
+    language: str = ""
+    external_id: str = ""  # id in the source dataset, for idempotent re-imports
+    topic: str = ""
+    summary: str = ""
+    raw_html: bytes | None = None  # when set, the article enters as FETCHED
+
+
+@dataclass(slots=True)
+class Sentence:
+    text: str
+    start: int  # character offsets in the article text
+    end: int
+    bias: float | None = None  # p(a media-bias expert labels it biased)
+
+
+@dataclass(slots=True)
+class LoadedPhrase:
+    text: str
+    sentence_index: int
+    weight: float
+
+
+@dataclass(slots=True)
+class LeanScores:
+    left: float
+    center: float
+    right: float
+
+    # no logic here beyond naming: the argmax lives in analysis.lean
+
+
+@dataclass(slots=True)
+class ArticleAnalysis:
+    sentences: list[Sentence]
+    bias_score: float | None  # 0-100, None when there is not enough text
+    lean: LeanScores
+    loaded_phrases: list[LoadedPhrase]
+    word_count: int
+
+
+@dataclass(slots=True)
+class ArticleRecord:
+    """A stored article as the pipeline and the site see it."""
+
+    id: int
+    url: str
+    canonical_url: str
+    title: str
+    text: str
+    state: ArticleState
+    outlet_slug: str | None
+    outlet_name: str | None
+    outlet_lean: Lean
+    published: datetime | None
+    fetched_at: datetime
+    author: str = ""
+    summary: str = ""
+    topic: str = ""
+    story_id: int | None = None
+    duplicate_of: int | None = None
+    bias_score: float | None = None
+    lean: LeanScores | None = None
+    analysis: ArticleAnalysis | None = None
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class SourceRef:
+    """One source sentence backing a synthesized sentence."""
+
+    article_id: int
+    sentence_index: int
+    outlet_name: str
+    outlet_lean: Lean
+    text: str
+
+
+@dataclass(slots=True)
+class SynthSentence:
+    text: str
+    sources: list[SourceRef]
+    bias: float | None = None
+
+
+@dataclass(slots=True)
+class SynthSection:
+    title: str
+    sentences: list[SynthSentence]
+
+
+@dataclass(slots=True)
+class Synthesis:
+    headline: str
+    headline_article_id: int | None
+    lead: list[SynthSentence]
+    sections: list[SynthSection]
+    bias_score: float | None
+
+
+@dataclass(slots=True)
+class LeanMix:
+    left: int
+    center: int
+    right: int
+    unrated: int
+
+
+@dataclass(slots=True)
+class StorySummary:
+    id: int
+    slug: str
+    headline: str
+    lead: str
+    n_articles: int
+    n_outlets: int
+    first_published: datetime | None
+    last_published: datetime | None
+    updated_at: datetime
+    lean_mix: LeanMix
+    bias_score: float | None
+    topics: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class StoryDetail:
+    summary: StorySummary
+    synthesis: Synthesis | None
+    articles: list[ArticleRecord]
+
+
+@dataclass(slots=True)
+class StageCount:
+    state: str
+    count: int
+
+
+@dataclass(slots=True)
+class PipelineReport:
+    extracted: int = 0
+    analyzed: int = 0
+    clustered: int = 0
+    synthesized: int = 0
+    failed: int = 0
+    duplicates: int = 0
+
+
+@dataclass(slots=True)
+class ImportReport:
+    read: int = 0
+    added: int = 0
+    skipped_existing: int = 0
+    invalid: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class IngestReport:
+    feeds_polled: int = 0
+    feeds_not_modified: int = 0
+    feeds_failed: int = 0
+    entries_seen: int = 0
+    articles_added: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class OpenStory:
+    id: int
+    centroid: np.ndarray[Any, np.dtype[np.float32]]
+    n_articles: int
+    last_published: datetime | None
+
+
+@dataclass(slots=True)
+class ClusterMember:
+    """What clustering needs of an article already in a story."""
+
+    id: int
+    outlet_id: int | None
+    minhash: bytes | None
+
+
+@dataclass(slots=True)
+class ArticleAssignment:
+    """A clustering decision: the article joins `story_id` (negative: a new story, the
+    same negative number for articles that start it together)."""
+
+    article_id: int
+    story_id: int
+    centroid: np.ndarray[Any, np.dtype[np.float32]]
+    near_duplicate_of: int | None = None

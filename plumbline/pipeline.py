@@ -1,0 +1,205 @@
+"""Runs the stages in order over stored articles: extract -> analyze -> cluster ->
+synthesize. Each batch is one transaction, so a crash loses at most one batch of work and
+never stores anything twice; a failing item is marked with the stage and the error."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from statistics import mean
+
+from tqdm import tqdm
+
+from plumbline.analysis.article import ArticleAnalyzer
+from plumbline.analysis.cluster import ClusterInput, StoryClusterer
+from plumbline.analysis.synthesize import synthesize
+from plumbline.errors import PipelineError
+from plumbline.ingest.dedupe import canonical_url, content_hash, minhash_bytes
+from plumbline.ingest.extract import extract_page
+from plumbline.models import ArticleRecord, ArticleState, PipelineReport
+from plumbline.settings import Settings
+from plumbline.storage import codec
+from plumbline.storage.repository import Repository
+
+log = logging.getLogger(__name__)
+
+
+class Pipeline:
+    """The article pipeline. `run()` processes everything pending, stage by stage."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        settings: Settings,
+        analyzer: Callable[[], ArticleAnalyzer],
+        *,
+        progress: bool = False,
+    ) -> None:
+        self.repo = repo
+        self.settings = settings
+        self._analyzer_factory = analyzer
+        self.progress = progress
+        self.clusterer = StoryClusterer(
+            threshold=settings.cluster_threshold,
+            window=timedelta(hours=settings.cluster_window_hours),
+            near_duplicate=settings.near_duplicate_jaccard,
+        )
+
+    def run(self) -> PipelineReport:
+        report = PipelineReport()
+        self.extract(report)
+        self.analyze(report)
+        self.cluster(report)
+        self.synthesize(report)
+        return report
+
+    # ----------------------------------------------------------------- stages
+    def _batches(self, state: ArticleState, label: str) -> Iterator[list[ArticleRecord]]:
+        total = next(c.count for c in self.repo.state_counts() if c.state == state.value)
+        with self._bar(total, label) as bar:
+            while batch := self.repo.pending(state, self.settings.pipeline_batch_size):
+                yield batch
+                bar.update(len(batch))
+
+    @contextmanager
+    def _bar(self, total: int, label: str) -> Iterator[tqdm[None]]:
+        with tqdm(
+            total=total, desc=label, unit="article", disable=not self.progress or total == 0
+        ) as bar:
+            yield bar
+
+    def extract(self, report: PipelineReport) -> None:
+        for batch in self._batches(ArticleState.FETCHED, "extract"):
+            for article in batch:
+                try:
+                    html = self.repo.raw_html(article.id) or b""
+                    page = extract_page(html, article.url)
+                    state = self.repo.save_extraction(
+                        article.id,
+                        title=page.title,
+                        text=page.text,
+                        author=page.author,
+                        published=page.published,
+                        canonical_url=canonical_url(page.canonical_url or article.url),
+                        language=page.language,
+                        content_hash=content_hash(page.title or article.title, page.text),
+                    )
+                except Exception as exc:
+                    self._fail("extract", article, exc, report)
+                    continue
+                if state is ArticleState.DUPLICATE:
+                    report.duplicates += 1
+                else:
+                    report.extracted += 1
+
+    def analyze(self, report: PipelineReport) -> None:
+        analyzer: ArticleAnalyzer | None = None
+        for batch in self._batches(ArticleState.EXTRACTED, "analyze"):
+            analyzer = analyzer or self._analyzer_factory()
+            try:
+                results = analyzer.analyze([(a.title, a.text) for a in batch])
+                pairs = list(zip(batch, results, strict=True))
+            except Exception:  # isolate the article that breaks the batch
+                pairs = []
+                for article in batch:
+                    try:
+                        pairs.append(
+                            (article, analyzer.analyze([(article.title, article.text)])[0])
+                        )
+                    except Exception as exc:
+                        self._fail("analyze", article, exc, report)
+            self.repo.save_analyses(
+                [
+                    (
+                        article.id,
+                        codec.analysis_dict(result.analysis),
+                        codec.vector_bytes(result.vector),
+                        minhash_bytes(article.text or article.title),
+                    )
+                    for article, result in pairs
+                ]
+            )
+            report.analyzed += len(pairs)
+
+    def cluster(self, report: PipelineReport) -> None:
+        window = timedelta(hours=self.settings.cluster_window_hours)
+        for batch in self._batches(ArticleState.ANALYZED, "cluster"):
+            features = self.repo.cluster_features([a.id for a in batch])
+            items = [
+                ClusterInput(
+                    article_id=a.id,
+                    vector=features[a.id][0],
+                    when=a.published or a.fetched_at,
+                    outlet_id=features[a.id][2],
+                    minhash=features[a.id][1],
+                )
+                for a in batch
+            ]
+            earliest = min(item.when for item in items)
+            open_stories = self.repo.open_stories(since=earliest - window)
+            decisions = self.clusterer.assign(items, open_stories, self.repo.story_members)
+            self.repo.assign_articles(decisions)
+            report.clustered += len(decisions)
+
+    def synthesize(self, report: PipelineReport) -> None:
+        pending = self.repo.count_dirty_stories()
+        with self._bar(pending, "synthesize") as bar:
+            while story_ids := self.repo.dirty_stories(self.settings.pipeline_batch_size):
+                for story_id in story_ids:
+                    try:
+                        self._synthesize_story(story_id)
+                        report.synthesized += 1
+                    except Exception as exc:
+                        error = PipelineError("synthesize", f"story {story_id}", exc)
+                        log.exception("%s", error.message)
+                        self.repo.mark_story_failed(story_id, error.message)
+                        report.failed += 1
+                    bar.update(1)
+
+    def _synthesize_story(self, story_id: int) -> None:
+        articles = self.repo.story_articles(story_id)
+        synthesis = synthesize(articles)
+        if synthesis is None:
+            self.repo.mark_story_failed(story_id, "no article of the story has usable text")
+            return
+        lead = " ".join(s.text for s in synthesis.lead)
+        self.repo.save_synthesis(
+            story_id,
+            headline=synthesis.headline,
+            lead=lead,
+            synthesis=codec.synthesis_dict(synthesis),
+            bias_score=coverage_score(articles),
+            topics=story_topics(articles),
+        )
+
+    def _fail(
+        self, stage: str, article: ArticleRecord, exc: Exception, report: PipelineReport
+    ) -> None:
+        error = PipelineError(stage, f"article {article.id} ({article.url})", exc)
+        log.warning("%s", error.message)
+        self.repo.mark_failed(article.id, stage, f"{type(exc).__name__}: {exc}")
+        report.failed += 1
+
+
+def coverage_score(articles: list[ArticleRecord]) -> float | None:
+    """Source-weighted coverage bias: each outlet counts once (the mean of its articles),
+    and the story's score is the mean over outlets."""
+    by_outlet: dict[str, list[float]] = {}
+    for article in articles:
+        if article.bias_score is not None and article.duplicate_of is None:
+            key = article.outlet_slug or f"article-{article.id}"
+            by_outlet.setdefault(key, []).append(article.bias_score)
+    if not by_outlet:
+        return None
+    return round(mean(mean(scores) for scores in by_outlet.values()), 1)
+
+
+def story_topics(articles: list[ArticleRecord], limit: int = 3) -> list[str]:
+    counts: dict[str, int] = {}
+    for article in articles:
+        topic = article.topic.strip().lower()
+        if topic:
+            counts[topic] = counts.get(topic, 0) + 1
+    return sorted(counts, key=lambda t: (-counts[t], t))[:limit]

@@ -1,0 +1,1 @@
+"""Storage: the only place that knows SQL (SQLAlchemy 2 + Alembic)."""

@@ -1,0 +1,87 @@
+"""Builds the ASGI app around one Plumbline; errors become HTML or JSON in one place."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from plumbline.core import Plumbline
+from plumbline.errors import PlumblineError
+from plumbline.web import api, pages
+from plumbline.web.render import templates
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "interest-cohort=(), camera=(), microphone=(), geolocation=()",
+}
+
+
+def create_app(core: Plumbline) -> FastAPI:
+    """The site (HTML pages) and the API under /api, both reading from `core`."""
+    app = FastAPI(
+        title="Plumbline API",
+        version="1",
+        description="Stories from every side, with measured bias. Read-only JSON.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.core = core
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.exception_handler(PlumblineError)
+    async def domain_error(request: Request, exc: PlumblineError) -> Response:
+        return _error(request, exc.status, exc.title, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        title = "Not found" if exc.status_code == 404 else "Request failed"
+        return _error(request, exc.status_code, title, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]
+        )
+        return _error(request, 400, "Invalid input", detail)
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path)
+        return _error(request, 500, "Something went wrong", "The error was logged.")
+
+    return app
+
+
+def _error(request: Request, status: int, title: str, message: str) -> Response:
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": title, "detail": message, "status": status}, status)
+    html = templates.get_template("error.html").render(
+        request=request, status=status, title=title, message=message
+    )
+    return HTMLResponse(html, status)

@@ -1,0 +1,44 @@
+"""Jinja2 environment (autoescaping everything) and the filters the templates use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+
+from plumbline.models import LeanMix
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates", autoescape=True)
+
+
+def bias_label(score: float | None) -> str:
+    if score is None:
+        return "Not enough text"
+    if score < 20:
+        return "Neutral"
+    if score < 40:
+        return "Mostly neutral"
+    if score < 60:
+        return "Moderately biased"
+    if score < 80:
+        return "Biased"
+    return "Highly biased"
+
+
+def date(value: datetime | None) -> str:
+    return value.strftime("%-d %b %Y") if value else "date unknown"
+
+
+def lean_parts(mix: LeanMix) -> list[tuple[str, int, float]]:
+    """(lean, count, share of rated outlets) for the mix bar, left to right."""
+    total = mix.left + mix.center + mix.right
+    return [
+        (name, count, (count / total) if total else 0.0)
+        for name, count in (("left", mix.left), ("center", mix.center), ("right", mix.right))
+    ]
+
+
+templates.env.filters["bias_label"] = bias_label
+templates.env.filters["date"] = date
+templates.env.globals["lean_parts"] = lean_parts
