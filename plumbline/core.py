@@ -57,12 +57,14 @@ class OutletPage:
 class Plumbline:
     """Built from Settings; holds the database and the models, loads models lazily."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(
+        self, settings: Settings | None = None, *, embedder: Embedder | None = None
+    ) -> None:
         self.settings = settings or Settings()
         self.settings.check()
         self.engine = make_engine(self.settings.resolved_database_url)
         self.repo = Repository(self.engine)
-        self._embedder: Embedder | None = None
+        self._embedder = embedder
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ setup
@@ -70,6 +72,8 @@ class Plumbline:
         """Create or upgrade the database and add the packaged outlets that are missing.
         Returns how many outlets were added."""
         migrate(self.engine)
+        if not self.settings.default_outlets:
+            return 0
         return self.repo.upsert_outlets(sources.packaged_outlets())
 
     def close(self) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from statistics import mean
+from typing import Any
 
 from tqdm import tqdm
 
@@ -64,7 +65,7 @@ class Pipeline:
                 bar.update(len(batch))
 
     @contextmanager
-    def _bar(self, total: int, label: str) -> Iterator[tqdm[None]]:
+    def _bar(self, total: int, label: str) -> Iterator[tqdm[Any]]:
         with tqdm(
             total=total, desc=label, unit="article", disable=not self.progress or total == 0
         ) as bar:

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port the web server listens on.")
     site_name: str = Field("Plumbline", description="Name shown in page titles and emails.")
 
+    default_outlets: bool = Field(
+        True, description="Add the packaged outlet table (60+ outlets and their feeds) on init."
+    )
+
     # Fetching
     user_agent: str = Field(
         "PlumblineBot/0.1 (+https://github.com/plumbline; news-bias research; polite crawler)",

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from dateutil import parser as dateparser
 
@@ -31,10 +31,12 @@ class ImportLine:
 
 def open_articles(stream: IO[bytes]) -> IO[bytes]:
     """The stream itself, or a gzip reader when it starts with the gzip magic number."""
-    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
+    buffered = cast(
+        io.BufferedReader, stream if hasattr(stream, "peek") else io.BufferedReader(stream)
+    )
     if buffered.peek(2)[:2] == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=buffered)  # type: ignore[return-value]
-    return buffered
+        return cast(IO[bytes], gzip.GzipFile(fileobj=buffered))
+    return cast(IO[bytes], buffered)
 
 
 def read_articles(stream: IO[bytes]) -> Iterator[ImportLine]:

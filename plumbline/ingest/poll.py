@@ -7,11 +7,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from plumbline.ingest.feeds import parse_feed
-from plumbline.ingest.fetch import Fetcher, FetchRequest
-
 from plumbline.errors import ExtractionError, FetchError
 from plumbline.ingest.dedupe import canonical_url, content_hash
+from plumbline.ingest.feeds import parse_feed
+from plumbline.ingest.fetch import Fetcher, FetchRequest
 from plumbline.models import ArticleIn, FeedEntry, FeedStatus, FetchResult, IngestReport
 from plumbline.settings import Settings
 from plumbline.storage.repository import Repository, utcnow

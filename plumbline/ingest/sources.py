@@ -146,4 +146,5 @@ def to_opml(outlets: Iterable[Outlet], title: str = "Plumbline sources") -> byte
                 htmlUrl=outlet.homepage,
                 category=outlet.lean.value,
             )
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root, encoding="utf-8")
+    body_bytes: bytes = tostring(root, encoding="unicode").encode("utf-8")
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body_bytes

@@ -204,17 +204,12 @@ class Repository:
         added = skipped = 0
         with self.session() as s:
             for article, outlet_id, feed_id, canonical, content_hash in articles:
-                exists = s.scalar(
-                    select(ArticleRow.id).where(
-                        or_(
-                            ArticleRow.canonical_url == canonical,
-                            ArticleRow.external_id == (article.external_id or None),
-                            ArticleRow.content_hash == content_hash
-                            if content_hash
-                            else ArticleRow.id.is_(None),
-                        )
-                    )
-                )
+                conditions = [ArticleRow.canonical_url == canonical]
+                if article.external_id:
+                    conditions.append(ArticleRow.external_id == article.external_id)
+                if content_hash:
+                    conditions.append(ArticleRow.content_hash == content_hash)
+                exists = s.scalar(select(ArticleRow.id).where(or_(*conditions)).limit(1))
                 if exists is not None:
                     skipped += 1
                     continue

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from plumbline.core import Plumbline
-from plumbline.web.render import templates
+from plumbline.web.render import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 30
@@ -23,7 +23,7 @@ def _core(request: Request) -> Plumbline:
 def front(request: Request, page: Annotated[int, Query(ge=1, le=10_000)] = 1) -> Response:
     core = _core(request)
     stories = core.stories(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
-    return templates.TemplateResponse(
+    return render(
         request,
         "index.html",
         {
@@ -39,16 +39,14 @@ def story(request: Request, key: str) -> Response:
     detail = _core(request).story(key)
     if key != detail.summary.slug:
         return RedirectResponse(f"/story/{detail.summary.slug}", status_code=301)
-    return templates.TemplateResponse(request, "story.html", {"story": detail})
+    return render(request, "story.html", {"story": detail})
 
 
 @router.get("/outlets", response_class=HTMLResponse)
 def outlets(request: Request) -> Response:
-    return templates.TemplateResponse(
-        request, "outlets.html", {"outlets": _core(request).outlets()}
-    )
+    return render(request, "outlets.html", {"outlets": _core(request).outlets()})
 
 
 @router.get("/outlet/{slug}", response_class=HTMLResponse)
 def outlet(request: Request, slug: str) -> Response:
-    return templates.TemplateResponse(request, "outlet.html", {"page": _core(request).outlet(slug)})
+    return render(request, "outlet.html", {"page": _core(request).outlet(slug)})

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import Response
 
 from plumbline.models import LeanMix
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates", autoescape=True)
+templates = Jinja2Templates(
+    env=Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
+)
+
+
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    response: Response = templates.TemplateResponse(request, name, context, status_code=status)
+    return response
 
 
 def bias_label(score: float | None) -> str:

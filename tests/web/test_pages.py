@@ -1,0 +1,111 @@
+"""The site and the API, in process, on a store of real demo articles."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from fastapi.testclient import TestClient
+
+from plumbline.core import Plumbline
+from plumbline.web.app import create_app
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def client(demo_core: Plumbline) -> TestClient:
+    return TestClient(create_app(demo_core), raise_server_exceptions=False)
+
+
+def test_front_page_lists_stories_with_source_counts(
+    client: TestClient, demo_core: Plumbline
+) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    top = demo_core.stories(limit=1)[0]
+    assert (
+        top.headline.replace("'", "&#39;").replace('"', "&#34;") in response.text
+        or top.slug in response.text
+    )
+    assert f"{top.n_outlets} source" in response.text
+
+
+def test_front_page_orders_by_day_then_coverage(demo_core: Plumbline) -> None:
+    stories = demo_core.stories(limit=100)
+    keys = [(s.last_published.date() if s.last_published else None, s.n_outlets) for s in stories]
+    for (day_a, n_a), (day_b, n_b) in itertools.pairwise(keys):
+        assert day_a is None or day_b is None or day_a > day_b or (day_a == day_b and n_a >= n_b)
+
+
+def test_story_page_shows_synthesis_sources_and_scores(
+    client: TestClient, demo_core: Plumbline
+) -> None:
+    story = demo_core.stories(limit=1)[0]
+    detail = demo_core.story(story.slug)
+    response = client.get(f"/story/{story.slug}")
+    assert response.status_code == 200
+    assert "Analyzed from" in response.text
+    assert "Coverage bias" in response.text
+    for article in detail.articles:
+        assert f'href="/outlet/{article.outlet_slug}"' in response.text
+
+
+def test_story_url_by_id_redirects_to_the_slug(client: TestClient, demo_core: Plumbline) -> None:
+    story = demo_core.stories(limit=1)[0]
+    response = client.get(f"/story/{story.id}", follow_redirects=False)
+    assert response.status_code == 301
+    assert response.headers["location"] == f"/story/{story.slug}"
+
+
+def test_outlet_pages(client: TestClient, demo_core: Plumbline) -> None:
+    assert client.get("/outlets").status_code == 200
+    slug = demo_core.story(demo_core.stories(limit=1)[0].slug).articles[0].outlet_slug
+    response = client.get(f"/outlet/{slug}")
+    assert response.status_code == 200
+    assert "Articles analyzed" in response.text
+
+
+@pytest.mark.parametrize("path", ["/story/999999-nope", "/outlet/no-such-outlet", "/nowhere"])
+def test_missing_pages_are_404_html(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "path", ["/?page=0", "/?page=abc", "/api/stories?limit=5000", "/api/stories?offset=-1"]
+)
+def test_bad_parameters_are_400(client: TestClient, path: str) -> None:
+    assert client.get(path).status_code == 400
+
+
+def test_security_headers(client: TestClient) -> None:
+    headers = client.get("/").headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_api_stories_and_detail(client: TestClient) -> None:
+    page = client.get("/api/stories?limit=5").json()
+    assert page["items"] and page["total"] >= len(page["items"])
+    first = page["items"][0]
+    detail = client.get(f"/api/stories/{first['slug']}").json()
+    assert detail["n_outlets"] == first["n_outlets"]
+    assert detail["articles"] and detail["lead_sentences"]
+    for sentence in detail["lead_sentences"]:
+        assert sentence["sources"]
+
+
+def test_api_errors_are_json(client: TestClient) -> None:
+    response = client.get("/api/stories/does-not-exist")
+    assert response.status_code == 404
+    assert response.json()["error"] == "Not found"
+
+
+def test_api_outlets_and_openapi(client: TestClient) -> None:
+    outlets = client.get("/api/outlets").json()
+    assert len(outlets) >= 60
+    assert client.get(f"/api/outlets/{outlets[0]['slug']}").json()["slug"] == outlets[0]["slug"]
+    schema = client.get("/api/openapi.json").json()
+    assert "/api/stories/{key}" in schema["paths"]
