@@ -1,0 +1,1 @@
+"""Ingestion: fetching, feed parsing and article extraction."""
