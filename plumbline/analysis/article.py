@@ -38,7 +38,7 @@ class ArticleAnalyzer:
             texts.append(title or "")
             texts.extend(s.text for s in sentences)
         vectors = self.embedder.encode(texts)
-        probabilities = bias.sentence_bias(vectors)
+        probabilities = bias.sentence_bias(vectors, texts)
         results: list[AnalyzedText] = []
         cursor = 0
         for (_title, text), sentences in zip(items, split, strict=True):

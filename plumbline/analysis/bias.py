@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
-import functools
-import json
 import re
-from collections.abc import Sequence
-from importlib import resources
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from plumbline.analysis.heads import packaged_head
+from plumbline.analysis.heads import packaged_bias_lexicon, packaged_head, sentence_features
 from plumbline.models import LoadedPhrase, Sentence
 
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_TOKEN = re.compile(r"[A-Za-z]{2,}(?:-[A-Za-z]{2,})*")
 PHRASE_MIN_SENTENCE_BIAS = 0.5
+PHRASE_MIN_WORD_RATE = 0.1
 
 
-def sentence_bias(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
-    """p(biased) for each sentence embedding, from the packaged BABE head."""
+def sentence_bias(
+    vectors: npt.NDArray[np.float32], texts: Sequence[str]
+) -> npt.NDArray[np.float64]:
+    """p(biased) for each sentence, from its embedding and its loaded words (the packaged
+    BABE head)."""
     if len(vectors) == 0:
         return np.zeros(0)
     head = packaged_head("sentence_bias")
     column = head.classes.index("biased")
-    probabilities: npt.NDArray[np.float64] = head.predict_proba(vectors)[:, column]
+    features = sentence_features(vectors, texts, packaged_bias_lexicon())
+    probabilities: npt.NDArray[np.float64] = head.predict_proba(features)[:, column]
     return probabilities
 
 
@@ -45,12 +47,9 @@ def article_score(sentences: Sequence[Sentence], *, min_words: int) -> float | N
     return weighted_share([s.text for s in sentences], [s.bias or 0.0 for s in sentences])
 
 
-@functools.cache
-def loaded_words() -> dict[str, float]:
-    """Words BABE's experts mark as biased, with the share of their uses marked."""
-    data = resources.files("plumbline").joinpath("data", "loaded_words.json").read_text("utf-8")
-    lexicon: dict[str, float] = json.loads(data)
-    return lexicon
+def loaded_words() -> Mapping[str, float]:
+    """Words BABE's experts mark as biased, with the (smoothed) share of their uses marked."""
+    return packaged_bias_lexicon()
 
 
 def loaded_phrases(sentences: Sequence[Sentence], *, limit: int = 12) -> list[LoadedPhrase]:
@@ -63,8 +62,8 @@ def loaded_phrases(sentences: Sequence[Sentence], *, limit: int = 12) -> list[Lo
             continue
         run: list[tuple[re.Match[str], float]] = []
         for match in [*_TOKEN.finditer(sentence.text), None]:
-            ratio = lexicon.get(match.group().lower()) if match else None
-            if match is not None and ratio is not None:
+            ratio = lexicon.get(match.group().lower(), 0.0) if match else 0.0
+            if match is not None and ratio >= PHRASE_MIN_WORD_RATE:
                 run.append((match, ratio))
                 continue
             if run:
