@@ -276,6 +276,7 @@ class OpenStory:
     centroid: np.ndarray[Any, np.dtype[np.float32]]
     n_articles: int
     last_published: datetime | None
+    first_published: datetime | None = None
 
 
 @dataclass(slots=True)

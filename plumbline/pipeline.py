@@ -46,6 +46,7 @@ class Pipeline:
             threshold=settings.cluster_threshold,
             window=timedelta(hours=settings.cluster_window_hours),
             near_duplicate=settings.near_duplicate_jaccard,
+            max_span=timedelta(days=settings.cluster_max_story_days),
         )
 
     def run(self) -> PipelineReport:

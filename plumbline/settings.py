@@ -89,7 +89,17 @@ class Settings(BaseSettings):
 
     # Stories
     cluster_threshold: float = Field(
-        0.55, ge=0, le=1, description="Cosine similarity to join an open story."
+        0.6,
+        ge=0,
+        le=1,
+        description="Cosine similarity of title+lead to a story's centroid needed to join it "
+        "(tuned with bench/cluster_accuracy.py).",
+    )
+    cluster_max_story_days: float = Field(
+        5.0,
+        gt=0,
+        description="Days after its first article that a story stops taking new ones "
+        "(keeps a long-running topic from swallowing separate events).",
     )
     cluster_window_hours: float = Field(
         72.0, gt=0, description="A story closes when no article joined it for this long."

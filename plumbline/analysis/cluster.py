@@ -31,6 +31,7 @@ class _Candidate:
     centroid: Vector
     n: int
     last: datetime | None
+    first: datetime | None
     members: list[ClusterMember] | None = None  # loaded on first need
     new_members: list[ClusterMember] = field(default_factory=list)
 
@@ -38,9 +39,17 @@ class _Candidate:
 class StoryClusterer:
     """Greedy single-pass clustering against story centroids (cosine similarity)."""
 
-    def __init__(self, *, threshold: float, window: timedelta, near_duplicate: float) -> None:
+    def __init__(
+        self,
+        *,
+        threshold: float,
+        window: timedelta,
+        near_duplicate: float,
+        max_span: timedelta = timedelta(days=5),
+    ) -> None:
         self.threshold = threshold
         self.window = window
+        self.max_span = max_span
         self.near_duplicate = near_duplicate
 
     def assign(
@@ -51,14 +60,15 @@ class StoryClusterer:
     ) -> list[ArticleAssignment]:
         """Decide a story for each article of `batch` (taken in time order)."""
         candidates = [
-            _Candidate(s.id, s.centroid, s.n_articles, s.last_published) for s in open_stories
+            _Candidate(s.id, s.centroid, s.n_articles, s.last_published, s.first_published)
+            for s in open_stories
         ]
         next_new = -1
         decisions: list[ArticleAssignment] = []
         for item in sorted(batch, key=lambda x: (x.when, x.article_id)):
             best = self._best(item, candidates)
             if best is None:
-                best = _Candidate(next_new, item.vector.copy(), 0, item.when, members=[])
+                best = _Candidate(next_new, item.vector.copy(), 0, item.when, item.when, members=[])
                 next_new -= 1
                 candidates.append(best)
                 duplicate_of = None
@@ -69,6 +79,7 @@ class StoryClusterer:
             best.centroid = (centroid / norm if norm > 0 else centroid).astype(np.float32)
             best.n += 1
             best.last = max(best.last, item.when) if best.last else item.when
+            best.first = min(best.first, item.when) if best.first else item.when
             best.new_members.append(ClusterMember(item.article_id, item.outlet_id, item.minhash))
             decisions.append(
                 ArticleAssignment(item.article_id, best.id, best.centroid.copy(), duplicate_of)
@@ -76,17 +87,19 @@ class StoryClusterer:
         return decisions
 
     def _best(self, item: ClusterInput, candidates: list[_Candidate]) -> _Candidate | None:
-        live = [
-            c
-            for c in candidates
-            if c.last is None
-            or abs((item.when - c.last).total_seconds()) <= self.window.total_seconds()
-        ]
+        live = [c for c in candidates if self._open_for(c, item.when)]
         if not live:
             return None
         similarities = np.stack([c.centroid for c in live]) @ item.vector
         index = int(np.argmax(similarities))
         return live[index] if float(similarities[index]) >= self.threshold else None
+
+    def _open_for(self, story: _Candidate, when: datetime) -> bool:
+        """A story takes an article published within the window of its latest article
+        and within the maximum span of its first."""
+        if story.last is not None and abs(when - story.last) > self.window:
+            return False
+        return story.first is None or abs(when - story.first) <= self.max_span
 
     def _near_duplicate(
         self,

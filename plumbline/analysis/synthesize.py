@@ -73,7 +73,7 @@ def synthesize(articles: Sequence[ArticleRecord]) -> Synthesis | None:
     outlets = [c.article.outlet_slug or f"article-{c.article.id}" for c in candidates]
     support = np.array(
         [
-            len({outlets[j] for j in np.nonzero(similarity[i] >= SUPPORT_SIMILARITY)[0]})
+            max(1, len({outlets[j] for j in np.nonzero(similarity[i] >= SUPPORT_SIMILARITY)[0]}))
             for i in range(len(candidates))
         ]
     )

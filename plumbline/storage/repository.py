@@ -387,14 +387,19 @@ class Repository:
         with self.session() as s:
             rows = s.execute(
                 select(
-                    StoryRow.id, StoryRow.centroid, StoryRow.n_articles, StoryRow.last_published_at
+                    StoryRow.id,
+                    StoryRow.centroid,
+                    StoryRow.n_articles,
+                    StoryRow.last_published_at,
+                    StoryRow.first_published_at,
                 ).where(
                     StoryRow.merged_into_id.is_(None),
                     or_(StoryRow.last_published_at.is_(None), StoryRow.last_published_at >= since),
                 )
             ).all()
         return [
-            OpenStory(id, codec.vector(centroid), n, as_utc(last)) for id, centroid, n, last in rows
+            OpenStory(id, codec.vector(centroid), n, as_utc(last), as_utc(first))
+            for id, centroid, n, last, first in rows
         ]
 
     def cluster_features(

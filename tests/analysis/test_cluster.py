@@ -70,3 +70,14 @@ def test_wire_copies_are_linked_not_dropped() -> None:
     decisions = _clusterer().assign(batch, [], lambda _id: [])
     assert decisions[1].near_duplicate_of == 1
     assert decisions[0].story_id == decisions[1].story_id
+
+
+def test_a_long_running_topic_does_not_swallow_later_events() -> None:
+    clusterer = StoryClusterer(
+        threshold=0.6, window=timedelta(hours=72), near_duplicate=0.8, max_span=timedelta(days=5)
+    )
+    batch = [_input(i, _unit(1, 0.01 * i), hours=48 * i) for i in range(5)]
+    decisions = clusterer.assign(batch, [], lambda _id: [])
+    stories = [d.story_id for d in decisions]
+    assert stories[0] == stories[1] == stories[2]  # days 0, 2 and 4
+    assert stories[3] != stories[0]  # day 6 is past the five-day span
