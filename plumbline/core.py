@@ -179,8 +179,11 @@ class Plumbline:
         return self.repo.retry_failed()
 
     # ---------------------------------------------------------------- reading
-    def stories(self, *, limit: int = 30, offset: int = 0) -> list[StorySummary]:
-        return self.repo.list_stories(limit=limit, offset=offset)
+    def stories(
+        self, *, limit: int = 30, offset: int = 0, min_outlets: int = 1
+    ) -> list[StorySummary]:
+        """Stories, the most recent day first and the most-covered first within a day."""
+        return self.repo.list_stories(limit=limit, offset=offset, min_outlets=min_outlets)
 
     def story(self, key: str | int) -> StoryDetail:
         summary, synthesis = self.repo.story(key)

@@ -37,6 +37,17 @@ _NEEDS_CONTEXT = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[a-z][a-z'-]*")
+# "WASHINGTON (Reuters) - ", "SELMA, Ala. (AP) — ": a place line that only makes sense
+# at the top of the original article
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z.'\-]{2,}(?: [A-Z.'\-]+)*(?:, [A-Z][A-Za-z.]+)*(?: \([A-Za-z ]+\))?"
+    r"\s*[—–-]{1,2}\s+(?=[A-Z\"“])"
+)
+_BOILERPLATE = re.compile(
+    r"read more|click here|sign up|subscribe|newsletter|follow us|all rights reserved|"
+    r"advertisement|getty images|photo:|image:|\bcopyright\b",
+    re.IGNORECASE,
+)
 SIDE_TITLES = {
     Lean.LEFT: "What left-leaning outlets report",
     Lean.CENTER: "What center outlets report",
@@ -123,7 +134,9 @@ def _candidates(article: ArticleRecord) -> list[_Candidate]:
     assert article.analysis is not None
     found = []
     for index, sentence in enumerate(article.analysis.sentences):
-        text = sentence.text.strip()
+        text = _DATELINE.sub("", sentence.text.strip())
+        if _BOILERPLATE.search(text):
+            continue
         n_words = len(text.split())
         if not MIN_WORDS <= n_words <= MAX_WORDS or _NEEDS_CONTEXT.match(text):
             continue

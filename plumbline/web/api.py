@@ -178,9 +178,14 @@ def stories(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    min_outlets: Annotated[
+        int, Query(ge=1, le=1000, description="Only stories this many outlets covered")
+    ] = 1,
 ) -> PageOut:
     core = _core(request)
-    items = [story_out(s) for s in core.stories(limit=limit, offset=offset)]
+    items = [
+        story_out(s) for s in core.stories(limit=limit, offset=offset, min_outlets=min_outlets)
+    ]
     return PageOut(items=items, limit=limit, offset=offset, total=core.repo.count_stories())
 
 

@@ -12,6 +12,7 @@ from plumbline.web.render import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 30
+FRONT_MIN_OUTLETS = 2  # a story told by one outlet is not yet a story from every side
 
 
 def _core(request: Request) -> Plumbline:
@@ -22,7 +23,9 @@ def _core(request: Request) -> Plumbline:
 @router.get("/", response_class=HTMLResponse)
 def front(request: Request, page: Annotated[int, Query(ge=1, le=10_000)] = 1) -> Response:
     core = _core(request)
-    stories = core.stories(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    stories = core.stories(
+        limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, min_outlets=FRONT_MIN_OUTLETS
+    )
     return render(
         request,
         "index.html",

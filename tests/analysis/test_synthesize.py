@@ -91,3 +91,24 @@ def test_story_without_text_gives_nothing() -> None:
     article = _articles()[0]
     article.analysis = ArticleAnalysis([], None, LeanScores(0.3, 0.4, 0.3), [], 0)
     assert synthesize([article]) is None
+
+
+def test_datelines_and_boilerplate_are_left_out_but_text_stays_verbatim() -> None:
+    articles = _articles()
+    for article in articles:
+        article.text = (
+            "WASHINGTON (Reuters) - "
+            + article.text
+            + " Read more at our site about the bill today."
+        )
+        assert article.analysis is not None
+        article.analysis.sentences = split_sentences(article.text)
+        for s in article.analysis.sentences:
+            s.bias = 0.2
+    synthesis = synthesize(articles)
+    assert synthesis is not None
+    sentences = synthesis.lead + [s for sec in synthesis.sections for s in sec.sentences]
+    for sentence in sentences:
+        assert not sentence.text.startswith("WASHINGTON")
+        assert "Read more" not in sentence.text
+        assert any(sentence.text in a.text for a in articles)
