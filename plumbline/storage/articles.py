@@ -1,0 +1,239 @@
+"""Articles through the pipeline states."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+
+from plumbline.errors import NotFound
+from plumbline.models import (
+    ArticleIn,
+    ArticleRecord,
+    ArticleState,
+    StageCount,
+)
+from plumbline.storage.base import Store, utcnow
+from plumbline.storage.convert import record
+from plumbline.storage.schema import ArticleRow, OutletRow
+
+
+class ArticleStore(Store):
+    # ---------------------------------------------------------------- articles
+    def known_urls(self, urls: Sequence[str]) -> set[str]:
+        """The subset of `urls` already stored (as url or canonical url)."""
+        found: set[str] = set()
+        with self.session() as s:
+            for start in range(0, len(urls), 500):
+                chunk = list(urls[start : start + 500])
+                found.update(s.scalars(select(ArticleRow.url).where(ArticleRow.url.in_(chunk))))
+                found.update(
+                    s.scalars(
+                        select(ArticleRow.canonical_url).where(ArticleRow.canonical_url.in_(chunk))
+                    )
+                )
+        return found
+
+    def known_external_ids(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        with self.session() as s:
+            for start in range(0, len(ids), 500):
+                chunk = list(ids[start : start + 500])
+                found.update(
+                    x
+                    for x in s.scalars(
+                        select(ArticleRow.external_id).where(ArticleRow.external_id.in_(chunk))
+                    )
+                    if x
+                )
+        return found
+
+    def add_articles(
+        self,
+        articles: Sequence[tuple[ArticleIn, int | None, int | None, str, str | None]],
+    ) -> tuple[int, int]:
+        """Store new articles in one transaction: (article, outlet id, feed id, canonical url,
+        content hash). Articles whose canonical url, external id or content hash is already
+        stored are skipped. Returns (added, skipped)."""
+        added = skipped = 0
+        with self.session() as s:
+            for article, outlet_id, feed_id, canonical, content_hash in articles:
+                conditions = [ArticleRow.canonical_url == canonical]
+                if article.external_id:
+                    conditions.append(ArticleRow.external_id == article.external_id)
+                if content_hash:
+                    conditions.append(ArticleRow.content_hash == content_hash)
+                exists = s.scalar(select(ArticleRow.id).where(or_(*conditions)).limit(1))
+                if exists is not None:
+                    skipped += 1
+                    continue
+                state = ArticleState.FETCHED if article.raw_html else ArticleState.EXTRACTED
+                s.add(
+                    ArticleRow(
+                        outlet_id=outlet_id,
+                        feed_id=feed_id,
+                        url=article.url,
+                        canonical_url=canonical,
+                        external_id=article.external_id or None,
+                        title=article.title,
+                        summary=article.summary,
+                        text=article.text,
+                        author=article.author[:500],
+                        language=article.language[:16],
+                        topic=article.topic[:100],
+                        published_at=article.published,
+                        fetched_at=utcnow(),
+                        raw_html=article.raw_html,
+                        content_hash=content_hash,
+                        state=state.value,
+                    )
+                )
+                s.flush()
+                added += 1
+        return added, skipped
+
+    def pending(self, state: ArticleState, limit: int) -> list[ArticleRecord]:
+        """Articles waiting in `state`, oldest publication first (unknown dates last)."""
+        with self.session() as s:
+            query = (
+                select(ArticleRow, OutletRow)
+                .outerjoin(OutletRow, ArticleRow.outlet_id == OutletRow.id)
+                .where(ArticleRow.state == state.value)
+                .order_by(ArticleRow.published_at.is_(None), ArticleRow.published_at, ArticleRow.id)
+                .limit(limit)
+            )
+            return [record(a, o) for a, o in s.execute(query)]
+
+    def raw_html(self, article_id: int) -> bytes | None:
+        with self.session() as s:
+            return s.scalar(select(ArticleRow.raw_html).where(ArticleRow.id == article_id))
+
+    def save_extraction(
+        self,
+        article_id: int,
+        *,
+        title: str,
+        text: str,
+        author: str,
+        published: datetime | None,
+        canonical_url: str,
+        language: str,
+        content_hash: str,
+    ) -> ArticleState:
+        """Store extracted text; an exact copy (same canonical url or text) becomes a
+        DUPLICATE pointing at the first, keeping no text of its own."""
+        with self.session() as s:
+            row = s.get(ArticleRow, article_id)
+            if row is None:
+                raise NotFound(f"no article {article_id}")
+            original = s.scalar(
+                select(ArticleRow.id).where(
+                    ArticleRow.id != article_id,
+                    or_(
+                        ArticleRow.canonical_url == canonical_url,
+                        ArticleRow.content_hash == content_hash,
+                    ),
+                )
+            )
+            row.raw_html = None
+            if original is not None:
+                row.state = ArticleState.DUPLICATE.value
+                row.duplicate_of_id = original
+                return ArticleState.DUPLICATE
+            row.title = title or row.title
+            row.text = text
+            row.author = (author or row.author)[:500]
+            row.published_at = row.published_at or published
+            row.canonical_url = canonical_url or row.canonical_url
+            row.language = language[:16]
+            row.content_hash = content_hash
+            row.state = ArticleState.EXTRACTED.value
+            return ArticleState.EXTRACTED
+
+    def save_analyses(self, results: Sequence[tuple[int, dict[str, Any], bytes, bytes]]) -> None:
+        """Store (article id, analysis dict, embedding bytes, minhash bytes) and mark them
+        ANALYZED, all in one transaction."""
+        with self.session() as s:
+            for article_id, analysis, embedding, minhash in results:
+                row = s.get(ArticleRow, article_id)
+                if row is None or row.state != ArticleState.EXTRACTED.value:
+                    continue
+                row.analysis = analysis
+                row.bias_score = analysis.get("bias_score")
+                lean = analysis["lean"]
+                row.lean_left, row.lean_center, row.lean_right = (
+                    lean["left"],
+                    lean["center"],
+                    lean["right"],
+                )
+                row.embedding = embedding
+                row.minhash = minhash
+                row.state = ArticleState.ANALYZED.value
+
+    def mark_failed(self, article_id: int, stage: str, error: str) -> None:
+        with self.session() as s:
+            s.execute(
+                update(ArticleRow)
+                .where(ArticleRow.id == article_id)
+                .values(state=ArticleState.FAILED.value, error=f"{stage}: {error}"[:2000])
+            )
+
+    def retry_failed(self) -> int:
+        """Put failed articles back to the state before the stage that failed."""
+        restored = 0
+        with self.session() as s:
+            for row in s.scalars(select(ArticleRow).where(ArticleRow.state == "failed")):
+                stage = (row.error or "").split(":", 1)[0]
+                row.state = {
+                    "extract": "fetched",
+                    "analyze": "extracted",
+                    "cluster": "analyzed",
+                }.get(stage, "extracted" if row.text else "fetched")
+                row.error = None
+                restored += 1
+        return restored
+
+    def state_counts(self) -> list[StageCount]:
+        with self.session() as s:
+            rows = s.execute(
+                select(ArticleRow.state, func.count()).group_by(ArticleRow.state)
+            ).all()
+        counts = dict((state, int(n)) for state, n in rows)
+        return [StageCount(state.value, counts.get(state.value, 0)) for state in ArticleState]
+
+    def article(self, article_id: int) -> ArticleRecord:
+        with self.session() as s:
+            found = s.execute(
+                select(ArticleRow, OutletRow)
+                .outerjoin(OutletRow, ArticleRow.outlet_id == OutletRow.id)
+                .where(ArticleRow.id == article_id)
+            ).first()
+            if found is None:
+                raise NotFound(f"no article {article_id}")
+            return record(found[0], found[1])
+
+    def outlet_articles(self, slug: str, limit: int = 50) -> list[ArticleRecord]:
+        with self.session() as s:
+            query = (
+                select(ArticleRow, OutletRow)
+                .join(OutletRow, ArticleRow.outlet_id == OutletRow.id)
+                .where(
+                    OutletRow.slug == slug,
+                    ArticleRow.state.in_(["analyzed", "clustered"]),
+                )
+                .order_by(ArticleRow.published_at.desc(), ArticleRow.id.desc())
+                .limit(limit)
+            )
+            return [record(a, o) for a, o in s.execute(query)]
+
+    def outlet_stats(self, slug: str) -> tuple[int, float | None]:
+        """(articles stored, mean article bias score) for an outlet."""
+        with self.session() as s:
+            n, mean = s.execute(
+                select(func.count(ArticleRow.id), func.avg(ArticleRow.bias_score))
+                .join(OutletRow, ArticleRow.outlet_id == OutletRow.id)
+                .where(OutletRow.slug == slug, ArticleRow.state.in_(["analyzed", "clustered"]))
+            ).one()
+        return int(n), (float(mean) if mean is not None else None)
