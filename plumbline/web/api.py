@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from plumbline.core import Plumbline
-from plumbline.models import ArticleRecord, StoryDetail, StorySummary
+from plumbline.models import ArticleRecord, Outlet, StoryDetail, StorySummary
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -122,6 +122,19 @@ def story_out(s: StorySummary) -> StoryOut:
     )
 
 
+def _outlet_out(o: Outlet) -> OutletOut:
+    return OutletOut(
+        slug=o.slug,
+        name=o.name,
+        homepage=o.homepage,
+        country=o.country,
+        lean=o.lean.value,
+        lean_source=o.lean_source,
+        feeds=o.feeds,
+        enabled=o.enabled,
+    )
+
+
 def _article_out(a: ArticleRecord) -> ArticleOut:
     return ArticleOut(
         id=a.id,
@@ -196,31 +209,9 @@ def story(request: Request, key: str) -> StoryDetailOut:
 
 @router.get("/outlets", response_model=list[OutletOut], summary="All outlets")
 def outlets(request: Request) -> list[OutletOut]:
-    return [
-        OutletOut(
-            slug=o.slug,
-            name=o.name,
-            homepage=o.homepage,
-            country=o.country,
-            lean=o.lean.value,
-            lean_source=o.lean_source,
-            feeds=o.feeds,
-            enabled=o.enabled,
-        )
-        for o in _core(request).outlets()
-    ]
+    return [_outlet_out(o) for o in _core(request).outlets()]
 
 
 @router.get("/outlets/{slug}", response_model=OutletOut, summary="One outlet")
 def outlet(request: Request, slug: str) -> OutletOut:
-    o = _core(request).outlet(slug, recent=0).outlet
-    return OutletOut(
-        slug=o.slug,
-        name=o.name,
-        homepage=o.homepage,
-        country=o.country,
-        lean=o.lean.value,
-        lean_source=o.lean_source,
-        feeds=o.feeds,
-        enabled=o.enabled,
-    )
+    return _outlet_out(_core(request).outlet(slug, recent=0).outlet)
