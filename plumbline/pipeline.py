@@ -66,9 +66,9 @@ class Pipeline:
                 bar.update(len(batch))
 
     @contextmanager
-    def _bar(self, total: int, label: str) -> Iterator[tqdm[Any]]:
+    def _bar(self, total: int, label: str, unit: str = "article") -> Iterator[tqdm[Any]]:
         with tqdm(
-            total=total, desc=label, unit="article", disable=not self.progress or total == 0
+            total=total, desc=label, unit=unit, disable=not self.progress or total == 0
         ) as bar:
             yield bar
 
@@ -147,7 +147,7 @@ class Pipeline:
 
     def synthesize(self, report: PipelineReport) -> None:
         pending = self.repo.count_dirty_stories()
-        with self._bar(pending, "synthesize") as bar:
+        with self._bar(pending, "synthesize", unit="story") as bar:
             while story_ids := self.repo.dirty_stories(self.settings.pipeline_batch_size):
                 for story_id in story_ids:
                     try:
