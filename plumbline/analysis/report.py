@@ -31,9 +31,8 @@ def _to_json(item_id: Any, analysis: Any) -> dict[str, Any]:
 
 
 def analyze_text(analyzer: ArticleAnalyzer, title: str, text: str) -> dict[str, Any]:
-    result = analysis_json(None, analyzer, title, text[:MAX_TEXT_CHARS])
-    del result["id"]
-    return result
+    """The same object as a --jsonl line, for one plain-text article (its id is null)."""
+    return analysis_json(None, analyzer, title, text[:MAX_TEXT_CHARS])
 
 
 def analyze_stream(analyzer: ArticleAnalyzer, stream: IO[bytes]) -> Iterator[dict[str, Any]]:
