@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import Response
 
-from plumbline.models import LeanMix
+from plumbline.models import ArticleRecord, LeanMix
 
 templates = Jinja2Templates(
     env=Environment(
@@ -53,6 +53,46 @@ def lean_parts(mix: LeanMix) -> list[tuple[str, int, float]]:
     ]
 
 
+def highlight(text: str, phrases: list[str]) -> list[tuple[str, bool]]:
+    """`text` cut into (part, is_loaded) pieces so a template can mark the loaded phrases
+    while escaping everything."""
+    spans: list[tuple[int, int]] = []
+    lowered = text.lower()
+    for phrase in sorted({p.lower() for p in phrases if p.strip()}, key=len, reverse=True):
+        start = lowered.find(phrase)
+        while start >= 0:
+            end = start + len(phrase)
+            if all(end <= a or start >= b for a, b in spans):
+                spans.append((start, end))
+            start = lowered.find(phrase, end)
+    parts: list[tuple[str, bool]] = []
+    cursor = 0
+    for start, end in sorted(spans):
+        if start > cursor:
+            parts.append((text[cursor:start], False))
+        parts.append((text[start:end], True))
+        cursor = end
+    if cursor < len(text):
+        parts.append((text[cursor:], False))
+    return parts
+
+
+def loaded_sentences(article: ArticleRecord, limit: int = 2) -> list[list[tuple[str, bool]]]:
+    """The article's most biased sentences that hold loaded phrases, highlighted."""
+    if article.analysis is None:
+        return []
+    by_sentence: dict[int, list[str]] = {}
+    for phrase in article.analysis.loaded_phrases:
+        by_sentence.setdefault(phrase.sentence_index, []).append(phrase.text)
+    sentences = article.analysis.sentences
+    ranked = sorted(
+        (i for i in by_sentence if 0 <= i < len(sentences)),
+        key=lambda i: -(sentences[i].bias or 0.0),
+    )
+    return [highlight(sentences[i].text, by_sentence[i]) for i in ranked[:limit]]
+
+
 templates.env.filters["bias_label"] = bias_label
+templates.env.globals["loaded_sentences"] = loaded_sentences
 templates.env.filters["date"] = date
 templates.env.globals["lean_parts"] = lean_parts
