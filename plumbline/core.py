@@ -6,15 +6,12 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from plumbline.analysis.article import ArticleAnalyzer
 from plumbline.analysis.embed import Embedder
 from plumbline.ingest import sources
 from plumbline.ingest.dedupe import canonical_url, content_hash
-from plumbline.ingest.fetch import Fetcher
 from plumbline.ingest.importers import read_articles
-from plumbline.ingest.poll import FeedPoller
 from plumbline.ingest.resolve import OutletResolver
 from plumbline.models import (
     ArticleIn,
@@ -28,11 +25,13 @@ from plumbline.models import (
     StoryDetail,
     StorySummary,
 )
-from plumbline.pipeline import Pipeline
 from plumbline.settings import Settings
 from plumbline.storage import codec
 from plumbline.storage.engine import make_engine, migrate
 from plumbline.storage.repository import Repository
+
+if TYPE_CHECKING:  # heavy modules (torch, scikit-learn, trafilatura) load on first use
+    from plumbline.analysis.article import ArticleAnalyzer
 
 IMPORT_BATCH = 500
 
@@ -91,6 +90,8 @@ class Plumbline:
             return self._embedder
 
     def analyzer(self) -> ArticleAnalyzer:
+        from plumbline.analysis.article import ArticleAnalyzer
+
         return ArticleAnalyzer(
             self.embedder,
             max_sentences=self.settings.max_sentences_per_article,
@@ -126,6 +127,9 @@ class Plumbline:
     # -------------------------------------------------------------- ingestion
     def ingest(self, *, force: bool = False) -> IngestReport:
         """Poll the feeds that are due once (all enabled feeds with `force`)."""
+        from plumbline.ingest.fetch import Fetcher
+        from plumbline.ingest.poll import FeedPoller
+
         with Fetcher(self.settings) as fetcher:
             return FeedPoller(self.repo, self.settings, fetcher).poll(force=force)
 
@@ -173,6 +177,8 @@ class Plumbline:
     # --------------------------------------------------------------- pipeline
     def process(self, *, progress: bool = False) -> PipelineReport:
         """Run every pending pipeline stage to the end."""
+        from plumbline.pipeline import Pipeline
+
         return Pipeline(self.repo, self.settings, self.analyzer, progress=progress).run()
 
     def retry_failed(self) -> int:

@@ -9,7 +9,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 from courlan import normalize_url
-from datasketch import MinHash
 
 NUM_PERM = 64
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -57,6 +56,8 @@ def content_hash(title: str, text: str) -> str:
 
 def minhash_bytes(text: str, *, shingle: int = 5) -> bytes:
     """A 64-permutation MinHash of the text's word 5-shingles, as bytes."""
+    from datasketch import MinHash  # pulls in scipy: load only when hashing
+
     tokens = words(text)
     mh = MinHash(num_perm=NUM_PERM, seed=7)
     grams = {" ".join(tokens[i : i + shingle]) for i in range(max(1, len(tokens) - shingle + 1))}
