@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -11,9 +12,17 @@ import numpy.typing as npt
 from plumbline.analysis.heads import packaged_bias_lexicon, packaged_head, sentence_features
 from plumbline.models import LoadedPhrase, Sentence
 
-_TOKEN = re.compile(r"[A-Za-z]{2,}(?:-[A-Za-z]{2,})*")
-PHRASE_MIN_SENTENCE_BIAS = 0.5
-PHRASE_MIN_WORD_RATE = 0.1
+# Words looked up in the lexicon: runs of 2+ letters, hyphenated compounds whole, matched on
+# the original text so that a phrase keeps its offsets (folded to ASCII for the lookup).
+_TOKEN = re.compile(r"[^\W\d_]{2,}(?:-[^\W\d_]{2,})*")
+# Loaded-phrase rule, chosen by token F1 against BABE's marked words on out-of-fold
+# predictions (bench/bias_evidence.py; docs/methodology.md): rate >= 0.25 keeps words the
+# experts marked in about a quarter or more of their uses (smoothed); the low p(s) gate keeps
+# recall, and ranking by p(s) x rate still puts likely-biased sentences first; a cap on
+# words per sentence did not help.
+PHRASE_MIN_SENTENCE_BIAS = 0.2
+PHRASE_MIN_WORD_RATE = 0.25
+PHRASE_MAX_WORDS_PER_SENTENCE: int | None = None
 
 
 def sentence_bias(
@@ -52,24 +61,43 @@ def loaded_words() -> Mapping[str, float]:
     return packaged_bias_lexicon()
 
 
-def loaded_phrases(sentences: Sequence[Sentence], *, limit: int = 12) -> list[LoadedPhrase]:
-    """Loaded words in sentences the model finds likely biased, adjacent words merged into
-    one phrase, strongest first. Weight = p(sentence) x share of the word's uses marked."""
-    lexicon = loaded_words()
+def loaded_phrases(
+    sentences: Sequence[Sentence],
+    *,
+    limit: int = 12,
+    lexicon: Mapping[str, float] | None = None,
+    min_sentence_bias: float = PHRASE_MIN_SENTENCE_BIAS,
+    min_word_rate: float = PHRASE_MIN_WORD_RATE,
+    max_words_per_sentence: int | None = PHRASE_MAX_WORDS_PER_SENTENCE,
+) -> list[LoadedPhrase]:
+    """The loaded phrases behind the score, strongest first, at most `limit`.
+
+    In each sentence with p(s) >= `min_sentence_bias`, the lexicon words (default: the
+    packaged BABE lexicon, :func:`loaded_words`) whose rate is >= `min_word_rate` are
+    loaded; of those, only the `max_words_per_sentence` distinct words with the highest
+    rates are kept (None: all). Consecutive loaded words with only spaces or punctuation
+    (no sentence end) between them merge into one phrase. Weight = p(s) x the highest rate
+    in the phrase; a phrase repeated (case-insensitively) is shown once, at its strongest."""
+    rates = loaded_words() if lexicon is None else lexicon
     found: list[LoadedPhrase] = []
     for index, sentence in enumerate(sentences):
-        if sentence.bias is None or sentence.bias < PHRASE_MIN_SENTENCE_BIAS:
+        if sentence.bias is None or sentence.bias < min_sentence_bias:
             continue
+        tokens = _tokens(sentence.text)
+        keep = {k: rates[k] for _m, k in tokens if rates.get(k, 0.0) >= min_word_rate}
+        if max_words_per_sentence is not None:
+            strongest = sorted(keep.items(), key=lambda item: (-item[1], item[0]))
+            keep = dict(strongest[:max_words_per_sentence])
         run: list[tuple[re.Match[str], float]] = []
-        for match in [*_TOKEN.finditer(sentence.text), None]:
-            ratio = lexicon.get(match.group().lower(), 0.0) if match else 0.0
-            if match is not None and ratio >= PHRASE_MIN_WORD_RATE:
-                run.append((match, ratio))
+        for match, key in [*tokens, (None, "")]:
+            if match is not None and key in keep:
+                if run and not _joins(sentence.text[run[-1][0].end() : match.start()]):
+                    found.append(_phrase(sentence, index, run))
+                    run = []
+                run.append((match, keep[key]))
                 continue
             if run:
-                text = sentence.text[run[0][0].start() : run[-1][0].end()]
-                weight = sentence.bias * max(r for _m, r in run)
-                found.append(LoadedPhrase(text, index, round(weight, 3)))
+                found.append(_phrase(sentence, index, run))
                 run = []
     found.sort(key=lambda p: -p.weight)
     seen: set[str] = set()
@@ -80,3 +108,28 @@ def loaded_phrases(sentences: Sequence[Sentence], *, limit: int = 12) -> list[Lo
             seen.add(key)
             unique.append(phrase)
     return unique[:limit]
+
+
+def _joins(gap: str) -> bool:
+    """Whether two loaded words separated by `gap` belong to one phrase: only spaces and
+    punctuation between them, no other word, number or sentence end."""
+    return not any(ch.isalnum() or ch in ".!?" for ch in gap)
+
+
+def _phrase(sentence: Sentence, index: int, run: list[tuple[re.Match[str], float]]) -> LoadedPhrase:
+    text = sentence.text[run[0][0].start() : run[-1][0].end()]
+    weight = (sentence.bias or 0.0) * max(rate for _m, rate in run)
+    return LoadedPhrase(text, index, round(weight, 3))
+
+
+def word_keys(text: str) -> list[str]:
+    """The words of `text` in order, as :func:`loaded_phrases` looks them up in the lexicon:
+    lower-case, accents folded; apostrophes, dashes and quotes separate words."""
+    return [key for _match, key in _tokens(text)]
+
+
+def _tokens(text: str) -> list[tuple[re.Match[str], str]]:
+    return [
+        (m, unicodedata.normalize("NFKD", m.group().lower()).encode("ascii", "ignore").decode())
+        for m in _TOKEN.finditer(text)
+    ]

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import pytest
+
+from plumbline.analysis.bias import (
+    article_score,
+    loaded_phrases,
+    loaded_words,
+    weighted_share,
+    word_keys,
+)
+from plumbline.models import Sentence
+
+LEXICON = {
+    "corrupt": 0.5,
+    "dishonest": 0.6,
+    "slammed": 0.7,
+    "radical": 0.4,
+    "scheme": 0.3,
+    "naive": 0.5,
+    "plan": 0.05,
+}
+
+
+def sentence(text: str, bias: float | None) -> Sentence:
+    return Sentence(text, 0, len(text), bias=bias)
+
+
+def texts(sentences: list[Sentence], max_words_per_sentence: int | None = None) -> list[str]:
+    """Phrase texts under a fixed rule (p(s) >= 0.5, rate >= 0.1), whatever ships."""
+    phrases = loaded_phrases(
+        sentences,
+        lexicon=LEXICON,
+        min_sentence_bias=0.5,
+        min_word_rate=0.1,
+        max_words_per_sentence=max_words_per_sentence,
+    )
+    return [p.text for p in phrases]
+
+
+def test_loaded_word_found_in_a_likely_biased_sentence() -> None:
+    assert texts([sentence("Critics slammed the senator on Monday.", 0.9)]) == ["slammed"]
+
+
+def test_no_phrase_in_a_neutral_sentence() -> None:
+    assert texts([sentence("The committee will meet on Tuesday at 10 a.m.", 0.9)]) == []
+
+
+def test_loaded_words_ignored_when_the_sentence_is_unlikely_biased() -> None:
+    assert texts([sentence("Critics slammed the senator on Monday.", 0.2)]) == []
+
+
+def test_unscored_sentence_is_skipped() -> None:
+    assert texts([sentence("Critics slammed the senator on Monday.", None)]) == []
+
+
+def test_words_below_the_rate_threshold_are_not_loaded() -> None:
+    assert texts([sentence("The plan passed.", 0.9)]) == []
+
+
+def test_adjacent_loaded_words_merge_into_one_phrase() -> None:
+    found = texts([sentence("It was a corrupt, dishonest deal.", 0.9)])
+    assert found == ["corrupt, dishonest"]
+
+
+def test_words_separated_by_another_word_stay_apart() -> None:
+    found = texts([sentence("It was corrupt and dishonest.", 0.9)])
+    assert sorted(found) == ["corrupt", "dishonest"]
+
+
+def test_phrase_weight_is_sentence_bias_times_highest_rate() -> None:
+    (phrase,) = loaded_phrases([sentence("A corrupt, dishonest deal.", 0.7)], lexicon=LEXICON)
+    assert phrase.weight == pytest.approx(0.7 * 0.6)
+    assert phrase.sentence_index == 0
+
+
+def test_phrases_come_strongest_first() -> None:
+    sentences = [sentence("A radical idea.", 0.9), sentence("Critics slammed it.", 0.9)]
+    assert texts(sentences) == ["slammed", "radical"]
+
+
+def test_limit_is_respected() -> None:
+    sentences = [sentence(f"A {word} move.", 0.9) for word in ("corrupt", "slammed", "radical")]
+    assert len(loaded_phrases(sentences, lexicon=LEXICON, limit=2)) == 2
+
+
+def test_repeated_phrase_is_shown_once() -> None:
+    sentences = [sentence("A radical idea.", 0.8), sentence("Radical, they said.", 0.9)]
+    phrases = loaded_phrases(sentences, lexicon=LEXICON)
+    assert [(p.text, p.sentence_index) for p in phrases] == [("Radical", 1)]
+
+
+def test_max_words_per_sentence_keeps_the_highest_rates() -> None:
+    found = texts([sentence("A radical scheme, critics slammed.", 0.9)], max_words_per_sentence=1)
+    assert found == ["slammed"]
+
+
+def test_accented_word_matches_its_folded_lexicon_entry() -> None:
+    assert texts([sentence("A naïve proposal.", 0.9)]) == ["naïve"]
+
+
+def test_word_keys_are_lower_case_and_split_at_apostrophes() -> None:
+    assert word_keys("Trump’s far-left Critics") == ["trump", "far-left", "critics"]
+
+
+def test_packaged_lexicon_is_the_default() -> None:
+    rate = loaded_words()["slammed"]
+    (phrase,) = loaded_phrases([sentence("Critics slammed the plan.", 1.0)])
+    assert phrase.text == "slammed"
+    assert phrase.weight == pytest.approx(rate, abs=1e-3)
+
+
+def test_weighted_share_weights_sentences_by_length() -> None:
+    share = weighted_share(["one two three", "four"], [1.0, 0.0])
+    assert share == 75.0
+
+
+def test_article_score_is_none_for_empty_text() -> None:
+    assert article_score([], min_words=40) is None
+
+
+def test_article_score_is_none_below_min_words() -> None:
+    sentences = [sentence("Seven words are in this short sentence.", 0.5)]
+    assert article_score(sentences, min_words=40) is None
+
+
+def test_article_score_is_the_length_weighted_share() -> None:
+    sentences = [sentence("word " * 30, 0.8), sentence("word " * 10, 0.4)]
+    assert article_score(sentences, min_words=40) == 70.0
+
+
+def test_article_score_is_none_when_a_sentence_is_unscored() -> None:
+    sentences = [sentence("word " * 30, 0.8), sentence("word " * 10, None)]
+    assert article_score(sentences, min_words=40) is None
+
+
+@pytest.mark.slow
+def test_analyzer_finds_phrases_in_the_loaded_sentence_only() -> None:
+    from plumbline.analysis.article import ArticleAnalyzer
+    from plumbline.analysis.embed import Embedder
+
+    text = (
+        "The city council met on Tuesday to discuss the budget for next year.\n"
+        "Critics slammed the mayor's disgraceful, dishonest scheme to destroy the city."
+    )
+    (result,) = ArticleAnalyzer(Embedder(), min_words=10).analyze([("Budget meeting", text)])
+    phrases = result.analysis.loaded_phrases
+    assert phrases
+    assert {p.sentence_index for p in phrases} == {1}
+    assert result.analysis.bias_score is not None
+
+
+@pytest.mark.slow
+def test_analyzer_gives_no_score_for_a_short_text() -> None:
+    from plumbline.analysis.article import ArticleAnalyzer
+    from plumbline.analysis.embed import Embedder
+
+    (result,) = ArticleAnalyzer(Embedder()).analyze([("Title", "Too short to score.")])
+    assert result.analysis.bias_score is None
