@@ -226,6 +226,11 @@ class StorySummary:
     lean_mix: LeanMix
     bias_score: float | None
     topics: list[str] = field(default_factory=list)
+    interval: tuple[float, float] | None = None  # 95% interval of the coverage score
+    low_confidence: bool = True
+    low_confidence_reasons: list[str] = field(default_factory=list)
+    blindspot: Lean | None = None  # the side that covers it almost alone
+    blindspot_description: str = ""
 
 
 @dataclass(slots=True)

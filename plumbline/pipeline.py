@@ -8,13 +8,13 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from statistics import mean
 from typing import Any
 
 from tqdm import tqdm
 
 from plumbline.analysis.article import ArticleAnalyzer
 from plumbline.analysis.cluster import ClusterInput, StoryClusterer
+from plumbline.analysis.story import story_stats
 from plumbline.analysis.synthesize import synthesize
 from plumbline.errors import PipelineError
 from plumbline.ingest.dedupe import canonical_url, content_hash, minhash_bytes
@@ -167,13 +167,15 @@ class Pipeline:
             self.repo.mark_story_failed(story_id, "no article of the story has usable text")
             return
         lead = " ".join(s.text for s in synthesis.lead)
+        stats = story_stats(articles)
         self.repo.save_synthesis(
             story_id,
             headline=synthesis.headline,
             lead=lead,
             synthesis=codec.synthesis_dict(synthesis),
-            bias_score=coverage_score(articles),
+            bias_score=stats.coverage_score,
             topics=story_topics(articles),
+            stats=codec.stats_dict(stats),
         )
 
     def _fail(
@@ -183,19 +185,6 @@ class Pipeline:
         log.warning("%s", error.message)
         self.repo.mark_failed(article.id, stage, f"{type(exc).__name__}: {exc}")
         report.failed += 1
-
-
-def coverage_score(articles: list[ArticleRecord]) -> float | None:
-    """Source-weighted coverage bias: each outlet counts once (the mean of its articles),
-    and the story's score is the mean over outlets."""
-    by_outlet: dict[str, list[float]] = {}
-    for article in articles:
-        if article.bias_score is not None and article.duplicate_of is None:
-            key = article.outlet_slug or f"article-{article.id}"
-            by_outlet.setdefault(key, []).append(article.bias_score)
-    if not by_outlet:
-        return None
-    return round(mean(mean(scores) for scores in by_outlet.values()), 1)
 
 
 def story_topics(articles: list[ArticleRecord], limit: int = 3) -> list[str]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from plumbline.analysis.story import StoryStats
 from plumbline.models import (
     ArticleAnalysis,
     Lean,
@@ -56,6 +57,26 @@ def analysis(data: dict[str, Any]) -> ArticleAnalysis:
         loaded_phrases=[LoadedPhrase(t, i, w) for t, i, w in data.get("loaded_phrases", [])],
         word_count=int(data.get("word_count", 0)),
     )
+
+
+def stats_dict(stats: StoryStats) -> dict[str, Any]:
+    blindspot = stats.blindspot
+    return {
+        "coverage_score": stats.coverage_score,
+        "interval": list(stats.interval) if stats.interval else None,
+        "n_scored_outlets": stats.n_scored_outlets,
+        "scored_words": stats.scored_words,
+        "low_confidence": stats.low_confidence,
+        "low_confidence_reasons": list(stats.low_confidence_reasons),
+        "blindspot": {
+            "side": blindspot.side.value,
+            "share": blindspot.share,
+            "n_rated": blindspot.n_rated,
+            "description": blindspot.description,
+        }
+        if blindspot
+        else None,
+    }
 
 
 def _sentence_dict(s: SynthSentence) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -101,4 +103,18 @@ def story_summary(row: StoryRow) -> StorySummary:
         lean_mix=LeanMix(row.lean_left, row.lean_center, row.lean_right, row.lean_unrated),
         bias_score=row.bias_score,
         topics=list(row.topics or []),
+        **_stats(row.stats or {}),
     )
+
+
+def _stats(stats: dict[str, Any]) -> dict[str, Any]:
+    """StorySummary fields from the stored story statistics."""
+    interval = stats.get("interval")
+    blindspot = stats.get("blindspot") or {}
+    return {
+        "interval": (float(interval[0]), float(interval[1])) if interval else None,
+        "low_confidence": bool(stats.get("low_confidence", True)),
+        "low_confidence_reasons": list(stats.get("low_confidence_reasons", [])),
+        "blindspot": Lean(blindspot["side"]) if blindspot.get("side") else None,
+        "blindspot_description": str(blindspot.get("description", "")),
+    }

@@ -131,6 +131,7 @@ class StoryRow(Base):
     dirty: Mapped[bool] = mapped_column(Boolean, default=True)
     synthesis: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    stats: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("stories.id", ondelete="SET NULL"), nullable=True

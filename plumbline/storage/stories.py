@@ -158,6 +158,7 @@ class StoryStore(Store):
         synthesis: dict[str, Any],
         bias_score: float | None,
         topics: list[str],
+        stats: dict[str, Any] | None = None,
     ) -> None:
         with self.session() as s:
             row = s.get(StoryRow, story_id)
@@ -168,6 +169,7 @@ class StoryStore(Store):
             row.synthesis = synthesis
             row.bias_score = bias_score
             row.topics = topics
+            row.stats = stats
             row.dirty = False
             row.error = None
             row.updated_at = utcnow()

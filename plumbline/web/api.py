@@ -35,6 +35,11 @@ class StoryOut(BaseModel):
     last_published: datetime | None
     updated_at: datetime
     topics: list[str]
+    bias_interval: tuple[float, float] | None
+    low_confidence: bool
+    low_confidence_reasons: list[str]
+    blindspot: str | None
+    blindspot_description: str
 
 
 class SourceOut(BaseModel):
@@ -119,6 +124,11 @@ def story_out(s: StorySummary) -> StoryOut:
         last_published=s.last_published,
         updated_at=s.updated_at,
         topics=s.topics,
+        bias_interval=s.interval,
+        low_confidence=s.low_confidence,
+        low_confidence_reasons=s.low_confidence_reasons,
+        blindspot=s.blindspot.value if s.blindspot else None,
+        blindspot_description=s.blindspot_description,
     )
 
 

@@ -8,7 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from plumbline.core import Plumbline
+from plumbline.models import Lean, Outlet
 from plumbline.web.app import create_app
+from tests.plumbline_fixtures import jsonl
 
 pytestmark = pytest.mark.slow
 
@@ -109,3 +111,37 @@ def test_api_outlets_and_openapi(client: TestClient) -> None:
     assert client.get(f"/api/outlets/{outlets[0]['slug']}").json()["slug"] == outlets[0]["slug"]
     schema = client.get("/api/openapi.json").json()
     assert "/api/stories/{key}" in schema["paths"]
+
+
+def test_story_shows_uncertainty_and_blindspot(core: Plumbline) -> None:
+    bodies = [
+        "The state legislature passed a bill on Thursday that expands access to rural broadband "
+        "service, sending the measure to the governor after a long debate over its cost. "
+        "Supporters said farms and small towns have waited years for fast internet connections.",
+        "Lawmakers approved the rural broadband expansion on Thursday, and the governor is expected "
+        "to sign it next week. The plan sets aside money for providers that build lines to remote "
+        "homes, and it requires yearly reports on how many households were connected.",
+        "A measure to bring high-speed internet to rural counties cleared the legislature Thursday. "
+        "Opponents questioned the price of the program, while county officials said the "
+        "investment would help schools, clinics and businesses far from the cities.",
+    ]
+    records = [
+        {"id": f"b{i}", "url": f"https://left{i}.example/a", "title": "Legislature passes rural broadband bill",
+         "text": body * 2, "outlet": f"Left Outlet {i}", "published": "2020-06-01"}
+        for i, body in enumerate(bodies)
+    ]
+    core.import_articles(jsonl(records))
+    for i in range(3):
+        core.repo.upsert_outlets(
+            [Outlet(slug=f"left-outlet-{i}", name=f"Left Outlet {i}", homepage="", lean=Lean.LEFT)],
+            update_existing=True,
+        )
+    core.process()
+    [story] = core.stories(limit=5)
+    assert story.blindspot is Lean.LEFT
+    assert story.n_outlets == 3 and story.interval is not None
+    client = TestClient(create_app(core))
+    page = client.get(f"/story/{story.slug}").text
+    assert "Blindspot:" in page and "95% range" in page
+    api = client.get(f"/api/stories/{story.slug}").json()
+    assert api["blindspot"] == "left" and api["bias_interval"]
