@@ -127,6 +127,14 @@ def target_entity(target: str, story: Sequence[Mention]) -> Entity:
     return resolve_entities([*story, extra])[name_key(name)]
 
 
+def target_keys(target: str, story: Sequence[Mention]) -> Entity:
+    """For finding the sentences about a target: its story entity, widened by its last
+    name ("Barack Obama" also finds a bare "Obama" that merging gave to "Sasha Obama")."""
+    entity = target_entity(target, story)
+    last = name_key(target.replace("_", " ").split()[-1])
+    return Entity(entity.name, entity.kind, entity.keys | {last})
+
+
 def story_mentions(group: Sequence[Article]) -> list[Mention]:
     return [m for a in group for s in a.mentions for m in s]
 
@@ -222,7 +230,7 @@ def measure_spans(articles: list[Article]) -> None:
                 everything.append((gold, predicted))
                 if str(span.get("aim", "")) == "dir":
                     direct.append((gold, predicted))
-                entity = target_entity(str(span["target"]), mentions)
+                entity = target_keys(str(span["target"]), mentions)
                 if mentions_entity(article.mentions[index], entity):
                     named.append((gold, predicted))
     print(f"Span polarity (sentence tone vs annotated polarity; {unmatched} spans not found):")
@@ -258,7 +266,7 @@ def measure_feelings(articles: list[Article], biases: list[list[float]] | None) 
             for name, gold in article.feelings.items():
                 if gold not in ("pos", "neu", "neg"):
                     continue
-                entity = target_entity(name, mentions)
+                entity = target_keys(name, mentions)
                 scored: list[tuple[ToneSentence, float]] = []
                 weights: list[float] = []
                 for i, sentence in enumerate(article.sentences):
