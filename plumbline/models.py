@@ -213,6 +213,27 @@ class LeanMix:
 
 
 @dataclass(slots=True)
+class SideToneView:
+    side: Lean
+    mean_tone: float  # -1 (negative wording) .. +1 (positive), outlets weighted equally
+    n_sentences: int
+    n_outlets: int
+    verdict: str  # critical / favorable / neutral / insufficient
+    example_sentence: str
+    example_outlet: str
+
+
+@dataclass(slots=True)
+class EntityToneView:
+    """The tone of each side's sentences about one of the story's main entities."""
+
+    entity: str
+    kind: str
+    statements: list[str]
+    by_side: list[SideToneView]
+
+
+@dataclass(slots=True)
 class StorySummary:
     id: int
     slug: str
@@ -231,6 +252,7 @@ class StorySummary:
     low_confidence_reasons: list[str] = field(default_factory=list)
     blindspot: Lean | None = None  # the side that covers it almost alone
     blindspot_description: str = ""
+    tones: list[EntityToneView] = field(default_factory=list)
 
 
 @dataclass(slots=True)

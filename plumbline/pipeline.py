@@ -14,7 +14,9 @@ from tqdm import tqdm
 
 from plumbline.analysis.article import ArticleAnalyzer
 from plumbline.analysis.cluster import ClusterInput, StoryClusterer
+from plumbline.analysis.entities import EntityRecognizer
 from plumbline.analysis.story import story_stats
+from plumbline.analysis.story_tone import story_tones
 from plumbline.analysis.synthesize import synthesize
 from plumbline.errors import PipelineError
 from plumbline.ingest.dedupe import canonical_url, content_hash, minhash_bytes
@@ -42,6 +44,7 @@ class Pipeline:
         self.settings = settings
         self._analyzer_factory = analyzer
         self.progress = progress
+        self._entities: EntityRecognizer | None = None
         self.clusterer = StoryClusterer(
             threshold=settings.cluster_threshold,
             window=timedelta(hours=settings.cluster_window_hours),
@@ -168,6 +171,9 @@ class Pipeline:
             return
         lead = " ".join(s.text for s in synthesis.lead)
         stats = story_stats(articles)
+        stats_json = codec.stats_dict(stats)
+        if stats.n_outlets >= 2:
+            stats_json["tones"] = story_tones(articles, self._recognizer())
         self.repo.save_synthesis(
             story_id,
             headline=synthesis.headline,
@@ -175,8 +181,13 @@ class Pipeline:
             synthesis=codec.synthesis_dict(synthesis),
             bias_score=stats.coverage_score,
             topics=story_topics(articles),
-            stats=codec.stats_dict(stats),
+            stats=stats_json,
         )
+
+    def _recognizer(self) -> EntityRecognizer:
+        if self._entities is None:
+            self._entities = EntityRecognizer()
+        return self._entities
 
     def _fail(
         self, stage: str, article: ArticleRecord, exc: Exception, report: PipelineReport

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from plumbline.core import Plumbline
-from plumbline.models import ArticleRecord, Outlet, StoryDetail, StorySummary
+from plumbline.models import ArticleRecord, EntityToneView, Outlet, StoryDetail, StorySummary
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -76,6 +76,7 @@ class ArticleOut(BaseModel):
 
 class StoryDetailOut(StoryOut):
     synthesis_bias_score: float | None
+    tones: list[EntityToneView]
     lead_sentences: list[SentenceOut]
     sections: list[SectionOut]
     articles: list[ArticleOut]
@@ -186,6 +187,7 @@ def _detail_out(d: StoryDetail) -> StoryDetailOut:
     return StoryDetailOut(
         **story_out(d.summary).model_dump(),
         synthesis_bias_score=synthesis.bias_score if synthesis else None,
+        tones=d.summary.tones,
         lead_sentences=sentences(synthesis.lead) if synthesis else [],
         sections=[
             SectionOut(title=s.title, sentences=sentences(s.sentences)) for s in synthesis.sections

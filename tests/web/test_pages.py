@@ -126,8 +126,14 @@ def test_story_shows_uncertainty_and_blindspot(core: Plumbline) -> None:
         "investment would help schools, clinics and businesses far from the cities.",
     ]
     records = [
-        {"id": f"b{i}", "url": f"https://left{i}.example/a", "title": "Legislature passes rural broadband bill",
-         "text": body * 2, "outlet": f"Left Outlet {i}", "published": "2020-06-01"}
+        {
+            "id": f"b{i}",
+            "url": f"https://left{i}.example/a",
+            "title": "Legislature passes rural broadband bill",
+            "text": body * 2,
+            "outlet": f"Left Outlet {i}",
+            "published": "2020-06-01",
+        }
         for i, body in enumerate(bodies)
     ]
     core.import_articles(jsonl(records))
@@ -145,3 +151,4 @@ def test_story_shows_uncertainty_and_blindspot(core: Plumbline) -> None:
     assert "Blindspot:" in page and "95% range" in page
     api = client.get(f"/api/stories/{story.slug}").json()
     assert api["blindspot"] == "left" and api["bias_interval"]
+    assert isinstance(api["tones"], list)

@@ -4,7 +4,9 @@ from plumbline.web.render import bias_label, highlight
 
 
 def test_highlight_marks_phrases_case_insensitively_without_overlaps() -> None:
-    parts = highlight("A Radical plan, a radical left scheme.", ["radical", "radical left", "scheme"])
+    parts = highlight(
+        "A Radical plan, a radical left scheme.", ["radical", "radical left", "scheme"]
+    )
     assert parts == [
         ("A ", False),
         ("Radical", True),
