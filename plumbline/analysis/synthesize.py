@@ -40,7 +40,8 @@ _WORD = re.compile(r"[a-z][a-z'-]*")
 # "WASHINGTON (Reuters) - ", "SELMA, Ala. (AP) — ": a place line that only makes sense
 # at the top of the original article
 _DATELINE = re.compile(
-    r"^[A-Z][A-Z.'\-]{2,}(?: [A-Z.'\-]+)*(?:, [A-Z][A-Za-z.]+)*(?: \([A-Za-z ]+\))?"
+    r"^(?:[A-Z][A-Z.'\-]{2,}(?: [A-Z.'\-]+)*(?:, [A-Z][A-Za-z.]+)*(?: \([A-Za-z ]+\))?"
+    r"|\((?:AP|Reuters|AFP|UPI|CNN|Bloomberg)\))"
     r"\s*[—–-]{1,2}\s+(?=[A-Z\"“])"
 )
 _BOILERPLATE = re.compile(
