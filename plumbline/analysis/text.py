@@ -2,84 +2,56 @@
 
 from __future__ import annotations
 
-import functools
 import re
-import sys
 import threading
-import types
-from typing import Any
 
 import pysbd
+from pysbd.utils import TextSpan
 
 from plumbline.models import Sentence
 
 _PARAGRAPH = re.compile(r"[^\n]+")
 _local = threading.local()
-_patch_lock = threading.Lock()
 MIN_SENTENCE_CHARS = 12
 MAX_SENTENCE_CHARS = 1200
 
 
-@functools.lru_cache(maxsize=8192)
-def _compiled(pattern: Any, flags: int) -> re.Pattern[Any]:
-    return re.compile(pattern, flags)
+class _Segmenter(pysbd.Segmenter):  # type: ignore[misc]
+    """pysbd's segmenter, locating each sentence in the text with `str.find` instead of a
+    regex compiled for that one sentence (pysbd's way, half its time). Same spans: the
+    first occurrence of the sentence, plus the whitespace after it, that ends after the
+    previous sentence; occurrences are scanned left to right without overlap, like
+    `re.finditer`, and `str.isspace` is what `\\s` matches in a str pattern."""
 
-
-class _CachedRe(types.ModuleType):
-    """`re` for pysbd's modules, with a bigger cache of compiled patterns. pysbd builds a few
-    patterns for each abbreviation it meets in a text, far more than the 512 that `re`
-    caches, so it recompiled them on every call: most of its time. Same calls, same
-    results (`re.sub(p, r, s, count, flags)` is `re.compile(p, flags).sub(r, s, count)`)."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(re, name)
-
-    @staticmethod
-    def sub(pattern: Any, repl: Any, string: str, count: int = 0, flags: int = 0) -> str:
-        return _compiled(pattern, flags).sub(repl, string, count)
-
-    @staticmethod
-    def search(pattern: Any, string: str, flags: int = 0) -> re.Match[str] | None:
-        return _compiled(pattern, flags).search(string)
-
-    @staticmethod
-    def match(pattern: Any, string: str, flags: int = 0) -> re.Match[str] | None:
-        return _compiled(pattern, flags).match(string)
-
-    @staticmethod
-    def findall(pattern: Any, string: str, flags: int = 0) -> list[Any]:
-        return _compiled(pattern, flags).findall(string)
-
-    @staticmethod
-    def finditer(pattern: Any, string: str, flags: int = 0) -> Any:
-        return _compiled(pattern, flags).finditer(string)
-
-    @staticmethod
-    def split(pattern: Any, string: str, maxsplit: int = 0, flags: int = 0) -> list[Any]:
-        return _compiled(pattern, flags).split(string, maxsplit)
-
-
-_PYSBD_RE = _CachedRe("re")
-_patched = False
-
-
-def _patch_pysbd() -> None:
-    """Point every loaded pysbd module's `re` at the cached one (once)."""
-    global _patched
-    with _patch_lock:
-        if _patched:
-            return
-        for name, module in list(sys.modules.items()):
-            if name.split(".")[0] == "pysbd" and getattr(module, "re", None) is re:
-                module.re = _PYSBD_RE
-        _patched = True
+    def sentences_with_char_spans(self, sentences: list[str]) -> list[TextSpan]:
+        text: str = self.original_text
+        spans: list[TextSpan] = []
+        prior_end = 0
+        for sentence in sentences:
+            if not sentence:  # never seen; pysbd's own way (an empty match has no str.find)
+                for match in re.finditer(r"\s*", text):
+                    if match.end() > prior_end:
+                        spans.append(TextSpan(match.group(), match.start(), match.end()))
+                        prior_end = match.end()
+                        break
+                continue
+            position = 0
+            while (start := text.find(sentence, position)) >= 0:
+                end = start + len(sentence)
+                while end < len(text) and text[end].isspace():
+                    end += 1
+                if end > prior_end:
+                    spans.append(TextSpan(text[start:end], start, end))
+                    prior_end = end
+                    break
+                position = end
+        return spans
 
 
 def _segmenter() -> pysbd.Segmenter:
     segmenter = getattr(_local, "segmenter", None)
     if segmenter is None:
-        segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
-        _patch_pysbd()
+        segmenter = _Segmenter(language="en", clean=False, char_span=True)
         _local.segmenter = segmenter
     return segmenter
 
