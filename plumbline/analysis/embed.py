@@ -143,7 +143,13 @@ class _OnnxBackend:
     def __init__(self, embedder: Embedder, *, int8: bool = False) -> None:
         import onnxruntime as ort
 
-        fp32, quantized = export_onnx(embedder.model_path, embedder.cache_dir, int8=int8)
+        try:
+            fp32, quantized = export_onnx(embedder.model_path, embedder.cache_dir, int8=int8)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot write the ONNX export to {embedder.cache_dir} ({exc}); set "
+                "XDG_CACHE_HOME to a writable folder or use embedding_backend=torch"
+            ) from exc
         options = ort.SessionOptions()
         options.intra_op_num_threads = embedder.threads
         options.inter_op_num_threads = 1
