@@ -14,11 +14,12 @@ median of the per-round ratios: the two are measured back to back) and onnx/torc
 where the analysis time goes besides the model. Machines are shared and noisy, so read
 the ratios, not the absolute rates.
 
-    .venv/bin/python bench/analysis_speed.py [--articles 200] [--repeats 3] [--sweep] \\
-        [--profile] [--accuracy [--babe ../shared/data/babe/data/final_labels_SG2.csv]]
+    .venv/bin/python bench/analysis_speed.py [--articles 200] [--repeats 3] [--threads 0] \\
+        [--sweep] [--profile] [--accuracy [--babe ../shared/data/babe/data/final_labels_SG2.csv]]
 
---sweep: raw-model sentences/s for batch sizes 16/32/64/128, without the length sorting
-(batches taken in text order), and with 1 vs 2 threads, on the first --sweep-texts texts.
+--sweep: raw-model sentences/s for batch sizes 16/32/64/128 (--sweep-batch-sizes), without
+the length sorting (batches taken in text order), and with 1 thread instead of all cores,
+on the first --sweep-texts texts.
 --profile: the top functions of one analysis pass outside the model (cProfile).
 --accuracy: the back ends' vectors against torch on --accuracy-texts demo sentences (max
 and mean absolute difference, cosine), the sentence_bias probabilities they give, and on
@@ -170,24 +171,29 @@ def main_comparison(
         )
 
 
-def sweep(embedders: dict[str, TimedEmbedder], texts: Sequence[str], repeats: int) -> None:
+def sweep(
+    embedders: dict[str, TimedEmbedder],
+    texts: Sequence[str],
+    repeats: int,
+    batch_sizes: Sequence[int],
+) -> None:
     import torch
 
     default_threads = torch.get_num_threads()
     configs: list[tuple[str, str, int, bool, int]] = []  # label, backend, batch, sorted, threads
-    for name in ("torch", "onnx"):
-        for batch in (16, 32, 64, 128):
+    single: dict[str, Embedder] = {}
+    for name in embedders:
+        for batch in sorted({*batch_sizes, 64}):
             configs.append((f"{name} batch {batch}", name, batch, True, 0))
         configs.append((f"{name} batch 64 unsorted", name, 64, False, 0))
         configs.append((f"{name} batch 64 1 thread", name, 64, True, 1))
-    one_thread = Embedder(backend="onnx", threads=1)
-    one_thread.encode(["warm up"])
+        if name != "torch":  # ONNX Runtime threads are per session; torch's per process
+            single[name] = Embedder(backend=name, threads=1)
+            single[name].encode(["warm up"])
     times: dict[str, list[float]] = {c[0]: [] for c in configs}
     for round_ in range(repeats):
         for label, name, batch, by_length, threads in rotated(configs, round_):
-            embedder: Embedder = (
-                one_thread if (name == "onnx" and threads == 1) else embedders[name]
-            )
+            embedder: Embedder = single[name] if name in single and threads else embedders[name]
             embedder.batch_size = batch
             if name == "torch":
                 torch.set_num_threads(threads or default_threads)
@@ -202,10 +208,18 @@ def sweep(embedders: dict[str, TimedEmbedder], texts: Sequence[str], repeats: in
         embedder.batch_size = 64
     print(f"\nraw model sentences/s on {len(texts)} texts, {repeats} rounds (median):")
     print(f"(default threads: torch {default_threads}, ONNX Runtime = cores)")
+    print("| configuration | sentences/s | vs same back end, batch 64 | vs torch batch 64 |")
+    print("|---|---|---|---|")
+    reference = times.get("torch batch 64")
     for label, seconds in times.items():
         base = times[f"{label.split()[0]} batch 64"]
         rel = median([b / s for b, s in zip(base, seconds, strict=True)])
-        print(f"  {label:24}: {len(texts) / median(seconds):7.1f}  ({rel:.2f}x batch 64 sorted)")
+        cross = (
+            f"{median([b / s for b, s in zip(reference, seconds, strict=True)]):.2f}x"
+            if reference
+            else "-"
+        )
+        print(f"| {label} | {len(texts) / median(seconds):.1f} | {rel:.2f}x | {cross} |")
 
 
 def profile(embedder: TimedEmbedder, items: Sequence[tuple[str, str]]) -> None:
@@ -289,8 +303,10 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=200, help="Demo articles to analyze.")
     parser.add_argument("--repeats", type=int, default=3, help="Rounds of each measurement.")
     parser.add_argument("--backends", default=",".join(BACKENDS), help="Comma-separated.")
+    parser.add_argument("--threads", type=int, default=0, help="Model threads; 0: all cores.")
     parser.add_argument("--sweep", action="store_true", help="Batch size, sorting, threads.")
     parser.add_argument("--sweep-texts", type=int, default=1500)
+    parser.add_argument("--sweep-batch-sizes", default="16,32,64,128")
     parser.add_argument("--profile", action="store_true", help="Profile the analysis.")
     parser.add_argument("--accuracy", action="store_true", help="Compare the back ends' vectors.")
     parser.add_argument("--accuracy-texts", type=int, default=3000)
@@ -299,7 +315,7 @@ def main() -> None:
     args = parser.parse_args()
 
     names = [n for n in args.backends.split(",") if n]
-    embedders = {name: TimedEmbedder(backend=name) for name in names}
+    embedders = {name: TimedEmbedder(backend=name, threads=args.threads) for name in names}
     start = time.perf_counter()
     for embedder in embedders.values():
         embedder.encode(["warm up: load the model (and export it, once)"])
@@ -319,7 +335,8 @@ def main() -> None:
     if not args.skip_speed:
         main_comparison(embedders, items, texts, args.repeats)
     if args.sweep:
-        sweep(embedders, texts[: args.sweep_texts], args.repeats)
+        batch_sizes = [int(b) for b in args.sweep_batch_sizes.split(",") if b]
+        sweep(embedders, texts[: args.sweep_texts], args.repeats, batch_sizes)
     if args.profile:
         profile(embedders.get("onnx") or next(iter(embedders.values())), items)
     if args.accuracy:

@@ -1,4 +1,4 @@
-"""Sentence embeddings from the packaged MiniLM model (offline, CPU), on two back ends.
+"""Sentence embeddings from the packaged MiniLM model (offline, CPU), on two runtimes.
 
 - ``torch``: sentence-transformers on PyTorch, the reference.
 - ``onnx``: the same model exported once to ONNX (mean pooling and L2 normalization inside
@@ -9,9 +9,11 @@
   channel); about twice as fast again, but its vectors drift (mean cosine about 0.99 to
   the reference), so it is opt-in.
 
-The export runs on first use, from the local model files only, and is cached under
-``cache_dir`` in a folder named after the model files' fingerprint (see
-:func:`export_onnx`); later processes reuse it. bench/analysis_speed.py measures both.
+The export runs on first use, from the local model files only (with torch and
+transformers), and is cached under ``cache_dir`` in a folder named after the model files'
+fingerprint (see :func:`export_onnx`); later processes reuse it and never import torch
+(less memory, faster start). bench/analysis_speed.py measures the back ends' speed and
+agreement.
 """
 
 from __future__ import annotations
