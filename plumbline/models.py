@@ -324,3 +324,25 @@ class ArticleAssignment:
     story_id: int
     centroid: np.ndarray[Any, np.dtype[np.float32]]
     near_duplicate_of: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Blindspot:
+    side: Lean  # the side that covers it almost alone
+    share: float  # of the outlets with a known lean, 0-1
+    n_rated: int
+    description: str  # "covered almost only by the left (4 of 5 rated outlets)"
+
+
+@dataclass(slots=True)
+class StoryStats:
+    coverage_score: float | None  # 0-100, None when no article has a score
+    interval: tuple[float, float] | None  # 95% t-interval over outlets; None with < 2
+    n_articles: int
+    n_outlets: int
+    n_scored_outlets: int
+    scored_words: int
+    lean_mix: LeanMix
+    blindspot: Blindspot | None
+    low_confidence: bool
+    low_confidence_reasons: list[str] = field(default_factory=list)

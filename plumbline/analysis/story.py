@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from statistics import fmean, stdev
 
-from plumbline.models import ArticleRecord, Lean, LeanMix
+from plumbline.models import ArticleRecord, Blindspot, Lean, LeanMix, StoryStats
 
 MIN_OUTLETS = 3
 MIN_SCORED_WORDS = 500
@@ -39,28 +38,6 @@ _T95 = (
     2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
     2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
 )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Blindspot:
-    side: Lean  # the side that covers it almost alone
-    share: float  # of the outlets with a known lean, 0-1
-    n_rated: int
-    description: str  # "covered almost only by the left (4 of 5 rated outlets)"
-
-
-@dataclass(slots=True)
-class StoryStats:
-    coverage_score: float | None  # 0-100, None when no article has a score
-    interval: tuple[float, float] | None  # 95% t-interval over outlets; None with < 2
-    n_articles: int
-    n_outlets: int
-    n_scored_outlets: int
-    scored_words: int
-    lean_mix: LeanMix
-    blindspot: Blindspot | None
-    low_confidence: bool
-    low_confidence_reasons: list[str] = field(default_factory=list)
 
 
 def outlet_key(article: ArticleRecord) -> str:

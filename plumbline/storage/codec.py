@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 
-from plumbline.analysis.story import StoryStats
 from plumbline.models import (
     ArticleAnalysis,
     Lean,
@@ -16,6 +15,7 @@ from plumbline.models import (
     LoadedPhrase,
     Sentence,
     SourceRef,
+    StoryStats,
     Synthesis,
     SynthSection,
     SynthSentence,
