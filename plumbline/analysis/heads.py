@@ -327,10 +327,24 @@ def words(text: str) -> set[str]:
     """The distinct lowercase words of ``text`` as the bias lexicon counts them.
 
     Runs of two or more ASCII letters, hyphenated compounds kept whole (``far-left``);
-    apostrophes split (``left's`` gives ``left``). Accented letters are folded to ASCII.
+    apostrophes split (``left's`` and ``left’s`` give ``left``). Accented letters are folded
+    to ASCII; other non-ASCII characters (typographic quotes and dashes, ellipses, no-break
+    spaces) separate words, as in ``plumbline.analysis.bias.word_keys``.
     """
-    folded = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
-    return set(_WORD_RE.findall(folded))
+    return set(_WORD_RE.findall(_fold(text.lower())))
+
+
+def _fold(text: str) -> str:
+    """``text`` in ASCII: NFKD, then combining marks and non-ASCII letters dropped (``é``
+    gives ``e``), every other non-ASCII character (punctuation, symbols, spaces, format
+    marks) turned into a space."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    if decomposed.isascii():
+        return decomposed
+    return "".join(
+        ch if ch.isascii() else "" if unicodedata.category(ch)[0] in "LM" else " "
+        for ch in decomposed
+    )
 
 
 def lexicon_features(texts: Sequence[str], lexicon: Mapping[str, float]) -> Vectors:

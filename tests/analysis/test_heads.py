@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from plumbline.analysis.bias import word_keys
 from plumbline.analysis.heads import (
     LEAN_MAX_SENTENCES,
     LEXICON_FEATURES,
@@ -81,6 +82,24 @@ def test_words_and_lexicon_features() -> None:
     assert loaded_words("a bizarre plan", lexicon) == [("bizarre", 0.5), ("plan", 0.1)]
     with pytest.raises(ValueError):
         sentence_features(np.zeros((2, 384)), ["only one"], lexicon)
+
+
+def test_words_split_at_typographic_punctuation() -> None:
+    # Folding to ASCII used to drop these characters and glue the words around them
+    # ("America’s" gave "americas"); they separate words like their ASCII forms do.
+    assert words("America’s") == words("America's") == {"america"}
+    assert words("the ‘radical’ “left”—a far–left idea…really") == {
+        "the",
+        "radical",
+        "left",
+        "far",
+        "idea",
+        "really",
+    }
+    assert words("no\u00a0break, right\u200fto-left") == {"no", "break", "right", "to-left"}
+    assert words("naïve café straße") == {"naive", "cafe", "strae"}
+    for text in ("America’s “bizarre” plan—again…", "It’s a far–left ‘scheme’", "naïve"):
+        assert words(text) == set(word_keys(text))
 
 
 def test_parse_lexicon_rejects_bad_files() -> None:
