@@ -9,7 +9,7 @@ import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 import typer
 
@@ -148,6 +148,14 @@ def sources_export_opml(
         output.write_bytes(content)
     else:
         sys.stdout.buffer.write(content + b"\n")
+
+
+def _open(path: Path) -> IO[bytes]:
+    try:
+        return path.open("rb")
+    except OSError as exc:
+        typer.secho(f"error: cannot read {path}: {exc.strerror}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
 
 
 def _read(path: Path) -> bytes:
@@ -312,7 +320,7 @@ def analyze(
         raise typer.Exit(2)
     core = _plumbline_unstored()
     if jsonl is not None:
-        stream = sys.stdin.buffer if str(jsonl) == "-" else jsonl.open("rb")
+        stream = sys.stdin.buffer if str(jsonl) == "-" else _open(jsonl)
         with stream:
             for line in analyze_stream(core.analyzer(), stream):
                 typer.echo(json.dumps(line, ensure_ascii=False))
@@ -320,6 +328,41 @@ def analyze(
     assert file is not None
     text = sys.stdin.read() if str(file) == "-" else _read(file).decode("utf-8", "replace")
     typer.echo(json.dumps(analyze_text(core.analyzer(), "", text), ensure_ascii=False))
+
+
+@app.command()
+def cluster(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help='JSONL of {"id", "title", "text"} with optional "outlet" and "published" '
+            "(ISO date; absent means unknown), in arrival order ('-' for standard input)."
+        ),
+    ],
+) -> None:
+    """Group articles into stories with the pipeline's own algorithm, on a throw-away
+    store: one {"id", "story"} line per input line, in input order. A line that cannot be
+    clustered gets "story": null and an "error"."""
+    import tempfile
+
+    from plumbline.core import Plumbline
+    from plumbline.settings import Settings
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    with tempfile.TemporaryDirectory(prefix="plumbline-cluster-") as scratch:
+        core = Plumbline(Settings(data_dir=Path(scratch), database_url="", default_outlets=False))
+        try:
+            core.init()
+            stream = sys.stdin.buffer if str(file) == "-" else _open(file)
+            with stream:
+                outcomes = core.cluster_stream(stream)
+        finally:
+            core.close()
+    for outcome in outcomes:
+        line: dict[str, Any] = {"id": outcome.id, "story": outcome.story}
+        if outcome.error:
+            line["error"] = f"line {outcome.line}: {outcome.error}"
+        typer.echo(json.dumps(line, ensure_ascii=False))
 
 
 def _plumbline_unstored() -> Any:

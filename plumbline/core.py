@@ -11,11 +11,12 @@ from typing import IO, TYPE_CHECKING
 from plumbline.analysis.embed import Embedder
 from plumbline.ingest import sources
 from plumbline.ingest.dedupe import canonical_url, content_hash
-from plumbline.ingest.importers import read_articles
+from plumbline.ingest.importers import ImportLine, read_articles
 from plumbline.ingest.resolve import OutletResolver
 from plumbline.models import (
     ArticleIn,
     ArticleRecord,
+    ClusterOutcome,
     FeedStatus,
     ImportReport,
     IngestReport,
@@ -176,11 +177,50 @@ class Plumbline:
             return self.import_articles(stream)
 
     # --------------------------------------------------------------- pipeline
-    def process(self, *, progress: bool = False) -> PipelineReport:
-        """Run every pending pipeline stage to the end."""
+    def process(self, *, progress: bool = False, synthesize: bool = True) -> PipelineReport:
+        """Run every pending pipeline stage to the end (without `synthesize`: through
+        clustering)."""
         from plumbline.pipeline import Pipeline
 
-        return Pipeline(self.repo, self.settings, self.analyzer, progress=progress).run()
+        pipeline = Pipeline(self.repo, self.settings, self.analyzer, progress=progress)
+        return pipeline.run(synthesize=synthesize)
+
+    def cluster_stream(self, stream: IO[bytes]) -> list[ClusterOutcome]:
+        """Cluster a JSONL article stream in arrival order with the pipeline's own
+        algorithm, one batch at a time as if the articles arrived in batches; meant for a
+        throw-away store. One outcome per non-blank input line: the story its article
+        ended in (after any merges), or why it has none."""
+        resolver = OutletResolver(self.repo)
+        keys: list[tuple[ImportLine, tuple[str, str, str | None] | None]] = []
+        batch: list[tuple[ArticleIn, int | None, int | None, str, str | None]] = []
+
+        def flush() -> None:
+            self.repo.add_articles(batch)
+            batch.clear()
+            self.process(synthesize=False)
+
+        for line in read_articles(stream):
+            if line.article is None:
+                keys.append((line, None))
+                continue
+            article = line.article
+            canonical = (
+                canonical_url(article.url) if article.url.startswith("http") else article.url
+            )
+            digest = content_hash(article.title, article.text)
+            keys.append((line, (article.external_id, canonical, digest)))
+            batch.append((article, resolver.resolve(article), None, canonical, digest))
+            if len(batch) >= self.settings.pipeline_batch_size:
+                flush()
+        flush()
+        outcomes = []
+        for line, key in keys:
+            if key is None:
+                outcomes.append(ClusterOutcome(line.number, line.raw_id, None, line.error))
+                continue
+            story, error = self.repo.story_of_import(*key)
+            outcomes.append(ClusterOutcome(line.number, line.raw_id, story, error))
+        return outcomes
 
     def retry_failed(self) -> int:
         return self.repo.retry_failed()

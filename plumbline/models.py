@@ -276,6 +276,8 @@ class PipelineReport:
     synthesized: int = 0
     failed: int = 0
     duplicates: int = 0
+    merged: int = 0  # stories merged into another
+    split: int = 0  # stories split in two
 
 
 @dataclass(slots=True)
@@ -346,3 +348,27 @@ class StoryStats:
     blindspot: Blindspot | None
     low_confidence: bool
     low_confidence_reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Merge:
+    source: int  # this story's articles move, its URL redirects ...
+    target: int  # ... to this one
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    story: int
+    moved: tuple[int, ...]  # article ids that leave for a new story
+    similarity: float  # cosine between the two parts' centroids
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterOutcome:
+    """Where one input line of `plumbline cluster` ended up."""
+
+    line: int
+    id: str | None  # the input's "id", when it had one
+    story: int | None  # the story id; None with an error
+    error: str = ""

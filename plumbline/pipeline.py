@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tqdm import tqdm
@@ -15,6 +15,7 @@ from tqdm import tqdm
 from plumbline.analysis.article import ArticleAnalyzer
 from plumbline.analysis.cluster import ClusterInput, StoryClusterer
 from plumbline.analysis.entities import EntityRecognizer
+from plumbline.analysis.restructure import StoryShape, mean_direction, plan_merges, plan_split
 from plumbline.analysis.story import story_stats
 from plumbline.analysis.story_tone import story_tones
 from plumbline.analysis.synthesize import synthesize
@@ -27,6 +28,7 @@ from plumbline.storage import codec
 from plumbline.storage.repository import Repository
 
 log = logging.getLogger(__name__)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Pipeline:
@@ -52,12 +54,14 @@ class Pipeline:
             max_span=timedelta(days=settings.cluster_max_story_days),
         )
 
-    def run(self) -> PipelineReport:
+    def run(self, *, synthesize: bool = True) -> PipelineReport:
+        """Every stage in order; without `synthesize`, stop once articles are clustered."""
         report = PipelineReport()
         self.extract(report)
         self.analyze(report)
         self.cluster(report)
-        self.synthesize(report)
+        if synthesize:
+            self.synthesize(report)
         return report
 
     # ----------------------------------------------------------------- stages
@@ -147,6 +151,52 @@ class Pipeline:
             decisions = self.clusterer.assign(items, open_stories, self.repo.story_members)
             self.repo.assign_articles(decisions)
             report.clustered += len(decisions)
+            self._restructure([d.article_id for d in decisions], window, report)
+
+    def _restructure(
+        self, article_ids: list[int], window: timedelta, report: PipelineReport
+    ) -> None:
+        """Merge stories that turned out to be one event; split a story that drifted."""
+        touched = self.repo.story_ids_of(article_ids)
+        if not touched:
+            return
+        since = min(
+            (s.last_published for s in self.repo.story_shapes(touched) if s.last_published),
+            default=None,
+        )
+        shapes = [
+            StoryShape(s.id, s.centroid, s.n_articles, s.first_published, s.last_published)
+            for s in self.repo.open_stories(since=(since - window) if since else _EPOCH)
+        ]
+        merges = plan_merges(
+            sorted(touched),
+            shapes,
+            threshold=self.settings.cluster_merge_threshold,
+            window=window,
+        )
+        if merges:
+            self.repo.merge_stories(merges)
+            report.merged += len(merges)
+            gone = {m.source for m in merges}
+            touched = (touched - gone) | {m.target for m in merges}
+        for story_id in sorted(touched):
+            ids, vectors = self.repo.member_vectors(story_id)
+            split = plan_split(
+                story_id,
+                ids,
+                vectors,
+                threshold=self.settings.cluster_split_threshold,
+                min_part=self.settings.cluster_split_min_part,
+            )
+            if split is None:
+                continue
+            moved = set(split.moved)
+            rows = [i for i, article_id in enumerate(ids) if article_id in moved]
+            kept = [i for i, article_id in enumerate(ids) if article_id not in moved]
+            self.repo.split_story(
+                split, mean_direction(vectors[kept]), mean_direction(vectors[rows])
+            )
+            report.split += 1
 
     def synthesize(self, report: PipelineReport) -> None:
         pending = self.repo.count_dirty_stories()

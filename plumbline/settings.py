@@ -112,6 +112,23 @@ class Settings(BaseSettings):
     cluster_window_hours: float = Field(
         72.0, gt=0, description="A story closes when no article joined it for this long."
     )
+    cluster_merge_threshold: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="Cosine similarity of two open stories' centroids above which they are "
+        "one event and merge (the smaller one's URL then redirects).",
+    )
+    cluster_split_threshold: float = Field(
+        0.45,
+        ge=0,
+        le=1,
+        description="A story whose members form two groups with centroids less similar than "
+        "this splits in two (the larger group keeps the story).",
+    )
+    cluster_split_min_part: int = Field(
+        3, ge=1, description="Fewest articles each part of a split must have."
+    )
     near_duplicate_jaccard: float = Field(
         0.8, ge=0, le=1, description="Estimated shingle overlap above which two texts are copies."
     )

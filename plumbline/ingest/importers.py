@@ -27,6 +27,7 @@ class ImportLine:
     number: int
     article: ArticleIn | None
     error: str = ""
+    raw_id: str | None = None  # the line's "id" field, when it has one
 
 
 def open_articles(stream: IO[bytes]) -> IO[bytes]:
@@ -70,10 +71,12 @@ def read_articles(stream: IO[bytes]) -> Iterator[ImportLine]:
         if not isinstance(data, dict):
             yield ImportLine(number, None, "each line must be a JSON object")
             continue
+        raw_id = data.get("id", data.get("ID"))
+        line_id = str(raw_id)[:200] if isinstance(raw_id, str | int) else None
         try:
-            yield ImportLine(number, article_from_record(data))
+            yield ImportLine(number, article_from_record(data), raw_id=line_id)
         except ValueError as exc:
-            yield ImportLine(number, None, str(exc))
+            yield ImportLine(number, None, str(exc), raw_id=line_id)
 
 
 def _text(data: dict[str, Any], *keys: str) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+import numpy as np
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from plumbline.errors import InvalidInput, NotFound
@@ -15,7 +16,9 @@ from plumbline.models import (
     ArticleRecord,
     ArticleState,
     ClusterMember,
+    Merge,
     OpenStory,
+    Split,
     StorySummary,
 )
 from plumbline.storage import codec
@@ -27,6 +30,12 @@ from plumbline.storage.schema import ArticleRow, OutletRow, StoryRow
 class StoryStore(Store):
     # ----------------------------------------------------------------- stories
     def open_stories(self, since: datetime) -> list[OpenStory]:
+        return self._shapes(
+            StoryRow.merged_into_id.is_(None),
+            or_(StoryRow.last_published_at.is_(None), StoryRow.last_published_at >= since),
+        )
+
+    def _shapes(self, *conditions: ColumnElement[bool]) -> list[OpenStory]:
         with self.session() as s:
             rows = s.execute(
                 select(
@@ -35,10 +44,7 @@ class StoryStore(Store):
                     StoryRow.n_articles,
                     StoryRow.last_published_at,
                     StoryRow.first_published_at,
-                ).where(
-                    StoryRow.merged_into_id.is_(None),
-                    or_(StoryRow.last_published_at.is_(None), StoryRow.last_published_at >= since),
-                )
+                ).where(*conditions)
             ).all()
         return [
             OpenStory(id, codec.vector(centroid), n, as_utc(last), as_utc(first))
@@ -83,19 +89,7 @@ class StoryStore(Store):
                 if story_id < 0 and story_id in created:
                     story_id = created[story_id]
                 if story_id < 0:
-                    story = StoryRow(
-                        slug=f"pending-{a.article_id}",
-                        headline=row.title,
-                        lead="",
-                        created_at=now,
-                        updated_at=now,
-                        centroid=codec.vector_bytes(a.centroid),
-                        dirty=True,
-                        topics=[],
-                    )
-                    s.add(story)
-                    s.flush()
-                    story.slug = f"{story.id}-{codec.slugify(row.title)}"
+                    story = _new_story(s, row, a.centroid, now)
                     created[a.story_id] = story.id
                     story_id = story.id
                 else:
@@ -225,6 +219,140 @@ class StoryStore(Store):
                     break
                 row = merged
             return story_summary(row), row.synthesis
+
+    def story_of_import(
+        self, external_id: str, canonical: str, content_hash: str | None
+    ) -> tuple[int | None, str]:
+        """The story of the stored article an imported record became (matched the way
+        import skips copies: external id, canonical URL or content hash), following merges;
+        or None and why."""
+        conditions = [ArticleRow.canonical_url == canonical]
+        if external_id:
+            conditions.append(ArticleRow.external_id == external_id)
+        if content_hash:
+            conditions.append(ArticleRow.content_hash == content_hash)
+        with self.session() as s:
+            row = s.scalar(select(ArticleRow).where(or_(*conditions)).order_by(ArticleRow.id))
+            if row is None:
+                return None, "not stored"
+            if row.story_id is None:
+                return None, row.error or f"not clustered (state {row.state})"
+            story = s.get(StoryRow, row.story_id)
+            seen = set()
+            while story is not None and story.merged_into_id is not None and story.id not in seen:
+                seen.add(story.id)
+                story = s.get(StoryRow, story.merged_into_id)
+            return (story.id if story else row.story_id), ""
+
+    # ------------------------------------------------------- merges and splits
+    def story_ids_of(self, article_ids: Sequence[int]) -> set[int]:
+        """The stories the given articles belong to now."""
+        with self.session() as s:
+            ids = s.scalars(select(ArticleRow.story_id).where(ArticleRow.id.in_(list(article_ids))))
+            return {story_id for story_id in ids if story_id is not None}
+
+    def story_shapes(self, story_ids: Iterable[int]) -> list[OpenStory]:
+        """Centroid, size and dates of the given stories."""
+        return self._shapes(StoryRow.id.in_(list(story_ids)))
+
+    def member_vectors(self, story_id: int) -> tuple[list[int], codec.Vector]:
+        """The story's article ids and their cluster vectors (rows in the same order)."""
+        with self.session() as s:
+            rows = s.execute(
+                select(ArticleRow.id, ArticleRow.embedding)
+                .where(ArticleRow.story_id == story_id, ArticleRow.embedding.is_not(None))
+                .order_by(ArticleRow.id)
+            ).all()
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return [id for id, _ in rows], np.stack([codec.vector(v or b"") for _, v in rows])
+
+    def merge_stories(self, merges: Sequence[Merge]) -> None:
+        """Carry out merges in one transaction: the source story's articles join the
+        target, the source is kept as a redirect (`merged_into_id`), stories that already
+        redirected to the source now redirect to the target."""
+        now = utcnow()
+        with self.session() as s:
+            for merge in merges:
+                source = s.get(StoryRow, merge.source)
+                target = s.get(StoryRow, merge.target)
+                if source is None or target is None or source.id == target.id:
+                    continue
+                if source.merged_into_id is not None or target.merged_into_id is not None:
+                    continue  # already merged by an earlier plan
+                combined = codec.vector(source.centroid) * source.n_articles + codec.vector(
+                    target.centroid
+                ) * max(target.n_articles, 1)
+                norm = float(np.linalg.norm(combined))
+                target.centroid = codec.vector_bytes(combined / norm if norm else combined)
+                s.execute(
+                    update(ArticleRow)
+                    .where(ArticleRow.story_id == source.id)
+                    .values(story_id=target.id)
+                )
+                s.execute(
+                    update(StoryRow)
+                    .where(StoryRow.merged_into_id == source.id)
+                    .values(merged_into_id=target.id)
+                )
+                source.merged_into_id = target.id
+                source.dirty = False
+                source.updated_at = now
+                target.dirty = True
+                target.updated_at = now
+                s.flush()
+                _refresh_story_counts(s, source.id)
+                _refresh_story_counts(s, target.id)
+
+    def split_story(
+        self, split: Split, kept_centroid: codec.Vector, moved_centroid: codec.Vector
+    ) -> int:
+        """Move `split.moved` articles to a new story; returns its id. The old story keeps
+        its id and URL."""
+        now = utcnow()
+        with self.session() as s:
+            story = s.get(StoryRow, split.story)
+            if story is None:
+                raise NotFound(f"no story {split.story}")
+            first = s.scalar(
+                select(ArticleRow)
+                .where(ArticleRow.id.in_(split.moved), ArticleRow.story_id == story.id)
+                .order_by(ArticleRow.published_at, ArticleRow.id)
+                .limit(1)
+            )
+            if first is None:
+                raise InvalidInput(f"none of the articles to split off is in story {story.id}")
+            new = _new_story(s, first, moved_centroid, now)
+            s.execute(
+                update(ArticleRow)
+                .where(ArticleRow.id.in_(split.moved), ArticleRow.story_id == story.id)
+                .values(story_id=new.id)
+            )
+            story.centroid = codec.vector_bytes(kept_centroid)
+            story.dirty = True
+            story.updated_at = now
+            s.flush()
+            _refresh_story_counts(s, story.id)
+            _refresh_story_counts(s, new.id)
+            return new.id
+
+
+def _new_story(s: Session, first: ArticleRow, centroid: codec.Vector, now: datetime) -> StoryRow:
+    """A new story started by `first`; its slug is its id and the article's title."""
+    story = StoryRow(
+        slug=f"pending-{first.id}",
+        headline=first.title,
+        lead="",
+        created_at=now,
+        updated_at=now,
+        centroid=codec.vector_bytes(centroid),
+        dirty=True,
+        topics=[],
+    )
+    s.add(story)
+    s.flush()
+    story.slug = f"{story.id}-{codec.slugify(first.title)}"
+    return story
 
 
 def _refresh_story_counts(s: Session, story_id: int) -> None:
