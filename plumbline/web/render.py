@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import Response
 
-from plumbline.models import ArticleRecord, LeanMix
+from plumbline.models import ArticleRecord, Lean, LeanMix
 
 templates = Jinja2Templates(
     env=Environment(
@@ -92,7 +92,27 @@ def loaded_sentences(article: ArticleRecord, limit: int = 2) -> list[list[tuple[
     return [highlight(sentences[i].text, by_sentence[i]) for i in ranked[:limit]]
 
 
+SIDE_HEADINGS = (
+    (Lean.LEFT, "Left-leaning outlets"),
+    (Lean.CENTER, "Center outlets"),
+    (Lean.RIGHT, "Right-leaning outlets"),
+    (Lean.UNRATED, "Outlets without a lean rating"),
+)
+
+
+def by_side(articles: list[ArticleRecord]) -> list[tuple[str, str, list[ArticleRecord]]]:
+    """The story's articles grouped by their outlet's lean: (lean, heading, articles) for
+    each side that has any, left to right, unrated last."""
+    groups = []
+    for lean, heading in SIDE_HEADINGS:
+        members = [a for a in articles if a.outlet_lean == lean]
+        if members:
+            groups.append((lean.value, heading, members))
+    return groups
+
+
 templates.env.filters["bias_label"] = bias_label
+templates.env.globals["by_side"] = by_side
 templates.env.globals["loaded_sentences"] = loaded_sentences
 templates.env.filters["date"] = date
 templates.env.globals["lean_parts"] = lean_parts

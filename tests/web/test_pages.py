@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -51,6 +52,27 @@ def test_story_page_shows_synthesis_sources_and_scores(
     assert "Coverage bias" in response.text
     for article in detail.articles:
         assert f'href="/outlet/{article.outlet_slug}"' in response.text
+    sides = {a.outlet_lean.value for a in detail.articles}
+    headings = {"left": "Left-leaning outlets", "center": "Center outlets",
+                "right": "Right-leaning outlets", "unrated": "Outlets without a lean rating"}  # fmt: skip
+    positions = [response.text.index(headings[side]) for side in headings if side in sides]
+    assert positions == sorted(positions)  # grouped by side, left to right
+
+
+def test_front_page_never_shows_one_event_twice(demo_core: Plumbline) -> None:
+    """No two listed stories are as alike as stories that the merge pass joins."""
+    listed = demo_core.stories(limit=200)
+    shapes = {s.id: s for s in demo_core.repo.story_shapes([s.id for s in listed])}
+    threshold = demo_core.settings.cluster_merge_threshold
+    window = timedelta(hours=demo_core.settings.cluster_window_hours)
+    for a, b in itertools.combinations(listed, 2):
+        close = (
+            a.first_published is None
+            or b.first_published is None
+            or abs(a.first_published - b.first_published) <= window
+        )
+        similarity = float(shapes[a.id].centroid @ shapes[b.id].centroid)
+        assert not (close and similarity >= threshold), (a.headline, b.headline, similarity)
 
 
 def test_story_url_by_id_redirects_to_the_slug(client: TestClient, demo_core: Plumbline) -> None:

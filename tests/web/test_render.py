@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from plumbline.web.render import bias_label, highlight
+from datetime import UTC, datetime
+
+from plumbline.models import ArticleRecord, ArticleState, Lean
+from plumbline.web.render import bias_label, by_side, highlight
 
 
 def test_highlight_marks_phrases_case_insensitively_without_overlaps() -> None:
@@ -28,3 +31,24 @@ def test_bias_labels() -> None:
     assert bias_label(5) == "Neutral"
     assert bias_label(55) == "Moderately biased"
     assert bias_label(95) == "Highly biased"
+
+
+def _article(id: int, lean: Lean) -> ArticleRecord:
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+    return ArticleRecord(
+        id, f"https://x/{id}", f"https://x/{id}", "t", "", ArticleState.CLUSTERED,
+        f"o{id}", f"O{id}", lean, now, now,
+    )  # fmt: skip
+
+
+def test_articles_group_by_side_left_to_right_unrated_last() -> None:
+    articles = [_article(1, Lean.RIGHT), _article(2, Lean.UNRATED), _article(3, Lean.LEFT),
+                _article(4, Lean.RIGHT)]  # fmt: skip
+    groups = by_side(articles)
+    assert [(lean, [a.id for a in group]) for lean, _h, group in groups] == [
+        ("left", [3]),
+        ("right", [1, 4]),
+        ("unrated", [2]),
+    ]
+    assert groups[0][1] == "Left-leaning outlets"
+    assert by_side([]) == []
