@@ -184,15 +184,51 @@ class SourceRef:
 
 @dataclass(slots=True)
 class SynthSentence:
-    text: str
-    sources: list[SourceRef]
+    text: str  # a source sentence verbatim (extractive) or a checked rewrite (LLM back end)
+    sources: list[SourceRef]  # every source sentence that backs it, the chosen one first
     bias: float | None = None
+    attribution: list[str] = field(default_factory=list)  # outlets named "according to …"
+    rewritten: bool = False  # written by the LLM back end and passed the faithfulness check
 
 
 @dataclass(slots=True)
 class SynthSection:
     title: str
     sentences: list[SynthSentence]
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRef:
+    """Something shown on the story page that a generated claim rests on."""
+
+    kind: str  # coverage | lean_mix | blindspot | tone | loaded_phrase | sentence | omission | article
+    label: str  # what it says, e.g. "coverage score 58/100" or the phrase "radical left"
+    anchor: str  # the page fragment that shows it: "coverage", "lean-mix", "tone", ...
+    article_id: int | None = None
+
+
+@dataclass(slots=True)
+class AssessmentSentence:
+    text: str
+    evidence: list[EvidenceRef]
+
+
+@dataclass(slots=True)
+class KeyQuestion:
+    """A "Think and consider" question and what it was drawn from."""
+
+    text: str
+    kind: str  # disagreement | one_side | missing_side | framing | next
+    evidence: list[EvidenceRef]
+
+
+@dataclass(slots=True)
+class Omission:
+    """A fact some sides report and others leave out."""
+
+    fact: SynthSentence
+    reported_by: list[Lean]
+    missing_from: list[Lean]
 
 
 @dataclass(slots=True)
@@ -202,6 +238,11 @@ class Synthesis:
     lead: list[SynthSentence]
     sections: list[SynthSection]
     bias_score: float | None
+    assessment: list[AssessmentSentence] = field(default_factory=list)
+    questions: list[KeyQuestion] = field(default_factory=list)
+    omissions: list[Omission] = field(default_factory=list)
+    backend: str = "extractive"  # or "llm:<model>" when the LLM rewrote sentences
+    fallbacks: int = 0  # LLM sentences rejected by the faithfulness check
 
 
 @dataclass(slots=True)

@@ -10,9 +10,13 @@ import numpy as np
 
 from plumbline.models import (
     ArticleAnalysis,
+    AssessmentSentence,
+    EvidenceRef,
+    KeyQuestion,
     Lean,
     LeanScores,
     LoadedPhrase,
+    Omission,
     Sentence,
     SourceRef,
     StoryStats,
@@ -80,7 +84,7 @@ def stats_dict(stats: StoryStats) -> dict[str, Any]:
 
 
 def _sentence_dict(s: SynthSentence) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "text": s.text,
         "bias": s.bias,
         "sources": [
@@ -88,6 +92,11 @@ def _sentence_dict(s: SynthSentence) -> dict[str, Any]:
             for r in s.sources
         ],
     }
+    if s.attribution:
+        data["attribution"] = s.attribution
+    if s.rewritten:
+        data["rewritten"] = True
+    return data
 
 
 def _sentence(data: dict[str, Any]) -> SynthSentence:
@@ -95,7 +104,18 @@ def _sentence(data: dict[str, Any]) -> SynthSentence:
         text=data["text"],
         bias=data.get("bias"),
         sources=[SourceRef(a, i, o, Lean(lean), t) for a, i, o, lean, t in data["sources"]],
+        attribution=list(data.get("attribution", [])),
+        rewritten=bool(data.get("rewritten", False)),
     )
+
+
+def _evidence_dict(e: EvidenceRef) -> list[Any]:
+    return [e.kind, e.label, e.anchor, e.article_id]
+
+
+def _evidence(data: list[Any]) -> EvidenceRef:
+    kind, label, anchor, article_id = data
+    return EvidenceRef(kind, label, anchor, article_id)
 
 
 def synthesis_dict(s: Synthesis) -> dict[str, Any]:
@@ -108,6 +128,24 @@ def synthesis_dict(s: Synthesis) -> dict[str, Any]:
             for sec in s.sections
         ],
         "bias_score": s.bias_score,
+        "assessment": [
+            {"text": a.text, "evidence": [_evidence_dict(e) for e in a.evidence]}
+            for a in s.assessment
+        ],
+        "questions": [
+            {"text": q.text, "kind": q.kind, "evidence": [_evidence_dict(e) for e in q.evidence]}
+            for q in s.questions
+        ],
+        "omissions": [
+            {
+                "fact": _sentence_dict(o.fact),
+                "reported_by": [x.value for x in o.reported_by],
+                "missing_from": [x.value for x in o.missing_from],
+            }
+            for o in s.omissions
+        ],
+        "backend": s.backend,
+        "fallbacks": s.fallbacks,
     }
 
 
@@ -121,4 +159,22 @@ def synthesis(data: dict[str, Any]) -> Synthesis:
             for sec in data["sections"]
         ],
         bias_score=data.get("bias_score"),
+        assessment=[
+            AssessmentSentence(a["text"], [_evidence(e) for e in a["evidence"]])
+            for a in data.get("assessment", [])
+        ],
+        questions=[
+            KeyQuestion(q["text"], q["kind"], [_evidence(e) for e in q["evidence"]])
+            for q in data.get("questions", [])
+        ],
+        omissions=[
+            Omission(
+                _sentence(o["fact"]),
+                [Lean(x) for x in o["reported_by"]],
+                [Lean(x) for x in o["missing_from"]],
+            )
+            for o in data.get("omissions", [])
+        ],
+        backend=data.get("backend", "extractive"),
+        fallbacks=int(data.get("fallbacks", 0)),
     )
