@@ -365,6 +365,42 @@ def cluster(
         typer.echo(json.dumps(line, ensure_ascii=False))
 
 
+@app.command()
+def synthesize(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help='JSONL of {"id", "title", "text", "story"} with optional "outlet" '
+            "('-' for standard input). Articles with the same \"story\" form one story."
+        ),
+    ],
+) -> None:
+    """Write up each story of the input as the site does, on a throw-away store: one JSON
+    line per distinct "story" with the neutral article (headline, lead, sections whose
+    sentences name their source ids), its own bias score, the bias assessment, key
+    questions and omissions. Unusable lines are reported on standard error."""
+    import tempfile
+
+    from plumbline.analysis.story_report import writeup_json
+    from plumbline.core import Plumbline
+    from plumbline.settings import Settings
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    with tempfile.TemporaryDirectory(prefix="plumbline-synthesize-") as scratch:
+        core = Plumbline(Settings(data_dir=Path(scratch), database_url="", default_outlets=True))
+        try:
+            core.init()
+            stream = sys.stdin.buffer if str(file) == "-" else _open(file)
+            with stream:
+                writeups, errors = core.synthesize_stream(stream)
+        finally:
+            core.close()
+    for error in errors:
+        typer.secho(f"skipped {error}", fg=typer.colors.YELLOW, err=True)
+    for writeup in writeups:
+        typer.echo(json.dumps(writeup_json(writeup), ensure_ascii=False))
+
+
 def _plumbline_unstored() -> Any:
     """A Plumbline whose database is in memory: for commands that store nothing."""
     from plumbline.core import Plumbline

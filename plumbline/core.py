@@ -8,12 +8,16 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import IO, TYPE_CHECKING
 
+import numpy as np
+
 from plumbline.analysis.embed import Embedder
+from plumbline.analysis.restructure import mean_direction
 from plumbline.ingest import sources
 from plumbline.ingest.dedupe import canonical_url, content_hash
 from plumbline.ingest.importers import ImportLine, read_articles
 from plumbline.ingest.resolve import OutletResolver
 from plumbline.models import (
+    ArticleAssignment,
     ArticleIn,
     ArticleRecord,
     ClusterOutcome,
@@ -25,6 +29,7 @@ from plumbline.models import (
     StageCount,
     StoryDetail,
     StorySummary,
+    StoryWriteup,
 )
 from plumbline.settings import Settings
 from plumbline.storage import codec
@@ -221,6 +226,87 @@ class Plumbline:
             story, error = self.repo.story_of_import(*key)
             outcomes.append(ClusterOutcome(line.number, line.raw_id, story, error))
         return outcomes
+
+    def synthesize_stream(self, stream: IO[bytes]) -> tuple[list[StoryWriteup], list[str]]:
+        """Write up stories given by a JSONL stream of articles that each name their
+        `story`: analysis and synthesis exactly as the pipeline does them, on a throw-away
+        store (the stories are taken as given; nothing is clustered). Returns one write-up
+        per distinct story, in order of first appearance, and the errors of lines that
+        could not be used."""
+        from plumbline.pipeline import Pipeline
+
+        resolver = OutletResolver(self.repo)
+        errors: list[str] = []
+        members: dict[str, list[tuple[str | None, tuple[str, str, str | None]]]] = {}
+        batch: list[tuple[ArticleIn, int | None, int | None, str, str | None]] = []
+        for line in read_articles(stream):
+            if line.article is None:
+                errors.append(f"line {line.number}: {line.error}")
+                continue
+            story_key = line.story
+            if not story_key:
+                errors.append(f'line {line.number}: needs a "story"')
+                continue
+            article = line.article
+            canonical = (
+                canonical_url(article.url) if article.url.startswith("http") else article.url
+            )
+            digest = content_hash(article.title, article.text)
+            members.setdefault(story_key, []).append(
+                (line.raw_id, (article.external_id, canonical, digest))
+            )
+            batch.append((article, resolver.resolve(article), None, canonical, digest))
+            if len(batch) >= IMPORT_BATCH:
+                self.repo.add_articles(batch)
+                batch.clear()
+        self.repo.add_articles(batch)
+        pipeline = Pipeline(self.repo, self.settings, self.analyzer)
+        report = PipelineReport()
+        pipeline.extract(report)
+        pipeline.analyze(report)
+        input_ids: dict[int, str | None] = {}
+        story_of: dict[str, int] = {}
+        assignments = []
+        for index, (story_key, lines) in enumerate(members.items()):
+            article_ids = []
+            for raw_id, key in lines:
+                article_id = self.repo.article_id_of_import(*key)
+                if article_id is not None and article_id not in input_ids:
+                    input_ids[article_id] = raw_id
+                    article_ids.append(article_id)
+            features = self.repo.cluster_features(article_ids)
+            vectors = [features[i][0] for i in article_ids if i in features]
+            if not vectors:
+                continue
+            centroid = mean_direction(np.stack(vectors))
+            provisional = -(index + 1)
+            assignments += [ArticleAssignment(i, provisional, centroid) for i in article_ids]
+            story_of[story_key] = provisional
+        self.repo.assign_articles(assignments)
+        for story_key in story_of:
+            first = next(a for a in assignments if a.story_id == story_of[story_key])
+            story_of[story_key] = self.repo.story_ids_of([first.article_id]).pop()
+        pipeline.synthesize(report)
+        writeups = []
+        for story_key in members:
+            if story_key not in story_of:
+                writeups.append(
+                    StoryWriteup(story_key, None, [], {}, "no article could be analyzed")
+                )
+                continue
+            detail = self.story(story_of[story_key])
+            error = "" if detail.synthesis else "no article of the story has usable text"
+            writeups.append(
+                StoryWriteup(
+                    story_key,
+                    detail.synthesis,
+                    detail.articles,
+                    input_ids,
+                    error,
+                    detail.summary.bias_score,
+                )
+            )
+        return writeups, errors
 
     def retry_failed(self) -> int:
         return self.repo.retry_failed()

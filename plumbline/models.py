@@ -201,7 +201,8 @@ class SynthSection:
 class EvidenceRef:
     """Something shown on the story page that a generated claim rests on."""
 
-    kind: str  # coverage | lean_mix | blindspot | tone | loaded_phrase | sentence | omission | article
+    # coverage | lean_mix | blindspot | tone | loaded_phrase | sentence | omission | article
+    kind: str
     label: str  # what it says, e.g. "coverage score 58/100" or the phrase "radical left"
     anchor: str  # the page fragment that shows it: "coverage", "lean-mix", "tone", ...
     article_id: int | None = None
@@ -413,3 +414,15 @@ class ClusterOutcome:
     id: str | None  # the input's "id", when it had one
     story: int | None  # the story id; None with an error
     error: str = ""
+
+
+@dataclass(slots=True)
+class StoryWriteup:
+    """What `plumbline synthesize` reports for one story of its input."""
+
+    story: str  # the input's story value
+    synthesis: Synthesis | None
+    articles: list[ArticleRecord]
+    input_ids: dict[int, str | None]  # stored article id -> the input's "id"
+    error: str = ""
+    coverage_score: float | None = None

@@ -28,6 +28,7 @@ class ImportLine:
     article: ArticleIn | None
     error: str = ""
     raw_id: str | None = None  # the line's "id" field, when it has one
+    story: str = ""  # the line's "story" field (plumbline synthesize), when it has one
 
 
 def open_articles(stream: IO[bytes]) -> IO[bytes]:
@@ -73,10 +74,12 @@ def read_articles(stream: IO[bytes]) -> Iterator[ImportLine]:
             continue
         raw_id = data.get("id", data.get("ID"))
         line_id = str(raw_id)[:200] if isinstance(raw_id, str | int) else None
+        story = data.get("story")
+        story_key = str(story)[:200] if isinstance(story, str | int) else ""
         try:
-            yield ImportLine(number, article_from_record(data), raw_id=line_id)
+            yield ImportLine(number, article_from_record(data), raw_id=line_id, story=story_key)
         except ValueError as exc:
-            yield ImportLine(number, None, str(exc), raw_id=line_id)
+            yield ImportLine(number, None, str(exc), raw_id=line_id, story=story_key)
 
 
 def _text(data: dict[str, Any], *keys: str) -> str:

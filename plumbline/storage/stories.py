@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from plumbline.errors import InvalidInput, NotFound
@@ -220,19 +220,23 @@ class StoryStore(Store):
                 row = merged
             return story_summary(row), row.synthesis
 
+    def article_id_of_import(
+        self, external_id: str, canonical: str, content_hash: str | None
+    ) -> int | None:
+        """The stored article an imported record became, matched the way import skips
+        copies: external id, canonical URL or content hash."""
+        with self.session() as s:
+            return s.scalar(
+                _import_match(external_id, canonical, content_hash).with_only_columns(ArticleRow.id)
+            )
+
     def story_of_import(
         self, external_id: str, canonical: str, content_hash: str | None
     ) -> tuple[int | None, str]:
-        """The story of the stored article an imported record became (matched the way
-        import skips copies: external id, canonical URL or content hash), following merges;
+        """The story of the stored article an imported record became, following merges;
         or None and why."""
-        conditions = [ArticleRow.canonical_url == canonical]
-        if external_id:
-            conditions.append(ArticleRow.external_id == external_id)
-        if content_hash:
-            conditions.append(ArticleRow.content_hash == content_hash)
         with self.session() as s:
-            row = s.scalar(select(ArticleRow).where(or_(*conditions)).order_by(ArticleRow.id))
+            row = s.scalar(_import_match(external_id, canonical, content_hash))
             if row is None:
                 return None, "not stored"
             if row.story_id is None:
@@ -335,6 +339,17 @@ class StoryStore(Store):
             _refresh_story_counts(s, story.id)
             _refresh_story_counts(s, new.id)
             return new.id
+
+
+def _import_match(
+    external_id: str, canonical: str, content_hash: str | None
+) -> Select[ArticleRow]:
+    conditions = [ArticleRow.canonical_url == canonical]
+    if external_id:
+        conditions.append(ArticleRow.external_id == external_id)
+    if content_hash:
+        conditions.append(ArticleRow.content_hash == content_hash)
+    return select(ArticleRow).where(or_(*conditions)).order_by(ArticleRow.id).limit(1)
 
 
 def _new_story(s: Session, first: ArticleRow, centroid: codec.Vector, now: datetime) -> StoryRow:
