@@ -7,6 +7,9 @@ import json
 import logging
 import os
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Annotated, Any
@@ -343,21 +346,8 @@ def cluster(
     """Group articles into stories with the pipeline's own algorithm, on a throw-away
     store: one {"id", "story"} line per input line, in input order. A line that cannot be
     clustered gets "story": null and an "error"."""
-    import tempfile
-
-    from plumbline.core import Plumbline
-    from plumbline.settings import Settings
-
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    with tempfile.TemporaryDirectory(prefix="plumbline-cluster-") as scratch:
-        core = Plumbline(Settings(data_dir=Path(scratch), database_url="", default_outlets=False))
-        try:
-            core.init()
-            stream = sys.stdin.buffer if str(file) == "-" else _open(file)
-            with stream:
-                outcomes = core.cluster_stream(stream)
-        finally:
-            core.close()
+    with _scratch(file, default_outlets=False) as (core, stream):
+        outcomes = core.cluster_stream(stream)
     for outcome in outcomes:
         line: dict[str, Any] = {"id": outcome.id, "story": outcome.story}
         if outcome.error:
@@ -379,26 +369,35 @@ def synthesize(
     line per distinct "story" with the neutral article (headline, lead, sections whose
     sentences name their source ids), its own bias score, the bias assessment, key
     questions and omissions. Unusable lines are reported on standard error."""
-    import tempfile
-
     from plumbline.analysis.story_report import writeup_json
-    from plumbline.core import Plumbline
-    from plumbline.settings import Settings
 
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    with tempfile.TemporaryDirectory(prefix="plumbline-synthesize-") as scratch:
-        core = Plumbline(Settings(data_dir=Path(scratch), database_url="", default_outlets=True))
-        try:
-            core.init()
-            stream = sys.stdin.buffer if str(file) == "-" else _open(file)
-            with stream:
-                writeups, errors = core.synthesize_stream(stream)
-        finally:
-            core.close()
+    # the packaged outlets give the input's outlet names their lean
+    with _scratch(file, default_outlets=True) as (core, stream):
+        writeups, errors = core.synthesize_stream(stream)
     for error in errors:
         typer.secho(f"skipped {error}", fg=typer.colors.YELLOW, err=True)
     for writeup in writeups:
         typer.echo(json.dumps(writeup_json(writeup), ensure_ascii=False))
+
+
+@contextmanager
+def _scratch(file: Path, *, default_outlets: bool) -> Iterator[tuple[Any, IO[bytes]]]:
+    """A Plumbline on a throw-away SQLite store, and the input stream ('-': stdin)."""
+    from plumbline.core import Plumbline
+    from plumbline.settings import Settings
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    with tempfile.TemporaryDirectory(prefix="plumbline-") as folder:
+        core = Plumbline(
+            Settings(data_dir=Path(folder), database_url="", default_outlets=default_outlets)
+        )
+        try:
+            core.init()
+            stream = sys.stdin.buffer if str(file) == "-" else _open(file)
+            with stream:
+                yield core, stream
+        finally:
+            core.close()
 
 
 def _plumbline_unstored() -> Any:
