@@ -47,6 +47,14 @@ class ExtractionError(PlumblineError):
     title = "Extraction failed"
 
 
+class LLMError(PlumblineError):
+    """The optional LLM endpoint failed: unreachable, timed out, an HTTP error or an answer
+    that is not an OpenAI-style chat completion."""
+
+    status = 502
+    title = "LLM back end failed"
+
+
 class ConfigurationError(PlumblineError):
     status = 500
     title = "Configuration error"
@@ -60,3 +68,15 @@ class PipelineError(PlumblineError):
         self.stage = stage
         self.item = item
         self.__cause__ = cause
+
+
+class Forbidden(PlumblineError):
+    """A request the site refuses: a form post without a valid token, from another site."""
+
+    status = 403
+    title = "Forbidden"
+
+
+class TooManyRequests(PlumblineError):
+    status = 429
+    title = "Too many requests"

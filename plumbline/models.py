@@ -302,6 +302,15 @@ class StoryDetail:
     summary: StorySummary
     synthesis: Synthesis | None
     articles: list[ArticleRecord]
+    related: list[StorySummary] = field(default_factory=list)  # most similar stories first
+    topic_stories: list[StorySummary] = field(default_factory=list)  # recent, same main topic
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSummary:
+    slug: str
+    label: str
+    n_stories: int
 
 
 @dataclass(slots=True)
@@ -426,3 +435,13 @@ class StoryWriteup:
     input_ids: dict[int, str | None]  # stored article id -> the input's "id"
     error: str = ""
     coverage_score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentChoice:
+    """A reader's cookie choice. Strictly necessary cookies need no consent."""
+
+    policy_version: str
+    preferences: bool
+    analytics: bool
+    method: str  # accept_all | reject_all | custom

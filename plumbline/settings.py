@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from plumbline.errors import ConfigurationError
+
+DEFAULT_SECRET = "plumbline-development-secret-change-me"
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 class Settings(BaseSettings):
@@ -136,6 +140,88 @@ class Settings(BaseSettings):
         64, ge=1, description="Articles per pipeline transaction (a crash loses at most this)."
     )
 
+    # Readers: site, saved stories, sign-in, newsletter, consent
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="The site's address as readers reach it; used for links in emails and "
+        "feeds, and to check the Origin of form posts.",
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(DEFAULT_SECRET),
+        description="Key that signs form tokens, email links and cookies. Refused at start-up "
+        "in production mode while left at its default; keep it secret and stable.",
+    )
+    smtp_host: str = Field("127.0.0.1", description="SMTP server that sends Plumbline's email.")
+    smtp_port: int = Field(25, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_username: str = Field("", description="SMTP user name; empty for no login.")
+    smtp_password: SecretStr | None = Field(
+        None, description="SMTP password; never logged or shown."
+    )
+    smtp_security: str = Field(
+        "none",
+        description="'none', 'starttls' or 'tls' (implicit TLS, usually port 465). "
+        "Production mode refuses 'none' unless the server is on this machine.",
+    )
+    smtp_timeout: float = Field(20.0, gt=0, description="Seconds an SMTP exchange may take.")
+    mail_from: str = Field(
+        "Plumbline <newsletter@plumbline.invalid>",
+        description="From address of newsletters and sign-in emails.",
+    )
+    sign_in_link_minutes: int = Field(
+        30, ge=1, le=1440, description="Minutes a sign-in link stays valid (it works once)."
+    )
+    consent_policy_version: str = Field(
+        "1",
+        description="Version of the cookie policy; raising it asks every reader to choose again.",
+    )
+    subscribe_limit_per_hour: int = Field(
+        5, ge=1, description="Subscribe or sign-in requests one client may make per hour."
+    )
+
+    # Optional LLM back end (off by default)
+    llm_base_url: str = Field(
+        "",
+        description="Base URL of an OpenAI-compatible chat endpoint (e.g. "
+        "http://127.0.0.1:8080, which takes POSTs at /v1/chat/completions). When set, the "
+        "model rephrases the synthesized article, the assessment and the key questions; a "
+        "rewrite that fails the faithfulness check is dropped for the extractive text, and "
+        "an endpoint that fails leaves the extractive synthesis. Empty means off.",
+    )
+    llm_model: str = Field(
+        "",
+        description="Model name sent to the LLM endpoint and shown as the back end "
+        "(llm:MODEL); empty lets a single-model server use its own.",
+    )
+    llm_api_key: SecretStr | None = Field(
+        None,
+        description="Bearer token for the LLM endpoint; never logged or shown. Empty sends none.",
+    )
+    llm_timeout: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds one LLM request may take before the story keeps the extractive text.",
+    )
+    llm_max_tokens: int = Field(
+        160, ge=16, le=4096, description="Most tokens the LLM may write for one sentence."
+    )
+    llm_temperature: float = Field(
+        0.0, ge=0, le=2, description="Sampling temperature of the LLM (0: most likely words)."
+    )
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("llm_base_url must be an http:// or https:// URL with a host")
+            if parts.query or parts.fragment or parts.username or parts.password:
+                raise ValueError(
+                    "llm_base_url takes no query, fragment or credentials (use llm_api_key)"
+                )
+        return value
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -152,3 +238,28 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 "allow_private_addresses disables the SSRF guard and is refused in production"
             )
+        key = self.llm_api_key.get_secret_value() if self.llm_api_key else ""
+        if self.mode == "production" and key and self.llm_base_url:
+            parts = urlsplit(self.llm_base_url)
+            if parts.scheme == "http" and parts.hostname not in LOOPBACK:
+                raise ConfigurationError(
+                    "llm_api_key would travel unencrypted: use an https:// llm_base_url"
+                )
+        if self.smtp_security not in ("none", "starttls", "tls"):
+            raise ConfigurationError(
+                f"smtp_security must be 'none', 'starttls' or 'tls', not {self.smtp_security!r}"
+            )
+        if self.mode == "production":
+            secret = self.secret_key.get_secret_value()
+            if secret == DEFAULT_SECRET or len(secret) < 32:
+                raise ConfigurationError(
+                    "secret_key is left at its default or shorter than 32 characters: set "
+                    "PLUMBLINE_SECRET_KEY to a long random value (e.g. `python -c 'import "
+                    "secrets; print(secrets.token_urlsafe(48))'`)"
+                )
+            if self.smtp_security == "none" and self.smtp_host not in LOOPBACK:
+                raise ConfigurationError(
+                    "smtp_security 'none' would send mail unencrypted to a remote server"
+                )
+            if not self.public_url.startswith("https://"):
+                raise ConfigurationError("public_url must be https:// in production")

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from plumbline.core import Plumbline
 from plumbline.errors import PlumblineError
 from plumbline.web import api, pages
+from plumbline.web.forms import MAX_FORM_BYTES, FormGuard
 from plumbline.web.render import templates
 
 log = logging.getLogger(__name__)
@@ -43,9 +44,26 @@ def create_app(core: Plumbline) -> FastAPI:
         redoc_url=None,
     )
     app.state.core = core
+    app.state.forms = FormGuard(
+        core.settings.secret_key.get_secret_value(), core.settings.public_url
+    )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Any) -> Response:
+        """Forms are small: refuse a body over MAX_FORM_BYTES (or of unknown length) before
+        anything reads it."""
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            length = request.headers.get("content-length", "")
+            if not length.isdigit():
+                if request.headers.get("transfer-encoding"):
+                    return _error(request, 411, "Length required", "send a Content-Length")
+            elif int(length) > MAX_FORM_BYTES:
+                return _error(request, 413, "Too large", "this form is larger than allowed")
+        response: Response = await call_next(request)
+        return response
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:

@@ -1,0 +1,1 @@
+"""Email: the SMTP mailer, newsletter subscriptions and digests."""

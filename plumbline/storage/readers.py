@@ -1,0 +1,276 @@
+"""Readers: saved stories, sign-in links, consent records, first-party page views, and each
+reader's data export and deletion."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from plumbline.errors import InvalidInput, NotFound
+from plumbline.models import ConsentChoice, StorySummary
+from plumbline.storage.base import Store, as_utc, utcnow
+from plumbline.storage.convert import story_summary
+from plumbline.storage.schema import StoryRow
+from plumbline.storage.schema_readers import (
+    BookmarkRow,
+    ConsentRow,
+    PageViewRow,
+    ReaderRow,
+    SignInTokenRow,
+)
+
+MAX_BOOKMARKS = 1000
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a secret handed to a browser or a mailbox."""
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+class ReaderStore(Store):
+    # ----------------------------------------------------------------- readers
+    def reader_id(self, token: str) -> int | None:
+        """The reader a cookie token belongs to, or None."""
+        if not token or len(token) > 200:
+            return None
+        with self.session() as s:
+            row = s.scalar(select(ReaderRow).where(ReaderRow.token_hash == token_hash(token)))
+            if row is None:
+                return None
+            now = utcnow()
+            if (as_utc(row.last_seen_at) or now) < now - timedelta(hours=1):
+                row.last_seen_at = now
+            return row.id
+
+    def create_reader(self, token: str) -> int:
+        now = utcnow()
+        with self.session() as s:
+            row = ReaderRow(token_hash=token_hash(token), created_at=now, last_seen_at=now)
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def reader_email(self, reader_id: int) -> str | None:
+        with self.session() as s:
+            return s.scalar(select(ReaderRow.email).where(ReaderRow.id == reader_id))
+
+    # --------------------------------------------------------------- bookmarks
+    def save_story(self, reader_id: int, story_id: int) -> None:
+        """Idempotent: saving a saved story changes nothing."""
+        with self.session() as s:
+            if s.get(StoryRow, story_id) is None:
+                raise NotFound(f"no story {story_id}")
+            if s.get(BookmarkRow, (reader_id, story_id)) is not None:
+                return
+            count = s.scalar(
+                select(func.count())
+                .select_from(BookmarkRow)
+                .where(BookmarkRow.reader_id == reader_id)
+            )
+            if (count or 0) >= MAX_BOOKMARKS:
+                raise InvalidInput(f"at most {MAX_BOOKMARKS} saved stories")
+            s.add(BookmarkRow(reader_id=reader_id, story_id=story_id, created_at=utcnow()))
+
+    def unsave_story(self, reader_id: int, story_id: int) -> None:
+        with self.session() as s:
+            s.execute(
+                delete(BookmarkRow).where(
+                    BookmarkRow.reader_id == reader_id, BookmarkRow.story_id == story_id
+                )
+            )
+
+    def saved_story_ids(self, reader_id: int) -> set[int]:
+        with self.session() as s:
+            return set(
+                s.scalars(select(BookmarkRow.story_id).where(BookmarkRow.reader_id == reader_id))
+            )
+
+    def saved_stories(
+        self, reader_id: int, *, limit: int = 50, offset: int = 0
+    ) -> list[StorySummary]:
+        """Saved stories, the most recently saved first; a merged story shows as the story
+        it joined."""
+        with self.session() as s:
+            rows = s.execute(
+                select(StoryRow)
+                .join(BookmarkRow, BookmarkRow.story_id == StoryRow.id)
+                .where(BookmarkRow.reader_id == reader_id)
+                .order_by(BookmarkRow.created_at.desc(), StoryRow.id.desc())
+                .limit(limit)
+                .offset(offset)
+            ).scalars()
+            found: dict[int, StorySummary] = {}
+            for row in rows:
+                current = _follow_merges(s, row)
+                found.setdefault(current.id, story_summary(current))
+            return list(found.values())
+
+    # ---------------------------------------------------------- sign-in links
+    def create_sign_in(
+        self, token: str, email: str, reader_id: int | None, lifetime: timedelta
+    ) -> None:
+        now = utcnow()
+        with self.session() as s:
+            s.add(
+                SignInTokenRow(
+                    token_hash=token_hash(token),
+                    email=email,
+                    reader_id=reader_id,
+                    created_at=now,
+                    expires_at=now + lifetime,
+                )
+            )
+
+    def sign_ins_since(self, email: str, since: datetime) -> int:
+        with self.session() as s:
+            return int(
+                s.scalar(
+                    select(func.count())
+                    .select_from(SignInTokenRow)
+                    .where(SignInTokenRow.email == email, SignInTokenRow.created_at >= since)
+                )
+                or 0
+            )
+
+    def use_sign_in(self, token: str, new_reader_token: str) -> int:
+        """Spend a sign-in link: returns the signed-in reader's id. The account is the
+        reader with that email (created on first sign-in); the browser that asked for the
+        link brings its saved stories along. Raises InvalidInput for an unknown, used or
+        expired link."""
+        now = utcnow()
+        with self.session() as s:
+            link = s.scalar(
+                select(SignInTokenRow).where(SignInTokenRow.token_hash == token_hash(token))
+            )
+            if link is None or link.used_at is not None:
+                raise InvalidInput("this sign-in link is not valid or was already used")
+            if (as_utc(link.expires_at) or now) < now:
+                raise InvalidInput("this sign-in link has expired; ask for a new one")
+            link.used_at = now
+            account = s.scalar(select(ReaderRow).where(ReaderRow.email == link.email))
+            if account is None:
+                account = ReaderRow(
+                    token_hash=token_hash(new_reader_token),
+                    email=link.email,
+                    created_at=now,
+                    last_seen_at=now,
+                )
+                s.add(account)
+                s.flush()
+            else:
+                account.token_hash = token_hash(new_reader_token)  # one signed-in browser key
+                account.last_seen_at = now
+            if link.reader_id is not None and link.reader_id != account.id:
+                _move_bookmarks(s, link.reader_id, account.id)
+            return account.id
+
+    # ----------------------------------------------------------------- consent
+    def record_consent(self, consent_id: str, choice: ConsentChoice) -> None:
+        with self.session() as s:
+            s.add(
+                ConsentRow(
+                    consent_id=consent_id,
+                    policy_version=choice.policy_version,
+                    preferences=choice.preferences,
+                    analytics=choice.analytics,
+                    choice={"method": choice.method},
+                    created_at=utcnow(),
+                )
+            )
+
+    def consent_history(self, consent_id: str) -> list[dict[str, Any]]:
+        with self.session() as s:
+            rows = s.scalars(
+                select(ConsentRow)
+                .where(ConsentRow.consent_id == consent_id)
+                .order_by(ConsentRow.id)
+            )
+            return [
+                {
+                    "at": (as_utc(r.created_at) or utcnow()).isoformat(),
+                    "policy_version": r.policy_version,
+                    "preferences": r.preferences,
+                    "analytics": r.analytics,
+                    "method": r.choice.get("method", ""),
+                }
+                for r in rows
+            ]
+
+    # -------------------------------------------------------------- analytics
+    def count_view(self, story_id: int, day: date) -> None:
+        with self.session() as s:
+            updated = s.execute(
+                update(PageViewRow)
+                .where(PageViewRow.story_id == story_id, PageViewRow.day == day)
+                .values(views=PageViewRow.views + 1)
+            )
+            if getattr(updated, "rowcount", 0) == 0 and s.get(StoryRow, story_id) is not None:
+                s.add(PageViewRow(story_id=story_id, day=day, views=1))
+
+    def story_views(self, story_id: int) -> int:
+        with self.session() as s:
+            return int(
+                s.scalar(
+                    select(func.coalesce(func.sum(PageViewRow.views), 0)).where(
+                        PageViewRow.story_id == story_id
+                    )
+                )
+                or 0
+            )
+
+    # ------------------------------------------------------ export and delete
+    def export_reader(self, reader_id: int) -> dict[str, Any]:
+        """Everything stored about a reader, as JSON-ready data."""
+        with self.session() as s:
+            reader = s.get(ReaderRow, reader_id)
+            if reader is None:
+                raise NotFound("no such reader")
+            saved = s.execute(
+                select(BookmarkRow.story_id, BookmarkRow.created_at, StoryRow.slug)
+                .join(StoryRow, StoryRow.id == BookmarkRow.story_id)
+                .where(BookmarkRow.reader_id == reader_id)
+                .order_by(BookmarkRow.created_at)
+            ).all()
+            return {
+                "email": reader.email,
+                "created_at": (as_utc(reader.created_at) or utcnow()).isoformat(),
+                "saved_stories": [
+                    {"story": slug, "saved_at": (as_utc(at) or utcnow()).isoformat()}
+                    for _id, at, slug in saved
+                ],
+            }
+
+    def delete_reader(self, reader_id: int) -> None:
+        """Forget a reader: their saved stories, sign-in links and account."""
+        with self.session() as s:
+            reader = s.get(ReaderRow, reader_id)
+            if reader is None:
+                return
+            s.execute(delete(BookmarkRow).where(BookmarkRow.reader_id == reader_id))
+            s.execute(delete(SignInTokenRow).where(SignInTokenRow.reader_id == reader_id))
+            if reader.email:
+                s.execute(delete(SignInTokenRow).where(SignInTokenRow.email == reader.email))
+            s.delete(reader)
+
+
+def _move_bookmarks(s: Session, source: int, target: int) -> None:
+    have = set(s.scalars(select(BookmarkRow.story_id).where(BookmarkRow.reader_id == target)))
+    for row in s.scalars(select(BookmarkRow).where(BookmarkRow.reader_id == source)).all():
+        if row.story_id not in have:
+            s.add(BookmarkRow(reader_id=target, story_id=row.story_id, created_at=row.created_at))
+        s.delete(row)
+
+
+def _follow_merges(s: Session, row: StoryRow) -> StoryRow:
+    seen = {row.id}
+    while row.merged_into_id is not None:
+        merged = s.get(StoryRow, row.merged_into_id)
+        if merged is None or merged.id in seen:
+            break
+        seen.add(merged.id)
+        row = merged
+    return row
