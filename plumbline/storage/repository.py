@@ -6,9 +6,10 @@ from plumbline.storage.articles import ArticleStore
 from plumbline.storage.base import as_utc, utcnow
 from plumbline.storage.outlets import OutletStore
 from plumbline.storage.stories import StoryStore
+from plumbline.storage.topics import TopicStore
 
 
-class Repository(OutletStore, ArticleStore, StoryStore):
+class Repository(OutletStore, ArticleStore, StoryStore, TopicStore):
     """All of Plumbline's storage, one class per concern."""
 
 

@@ -136,3 +136,30 @@ class StoryRow(Base):
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("stories.id", ondelete="SET NULL"), nullable=True
     )
+
+
+class StoryTopicRow(Base):
+    """A story's topic tags (also in `stories.topics`), indexed for the topic pages."""
+
+    __tablename__ = "story_topics"
+    __table_args__ = (Index("ix_story_topics_topic", "topic", "story_id"),)
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic: Mapped[str] = mapped_column(String(40), primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer, default=0)  # 0 = the story's main topic
+
+
+class StoryRelatedRow(Base):
+    """Related stories, ranked when a story is synthesized (plumbline.analysis.related)."""
+
+    __tablename__ = "story_related"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    related_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    score: Mapped[float] = mapped_column(Float)
