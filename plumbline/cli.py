@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from enum import StrEnum
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -26,6 +27,11 @@ app = typer.Typer(
 )
 sources_app = typer.Typer(help="List, add, enable or disable outlets and their feeds; OPML.")
 app.add_typer(sources_app, name="sources")
+newsletter_app = typer.Typer(
+    help="Newsletter digests. `plumbline run` sends the daily ones by itself.",
+    no_args_is_help=True,
+)
+app.add_typer(newsletter_app, name="newsletter")
 
 DataDir = Annotated[
     Path | None,
@@ -406,6 +412,42 @@ def _plumbline_unstored() -> Any:
     from plumbline.settings import Settings
 
     return Plumbline(Settings(database_url="sqlite://"))
+
+
+class Frequency(StrEnum):
+    daily = "daily"
+    weekly = "weekly"
+
+
+@newsletter_app.command("send")
+def newsletter_send(
+    frequency: Annotated[
+        Frequency, typer.Option(help="Which digest: the day's or the week's top stories.")
+    ] = Frequency.daily,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would be sent; send and store nothing.")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Send this period's digest to every confirmed subscriber who has not had it yet.
+
+    Safe to repeat and safe after a crash: each digest is recorded before it is handed to
+    the mail server, so nobody gets a period's digest twice. Exits 1 when a send failed
+    (failed ones are retried by the next run of the period) or may not have arrived."""
+    core = _plumbline(data_dir)
+    try:
+        report = core.send_digests(frequency.value, dry_run=dry_run)
+    except PlumblineError as exc:
+        _fail(exc)
+    verb = "would send" if dry_run else "sent"
+    typer.echo(
+        f"{report.period}: {verb} {report.sent}, nothing to send {report.skipped}, "
+        f"already handled {report.already}, failed {report.failed}, unknown {report.unknown}"
+    )
+    for error in report.errors:
+        typer.secho(f"  {error}", fg=typer.colors.YELLOW, err=True)
+    if report.failed or report.unknown:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from typing import IO, TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from plumbline.models import (
     ArticleIn,
     ArticleRecord,
     ClusterOutcome,
+    DigestReport,
     FeedStatus,
     ImportReport,
     IngestReport,
@@ -30,7 +32,11 @@ from plumbline.models import (
     StoryDetail,
     StorySummary,
     StoryWriteup,
+    Subscriber,
 )
+from plumbline.newsletter.digest import Digests
+from plumbline.newsletter.mailer import Mailer
+from plumbline.newsletter.subscriptions import Newsletter
 from plumbline.settings import Settings
 from plumbline.storage import codec
 from plumbline.storage.engine import make_engine, migrate
@@ -336,3 +342,29 @@ class Plumbline:
             feeds=len(feeds),
             failing_feeds=[f for f in feeds if f.last_error],
         )
+
+    # ------------------------------------------------------------- newsletter
+    @property
+    def newsletter(self) -> Newsletter:
+        """Subscriptions, preferences and subscriber data (see newsletter/)."""
+        return Newsletter(self.repo, self.settings, Mailer(self.settings))
+
+    def subscribe(self, email: str, frequency: str = "daily", topics: Iterable[str] = ()) -> None:
+        """Ask for a subscription: emails a confirmation link (double opt-in). The same
+        outcome whether or not the address was known; InvalidInput for bad fields."""
+        self.newsletter.subscribe(email, frequency, topics)
+
+    def confirm(self, token: str) -> Subscriber:
+        """Follow a confirmation link: the subscription starts (idempotent)."""
+        return self.newsletter.confirm(token)
+
+    def unsubscribe(self, token: str) -> Subscriber | None:
+        """Follow an unsubscribe link (idempotent); None if the subscription is gone."""
+        return self.newsletter.unsubscribe(token)
+
+    def send_digests(
+        self, frequency: str = "daily", now: datetime | None = None, *, dry_run: bool = False
+    ) -> DigestReport:
+        """Send this period's digest to each confirmed subscriber of `frequency` that has
+        not had it, at most once each even across crashes (see newsletter/digest.py)."""
+        return Digests(self.newsletter).send(frequency, now, dry_run=dry_run)

@@ -445,3 +445,30 @@ class ConsentChoice:
     preferences: bool
     analytics: bool
     method: str  # accept_all | reject_all | custom
+
+
+@dataclass(slots=True)
+class Subscriber:
+    """A newsletter subscription (see newsletter/subscriptions.py)."""
+
+    id: int
+    email: str
+    status: str  # pending | confirmed | unsubscribed
+    frequency: str  # daily | weekly
+    topics: list[str]  # empty: every topic
+    created_at: datetime
+    confirmed_at: datetime | None = None
+    unsubscribed_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class DigestReport:
+    """What one `send_digests` run did, per subscriber due in the period."""
+
+    period: str  # "daily:2026-11-30", "weekly:2026-W48"
+    sent: int = 0
+    skipped: int = 0  # no story on their topics in the period: nothing sent, nothing kept
+    already: int = 0  # their digest of the period was handled by an earlier run
+    failed: int = 0  # the mail server refused it; the next run of the period retries
+    unknown: int = 0  # may or may not have arrived (interrupted run, lost connection)
+    errors: list[str] = field(default_factory=list)

@@ -1,9 +1,11 @@
-"""The in-process scheduler of `plumbline run`: poll feeds and process, every N minutes."""
+"""The in-process scheduler of `plumbline run`: poll feeds and process, every N minutes;
+send the daily newsletter digests once a day."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -21,6 +23,7 @@ class Scheduler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="plumbline-scheduler", daemon=True)
         self.rounds = 0
+        self.digest_day: date | None = None  # the UTC day whose daily digests went out
 
     def start(self) -> None:
         self._thread.start()
@@ -42,10 +45,26 @@ class Scheduler:
             report.synthesized,
         )
 
+    def send_digests(self) -> None:
+        """The daily digests, at the first round of each UTC day (again at the next round
+        while the mail server refuses some). Repeating is harmless: a digest already
+        handled this day is never sent again (see newsletter/digest.py)."""
+        today = datetime.now(UTC).date()
+        if self.digest_day == today:
+            return
+        report = self.core.send_digests("daily")
+        if not report.failed:
+            self.digest_day = today
+        log.info("digests %s: %d sent, %d failed", report.period, report.sent, report.failed)
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
                 self.run_once()
             except Exception:
                 log.exception("scheduled round failed; trying again next round")
+            try:
+                self.send_digests()
+            except Exception:
+                log.exception("sending the digests failed; trying again next round")
             self._stop.wait(self.interval)

@@ -6,10 +6,11 @@ from plumbline.storage.articles import ArticleStore
 from plumbline.storage.base import as_utc, utcnow
 from plumbline.storage.outlets import OutletStore
 from plumbline.storage.stories import StoryStore
+from plumbline.storage.subscribers import SubscriberStore
 from plumbline.storage.topics import TopicStore
 
 
-class Repository(OutletStore, ArticleStore, StoryStore, TopicStore):
+class Repository(OutletStore, ArticleStore, StoryStore, TopicStore, SubscriberStore):
     """All of Plumbline's storage, one class per concern."""
 
 

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from plumbline.core import Plumbline
 from plumbline.errors import PlumblineError
-from plumbline.web import api, pages
+from plumbline.web import api, newsletter, pages
 from plumbline.web.forms import MAX_FORM_BYTES, FormGuard
 from plumbline.web.render import templates
 
@@ -50,6 +50,7 @@ def create_app(core: Plumbline) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(newsletter.router)
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next: Any) -> Response:
