@@ -15,7 +15,7 @@ from plumbline.models import (
     ArticleState,
     StageCount,
 )
-from plumbline.storage.base import Store, utcnow
+from plumbline.storage.base import Store, as_utc, utcnow
 from plumbline.storage.convert import record
 from plumbline.storage.schema import ArticleRow, OutletRow
 
@@ -227,6 +227,24 @@ class ArticleStore(Store):
                 .limit(limit)
             )
             return [record(a, o) for a, o in s.execute(query)]
+
+    def outlet_scores(self, slug: str) -> list[tuple[datetime, float]]:
+        """(publication time, bias score) of the outlet's scored, dated articles, oldest
+        first: the outlet page's score history."""
+        with self.session() as s:
+            rows = s.execute(
+                select(ArticleRow.published_at, ArticleRow.bias_score)
+                .join(OutletRow, ArticleRow.outlet_id == OutletRow.id)
+                .where(
+                    OutletRow.slug == slug,
+                    ArticleRow.bias_score.is_not(None),
+                    ArticleRow.published_at.is_not(None),
+                )
+                .order_by(ArticleRow.published_at)
+            ).all()
+        return [
+            (as_utc(when) or utcnow(), float(score)) for when, score in rows if score is not None
+        ]
 
     def outlet_stats(self, slug: str) -> tuple[int, float | None]:
         """(articles stored, mean article bias score) for an outlet."""

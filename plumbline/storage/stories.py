@@ -25,6 +25,7 @@ from plumbline.storage import codec
 from plumbline.storage.base import Store, as_utc, utcnow
 from plumbline.storage.convert import record, story_summary
 from plumbline.storage.schema import ArticleRow, OutletRow, StoryRow
+from plumbline.storage.search import index_story, synthesis_text, unindex_story
 
 
 class StoryStore(Store):
@@ -167,6 +168,7 @@ class StoryStore(Store):
             row.dirty = False
             row.error = None
             row.updated_at = utcnow()
+            index_story(s, story_id, headline, synthesis_text(synthesis), topics)
 
     def list_stories(
         self, *, limit: int = 30, offset: int = 0, min_outlets: int = 1
@@ -300,6 +302,7 @@ class StoryStore(Store):
                     .values(merged_into_id=target.id)
                 )
                 source.merged_into_id = target.id
+                unindex_story(s, source.id)
                 source.dirty = False
                 source.updated_at = now
                 target.dirty = True
@@ -341,9 +344,7 @@ class StoryStore(Store):
             return new.id
 
 
-def _import_match(
-    external_id: str, canonical: str, content_hash: str | None
-) -> Select[ArticleRow]:
+def _import_match(external_id: str, canonical: str, content_hash: str | None) -> Select[ArticleRow]:
     conditions = [ArticleRow.canonical_url == canonical]
     if external_id:
         conditions.append(ArticleRow.external_id == external_id)

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from email.utils import format_datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from plumbline.core import Plumbline
-from plumbline.models import ArticleRecord, EntityToneView, Outlet, StoryDetail, StorySummary
+from plumbline.models import (
+    ArticleRecord,
+    EntityToneView,
+    EvidenceRef,
+    Outlet,
+    StoryDetail,
+    StorySummary,
+    TopicSummary,
+)
+from plumbline.web.forms import READER_COOKIE, check_form
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -60,6 +70,30 @@ class SectionOut(BaseModel):
     sentences: list[SentenceOut]
 
 
+class EvidenceOut(BaseModel):
+    kind: str
+    label: str
+    anchor: str  # fragment id on the story page
+    article_id: int | None
+
+
+class AssessmentOut(BaseModel):
+    text: str
+    evidence: list[EvidenceOut]
+
+
+class QuestionOut(BaseModel):
+    text: str
+    kind: str
+    evidence: list[EvidenceOut]
+
+
+class OmissionOut(BaseModel):
+    fact: SentenceOut
+    reported_by: list[str]
+    missing_from: list[str]
+
+
 class ArticleOut(BaseModel):
     id: int
     url: str
@@ -79,7 +113,13 @@ class StoryDetailOut(StoryOut):
     tones: list[EntityToneView]
     lead_sentences: list[SentenceOut]
     sections: list[SectionOut]
+    assessment: list[AssessmentOut]
+    questions: list[QuestionOut]
+    omissions: list[OmissionOut]
     articles: list[ArticleOut]
+    related_ids: list[int]
+    related: list[StoryOut]
+    topic_stories: list[StoryOut]
 
 
 class OutletOut(BaseModel):
@@ -98,6 +138,21 @@ class PageOut(BaseModel):
     limit: int
     offset: int
     total: int
+
+
+class TopicOut(BaseModel):
+    slug: str
+    label: str
+    url: str
+    n_stories: int
+
+
+class TopicPageOut(PageOut):
+    topic: TopicOut
+
+
+def _topic_out(t: TopicSummary) -> TopicOut:
+    return TopicOut(slug=t.slug, label=t.label, url=f"/topic/{t.slug}", n_stories=t.n_stories)
 
 
 def _core(request: Request) -> Plumbline:
@@ -164,6 +219,13 @@ def _article_out(a: ArticleRecord) -> ArticleOut:
     )
 
 
+def _evidence_out(refs: list[EvidenceRef]) -> list[EvidenceOut]:
+    return [
+        EvidenceOut(kind=e.kind, label=e.label, anchor=e.anchor, article_id=e.article_id)
+        for e in refs
+    ]
+
+
 def _detail_out(d: StoryDetail) -> StoryDetailOut:
     def sentences(items: list) -> list[SentenceOut]:  # type: ignore[type-arg]
         return [
@@ -194,7 +256,26 @@ def _detail_out(d: StoryDetail) -> StoryDetailOut:
         ]
         if synthesis
         else [],
+        assessment=[
+            AssessmentOut(text=a.text, evidence=_evidence_out(a.evidence))
+            for a in (synthesis.assessment if synthesis else [])
+        ],
+        questions=[
+            QuestionOut(text=q.text, kind=q.kind, evidence=_evidence_out(q.evidence))
+            for q in (synthesis.questions if synthesis else [])
+        ],
+        omissions=[
+            OmissionOut(
+                fact=sentences([o.fact])[0],
+                reported_by=[x.value for x in o.reported_by],
+                missing_from=[x.value for x in o.missing_from],
+            )
+            for o in (synthesis.omissions if synthesis else [])
+        ],
         articles=[_article_out(a) for a in d.articles],
+        related_ids=[r.id for r in d.related],
+        related=[story_out(r) for r in d.related],
+        topic_stories=[story_out(r) for r in d.topic_stories],
     )
 
 
@@ -215,8 +296,10 @@ def stories(
 
 
 @router.get("/stories/{key}", response_model=StoryDetailOut, summary="One story with its analysis")
-def story(request: Request, key: str) -> StoryDetailOut:
-    return _detail_out(_core(request).story(key))
+def story(request: Request, key: str, response: Response) -> StoryDetailOut:
+    detail = _core(request).story(key)
+    response.headers["Last-Modified"] = format_datetime(detail.summary.updated_at, usegmt=True)
+    return _detail_out(detail)
 
 
 @router.get("/outlets", response_model=list[OutletOut], summary="All outlets")
@@ -227,3 +310,64 @@ def outlets(request: Request) -> list[OutletOut]:
 @router.get("/outlets/{slug}", response_model=OutletOut, summary="One outlet")
 def outlet(request: Request, slug: str) -> OutletOut:
     return _outlet_out(_core(request).outlet(slug, recent=0).outlet)
+
+
+@router.get("/topics", response_model=list[TopicOut], summary="Every topic, with its story count")
+def topics(request: Request) -> list[TopicOut]:
+    return [_topic_out(t) for t in _core(request).topics()]
+
+
+@router.get(
+    "/topics/{slug}", response_model=TopicPageOut, summary="A topic's stories, most recent first"
+)
+def topic(
+    request: Request,
+    slug: str,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> TopicPageOut:
+    page = _core(request).topic(slug, limit=limit, offset=offset)
+    return TopicPageOut(
+        topic=_topic_out(page.topic),
+        items=[story_out(s) for s in page.stories],
+        limit=limit,
+        offset=offset,
+        total=page.topic.n_stories,
+    )
+
+
+@router.get("/search", response_model=PageOut, summary="Stories matching every word of q")
+def search(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=200)],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+) -> PageOut:
+    found, total = _core(request).search(q, limit=limit, offset=offset)
+    return PageOut(items=[story_out(s) for s in found], limit=limit, offset=offset, total=total)
+
+
+@router.get("/saved", response_model=list[StoryOut], summary="This browser's saved stories")
+def saved(request: Request) -> list[StoryOut]:
+    """The stories saved by the reader whose `pl_reader` cookie comes with the request."""
+    return [story_out(s) for s in _core(request).readers.saved(request.cookies.get(READER_COOKIE))]
+
+
+@router.put("/saved/{key}", status_code=204, summary="Save a story (needs X-CSRF-Token)")
+def save(request: Request, key: str) -> Response:
+    """Save a story for this browser. The X-CSRF-Token header must carry the `save` form
+    token of one of the site's pages (the same check as the HTML forms)."""
+    check_form(request, request.headers.get("x-csrf-token"), "save")
+    token = _core(request).readers.save(request.cookies.get(READER_COOKIE), key)
+    response = Response(status_code=204)
+    if token != request.cookies.get(READER_COOKIE):
+        response.set_cookie(READER_COOKIE, token, max_age=365 * 24 * 3600, httponly=True,
+                            samesite="lax", secure=request.url.scheme == "https")  # fmt: skip
+    return response
+
+
+@router.delete("/saved/{key}", status_code=204, summary="Unsave a story (needs X-CSRF-Token)")
+def unsave(request: Request, key: str) -> Response:
+    check_form(request, request.headers.get("x-csrf-token"), "save")
+    _core(request).readers.unsave(request.cookies.get(READER_COOKIE), key)
+    return Response(status_code=204)

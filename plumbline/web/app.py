@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +16,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from plumbline.core import Plumbline
 from plumbline.errors import PlumblineError
-from plumbline.web import api, newsletter, pages
+from plumbline.web import api, feeds, info, newsletter, pages, readers
 from plumbline.web.forms import MAX_FORM_BYTES, FormGuard
-from plumbline.web.render import templates
+from plumbline.web.render import page_context, templates
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -40,7 +42,7 @@ def create_app(core: Plumbline) -> FastAPI:
         version="1",
         description="Stories from every side, with measured bias. Read-only JSON.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # Swagger UI loads scripts from a CDN; /api documents the API
         redoc_url=None,
     )
     app.state.core = core
@@ -50,6 +52,9 @@ def create_app(core: Plumbline) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(readers.router)
+    app.include_router(info.router)
+    app.include_router(feeds.router)
     app.include_router(newsletter.router)
 
     @app.middleware("http")
@@ -65,6 +70,34 @@ def create_app(core: Plumbline) -> FastAPI:
                 return _error(request, 413, "Too large", "this form is larger than allowed")
         response: Response = await call_next(request)
         return response
+
+    @app.middleware("http")
+    async def conditional_get(request: Request, call_next: Any) -> Response:
+        """ETag on every successful GET (304 when the reader has it), Last-Modified where
+        a handler set it, and caching rules: the API and feeds are public for a minute;
+        pages carry the reader's own state (consent, saved stories), so they stay private."""
+        response: Response = await call_next(request)
+        if request.method != "GET" or response.status_code != 200:
+            return response
+        path = request.url.path
+        if path.startswith("/static/"):
+            return response
+        body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
+        headers = dict(response.headers)
+        headers.pop("content-length", None)
+        etag = 'W/"' + hashlib.sha256(body).hexdigest()[:24] + '"'
+        headers["etag"] = etag
+        private = path.startswith("/api/saved") or not (
+            path.startswith("/api/") or path.endswith(".atom")
+        )
+        headers["cache-control"] = "private, no-cache" if private else "public, max-age=60"
+        if request.cookies and not private:
+            headers["vary"] = "Accept-Encoding"
+        if etag in request.headers.get("if-none-match", "") or _not_modified_since(
+            request, headers.get("last-modified")
+        ):
+            return Response(status_code=304, headers=headers)
+        return Response(body, status_code=200, headers=headers)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
@@ -97,10 +130,20 @@ def create_app(core: Plumbline) -> FastAPI:
     return app
 
 
+def _not_modified_since(request: Request, last_modified: str | None) -> bool:
+    since = request.headers.get("if-modified-since")
+    if not since or not last_modified or request.headers.get("if-none-match"):
+        return False
+    try:
+        return parsedate_to_datetime(last_modified) <= parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
+
+
 def _error(request: Request, status: int, title: str, message: str) -> Response:
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": title, "detail": message, "status": status}, status)
     html = templates.get_template("error.html").render(
-        request=request, status=status, title=title, message=message
+        request=request, status=status, title=title, message=message, **page_context(request)
     )
     return HTMLResponse(html, status)

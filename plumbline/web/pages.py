@@ -8,10 +8,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from plumbline.core import Plumbline
+from plumbline.errors import NotFound
+from plumbline.web.consent import consent_state
 from plumbline.web.render import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 30
+SEARCH_PAGE = 20
 FRONT_MIN_OUTLETS = 2  # a story told by one outlet is not yet a story from every side
 
 
@@ -37,11 +40,33 @@ def front(request: Request, page: Annotated[int, Query(ge=1, le=10_000)] = 1) ->
     )
 
 
+@router.get("/search", response_class=HTMLResponse)
+def search(
+    request: Request,
+    q: Annotated[str, Query(max_length=200)] = "",
+    page: Annotated[int, Query(ge=1, le=500)] = 1,
+) -> Response:
+    stories, total = (
+        _core(request).search(q, limit=SEARCH_PAGE, offset=(page - 1) * SEARCH_PAGE)
+        if q.strip()
+        else ([], 0)
+    )
+    return render(
+        request,
+        "search.html",
+        {"q": q, "stories": stories, "total": total, "page": page,
+         "has_next": page * SEARCH_PAGE < total},
+    )  # fmt: skip
+
+
 @router.get("/story/{key}", response_class=HTMLResponse)
 def story(request: Request, key: str) -> Response:
     detail = _core(request).story(key)
     if key != detail.summary.slug:
         return RedirectResponse(f"/story/{detail.summary.slug}", status_code=301)
+    core = _core(request)
+    if consent_state(request, core.settings.consent_policy_version).analytics:
+        core.readers.count_view(detail.summary.id)  # first-party, only with consent
     return render(request, "story.html", {"story": detail})
 
 
@@ -53,3 +78,20 @@ def outlets(request: Request) -> Response:
 @router.get("/outlet/{slug}", response_class=HTMLResponse)
 def outlet(request: Request, slug: str) -> Response:
     return render(request, "outlet.html", {"page": _core(request).outlet(slug)})
+
+
+@router.get("/topics", response_class=HTMLResponse)
+def topics(request: Request) -> Response:
+    return render(request, "topics.html", {"topics": _core(request).topics()})
+
+
+@router.get("/topic/{slug}", response_class=HTMLResponse)
+def topic(
+    request: Request, slug: str, page: Annotated[int, Query(ge=1, le=10_000)] = 1
+) -> Response:
+    found = _core(request).topic(slug, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    if page > 1 and not found.stories:
+        raise NotFound(f"topic {slug!r} has no page {page}")
+    has_next = len(found.stories) > PAGE_SIZE
+    found.stories = found.stories[:PAGE_SIZE]
+    return render(request, "topic.html", {"topic": found, "page": page, "has_next": has_next})

@@ -11,7 +11,12 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import Response
 
+from plumbline.analysis.assess import bias_label
+from plumbline.analysis.topics import TOPICS, topic_label
 from plumbline.models import ArticleRecord, Lean, LeanMix
+from plumbline.web.charts import history_chart
+from plumbline.web.consent import THEME_COOKIE, consent_state
+from plumbline.web.forms import READER_COOKIE, FormGuard
 
 templates = Jinja2Templates(
     env=Environment(
@@ -21,23 +26,34 @@ templates = Jinja2Templates(
 )
 
 
+def form_token(request: Request, purpose: str = "form") -> str:
+    """The CSRF token a form on this page posts back (see web/forms.py)."""
+    guard: FormGuard = request.app.state.forms
+    return guard.token(request, purpose)
+
+
+def page_context(request: Request) -> dict[str, Any]:
+    """What every page needs: the reader's consent state (the banner shows until a
+    choice exists), their theme preference and the page's own path (forms return to it)."""
+    core = getattr(request.app.state, "core", None)
+    version = core.settings.consent_policy_version if core else "1"
+    consent = consent_state(request, version)
+    theme = request.cookies.get(THEME_COOKIE, "") if consent.preferences else ""
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    reader = request.cookies.get(READER_COOKIE)
+    return {
+        "consent": consent,
+        "theme": theme if theme in ("light", "dark") else "",
+        "here": path[:500],
+        "saved_ids": core.readers.saved_ids(reader) if core and reader else set(),
+    }
+
+
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    response: Response = templates.TemplateResponse(request, name, context, status_code=status)
+    response: Response = templates.TemplateResponse(
+        request, name, {**page_context(request), **context}, status_code=status
+    )
     return response
-
-
-def bias_label(score: float | None) -> str:
-    if score is None:
-        return "Not enough text"
-    if score < 20:
-        return "Neutral"
-    if score < 40:
-        return "Mostly neutral"
-    if score < 60:
-        return "Moderately biased"
-    if score < 80:
-        return "Biased"
-    return "Highly biased"
 
 
 def date(value: datetime | None) -> str:
@@ -112,7 +128,11 @@ def by_side(articles: list[ArticleRecord]) -> list[tuple[str, str, list[ArticleR
 
 
 templates.env.filters["bias_label"] = bias_label
+templates.env.globals["form_token"] = form_token
+templates.env.globals["history_chart"] = history_chart
 templates.env.globals["by_side"] = by_side
 templates.env.globals["loaded_sentences"] = loaded_sentences
 templates.env.filters["date"] = date
+templates.env.filters["topic_label"] = topic_label
+templates.env.tests["topic"] = TOPICS.__contains__  # a slug of the reader vocabulary
 templates.env.globals["lean_parts"] = lean_parts
