@@ -273,11 +273,31 @@ def status(
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Server processes sharing the port (default 1).")
+    ] = 1,
     data_dir: DataDir = None,
 ) -> None:
     """Serve the web site and the JSON API."""
     core = _plumbline(data_dir)
-    _serve(core, host or core.settings.host, port or core.settings.port)
+    host, port = host or core.settings.host, port or core.settings.port
+    if workers == 1:
+        _serve(core, host, port)
+        return
+    import uvicorn
+
+    if data_dir:  # the worker processes build their own Plumbline from the environment
+        os.environ["PLUMBLINE_DATA_DIR"] = str(data_dir)
+    core.close()
+    typer.echo(f"Plumbline at http://{host}:{port}/  ({workers} workers; Ctrl+C stops)")
+    uvicorn.run(
+        "plumbline.web.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
 
 
 def _serve(core: Any, host: str, port: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,16 @@ def create_app(core: Plumbline) -> FastAPI:
             response.headers.setdefault(name, value)
         return response
 
+    @app.middleware("http")
+    async def server_timing(request: Request, call_next: Any) -> Response:
+        """How long the server worked on the request (Server-Timing), for bench/site_load.py
+        and browsers' developer tools. Added last, so it wraps every other middleware."""
+        started = time.perf_counter()
+        response: Response = await call_next(request)
+        elapsed = (time.perf_counter() - started) * 1000
+        response.headers["Server-Timing"] = f"app;dur={elapsed:.2f}"
+        return response
+
     @app.exception_handler(PlumblineError)
     async def domain_error(request: Request, exc: PlumblineError) -> Response:
         return _error(request, exc.status, exc.title, exc.message)
@@ -128,6 +139,12 @@ def create_app(core: Plumbline) -> FastAPI:
         return _error(request, 500, "Something went wrong", "The error was logged.")
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for one of several server processes: Plumbline built from the environment
+    (PLUMBLINE_* variables), the database already initialized by `plumbline serve`."""
+    return create_app(Plumbline())
 
 
 def _not_modified_since(request: Request, last_modified: str | None) -> bool:
