@@ -15,6 +15,7 @@ from tqdm import tqdm
 from plumbline.analysis.article import ArticleAnalyzer
 from plumbline.analysis.cluster import ClusterInput, StoryClusterer
 from plumbline.analysis.entities import EntityRecognizer
+from plumbline.analysis.explain import explain
 from plumbline.analysis.restructure import StoryShape, mean_direction, plan_merges, plan_split
 from plumbline.analysis.story import story_stats
 from plumbline.analysis.story_tone import story_tones
@@ -219,15 +220,22 @@ class Pipeline:
         if synthesis is None:
             self.repo.mark_story_failed(story_id, "no article of the story has usable text")
             return
-        lead = " ".join(s.text for s in synthesis.lead)
         stats = story_stats(articles)
         stats_json = codec.stats_dict(stats)
         if stats.n_outlets >= 2:
             stats_json["tones"] = story_tones(articles, self._recognizer())
+        tones = codec.tone_views(stats_json.get("tones", []))
+        for violation in explain(synthesis, articles, stats, tones):
+            log.warning(
+                "story %s: unsupported sentence removed (%s): %s",
+                story_id,
+                violation.reason,
+                violation.sentence,
+            )
         self.repo.save_synthesis(
             story_id,
             headline=synthesis.headline,
-            lead=lead,
+            lead=" ".join(s.text for s in synthesis.lead),
             synthesis=codec.synthesis_dict(synthesis),
             bias_score=stats.coverage_score,
             topics=story_topics(articles),

@@ -178,3 +178,21 @@ def _stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]
     return word
+
+
+def drop_unsupported(
+    synthesis: Synthesis, article_texts: Mapping[int, str], titles: Iterable[str]
+) -> list[Violation]:
+    """Check a synthesis and remove, in place, every lead, section and omitted-fact sentence
+    that fails; sections left empty go too. Returns what was found (the headline cannot be
+    dropped: a violation there is only reported)."""
+    violations = check_synthesis(synthesis, article_texts, titles)
+    bad = {v.sentence for v in violations}
+    if not bad:
+        return violations
+    synthesis.lead = [s for s in synthesis.lead if s.text not in bad]
+    for section in synthesis.sections:
+        section.sentences = [s for s in section.sentences if s.text not in bad]
+    synthesis.sections = [s for s in synthesis.sections if s.sentences]
+    synthesis.omissions = [o for o in synthesis.omissions if o.fact.text not in bad]
+    return violations

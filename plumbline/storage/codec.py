@@ -11,6 +11,7 @@ import numpy as np
 from plumbline.models import (
     ArticleAnalysis,
     AssessmentSentence,
+    EntityToneView,
     EvidenceRef,
     KeyQuestion,
     Lean,
@@ -18,6 +19,7 @@ from plumbline.models import (
     LoadedPhrase,
     Omission,
     Sentence,
+    SideToneView,
     SourceRef,
     StoryStats,
     Synthesis,
@@ -81,6 +83,30 @@ def stats_dict(stats: StoryStats) -> dict[str, Any]:
         if blindspot
         else None,
     }
+
+
+def tone_views(tones: list[dict[str, Any]]) -> list[EntityToneView]:
+    """The story's tone table from its stored form (story_tones' dicts)."""
+    return [
+        EntityToneView(
+            entity=str(t["entity"]),
+            kind=str(t["kind"]),
+            statements=[str(x) for x in t.get("statements", [])],
+            by_side=[
+                SideToneView(
+                    side=Lean(side),
+                    mean_tone=float(v["mean_tone"]),
+                    n_sentences=int(v["n_sentences"]),
+                    n_outlets=int(v["n_outlets"]),
+                    verdict=str(v["verdict"]),
+                    example_sentence=str(v["example_sentence"]),
+                    example_outlet=str(v["example_outlet"]),
+                )
+                for side, v in t.get("by_side", {}).items()
+            ],
+        )
+        for t in tones
+    ]
 
 
 def _sentence_dict(s: SynthSentence) -> dict[str, Any]:

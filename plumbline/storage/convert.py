@@ -10,13 +10,11 @@ from sqlalchemy.orm import Session
 from plumbline.models import (
     ArticleRecord,
     ArticleState,
-    EntityToneView,
     FeedStatus,
     Lean,
     LeanMix,
     LeanScores,
     Outlet,
-    SideToneView,
     StorySummary,
 )
 from plumbline.storage import codec
@@ -119,24 +117,5 @@ def _stats(stats: dict[str, Any]) -> dict[str, Any]:
         "low_confidence_reasons": list(stats.get("low_confidence_reasons", [])),
         "blindspot": Lean(blindspot["side"]) if blindspot.get("side") else None,
         "blindspot_description": str(blindspot.get("description", "")),
-        "tones": [
-            EntityToneView(
-                entity=str(t["entity"]),
-                kind=str(t["kind"]),
-                statements=[str(x) for x in t.get("statements", [])],
-                by_side=[
-                    SideToneView(
-                        side=Lean(side),
-                        mean_tone=float(v["mean_tone"]),
-                        n_sentences=int(v["n_sentences"]),
-                        n_outlets=int(v["n_outlets"]),
-                        verdict=str(v["verdict"]),
-                        example_sentence=str(v["example_sentence"]),
-                        example_outlet=str(v["example_outlet"]),
-                    )
-                    for side, v in t.get("by_side", {}).items()
-                ],
-            )
-            for t in stats.get("tones", [])
-        ],
+        "tones": codec.tone_views(stats.get("tones", [])),
     }

@@ -1,0 +1,160 @@
+"""The written bias assessment: filled in from the evidence only, each sentence citing it."""
+
+from __future__ import annotations
+
+import pytest
+
+from plumbline.analysis.assess import MOST, assess, bias_label
+from plumbline.analysis.story import story_stats
+from plumbline.models import (
+    ArticleRecord,
+    EntityToneView,
+    Lean,
+    Omission,
+    SideToneView,
+    SourceRef,
+    Synthesis,
+    SynthSentence,
+)
+from plumbline.web.render import bias_label as page_bias_label
+from tests.analysis.storybuild import LEFT_CRITICAL_OF_SMITH, article
+
+FLOOD = "Heavy rain flooded the Millbrook valley over the weekend and closed the main highway."
+
+
+def _three_sides(scores: tuple[float, float, float] = (30.0, 32.0, 60.0)) -> list[ArticleRecord]:
+    """Three outlets, one per side, each with 300 words of scored text (enough for a
+    confident coverage score)."""
+    articles = [
+        article(
+            1,
+            "left-daily",
+            Lean.LEFT,
+            f"{FLOOD} Rescue crews searched the valley.",
+            score=scores[0],
+        ),
+        article(
+            2,
+            "center-wire",
+            Lean.CENTER,
+            f"{FLOOD} Crews searched the valley for survivors.",
+            score=scores[1],
+        ),
+        article(
+            3,
+            "right-post",
+            Lean.RIGHT,
+            f"{FLOOD} A reckless council ignored the warnings.",
+            score=scores[2],
+            loaded=["reckless"],
+        ),
+    ]
+    for a in articles:
+        assert a.analysis is not None
+        a.analysis.word_count = 300
+    return articles
+
+
+@pytest.mark.parametrize("score", [0.0, 19.9, 20.0, 39.9, 45.0, 60.0, 79.0, 80.0, 100.0])
+def test_the_coverage_sentence_uses_the_page_meter_band(score: float) -> None:
+    assert bias_label(score) == page_bias_label(score)
+    articles = _three_sides((score, score, score))
+    first = assess(articles, story_stats(articles), [])[0]
+    assert f"{bias_label(score).lower()} ({score:.0f}/100" in first.text
+    assert [e.anchor for e in first.evidence] == ["coverage"]
+
+
+def test_every_sentence_cites_evidence_and_there_are_two_to_four() -> None:
+    articles = _three_sides()
+    found = assess(articles, story_stats(articles), [])
+    assert 2 <= len(found) <= MOST
+    assert all(s.evidence for s in found)
+
+
+def test_one_outlet_says_there_is_nothing_to_compare() -> None:
+    articles = [article(1, "left-daily", Lean.LEFT, f"{FLOOD} Rescue crews searched the valley.")]
+    found = assess(articles, story_stats(articles), [])
+    assert "Only one outlet, Left Daily, covered this story" in found[0].text
+    assert not any(e.anchor == "lean-mix" for s in found for e in s.evidence)
+
+
+def test_no_score_says_not_enough_text() -> None:
+    articles = _three_sides()
+    for a in articles:
+        a.bias_score = None
+    found = assess(articles, story_stats(articles), [])
+    assert "not enough scored text" in found[0].text
+
+
+def test_low_confidence_is_said() -> None:
+    articles = _three_sides()[:2]
+    found = assess(articles, story_stats(articles), [])
+    assert "low confidence" in found[0].text
+
+
+def test_the_side_whose_articles_score_higher_is_named() -> None:
+    articles = _three_sides((20.0, 22.0, 70.0))
+    who = assess(articles, story_stats(articles), [])[1]
+    assert "The 3 outlets are 1 left-leaning, 1 center and 1 right-leaning" in who.text
+    assert "right-leaning outlets' articles score highest (70, one outlet)" in who.text
+    assert {e.anchor for e in who.evidence} == {"lean-mix", "sources"}
+
+
+def test_close_side_scores_are_called_the_same() -> None:
+    articles = _three_sides((30.0, 31.0, 33.0))
+    assert "score about the same" in assess(articles, story_stats(articles), [])[1].text
+
+
+def test_a_blindspot_is_named() -> None:
+    articles = [
+        article(i, f"left-{i}", Lean.LEFT, f"{FLOOD} Rescue crews searched the valley.")
+        for i in (1, 2, 3, 4)
+    ] + [article(5, "right-post", Lean.RIGHT, f"{FLOOD} Crews searched the valley.")]
+    who = assess(articles, story_stats(articles), [])[1]
+    assert who.text.startswith("It is a blindspot: covered almost only by the left (4 of 5")
+    assert "blindspot" in {e.kind for e in who.evidence}
+
+
+def test_the_tone_sentence_contrasts_the_sides_and_cites_the_tone_table() -> None:
+    tone = LEFT_CRITICAL_OF_SMITH
+    articles = _three_sides()
+    found = assess(articles, story_stats(articles), [tone])
+    [line] = [s for s in found if "Jane Smith" in s.text]
+    assert (
+        "Left-leaning outlets use mostly negative language about Jane Smith (mean tone -0.45)"
+        in line.text
+    )
+    assert "right-leaning ones neutral language (+0.05)" in line.text
+    assert [e.anchor for e in line.evidence] == ["tone"]
+
+
+def test_too_little_tone_evidence_is_said_not_invented() -> None:
+    tone = EntityToneView(
+        "Jane Smith", "person", [], [SideToneView(Lean.LEFT, -0.9, 1, 1, "insufficient", "", "")]
+    )
+    articles = _three_sides()
+    texts = [s.text for s in assess(articles, story_stats(articles), [tone])]
+    assert any(t.startswith("Too few sentences") for t in texts)
+    assert not any("negative language" in t for t in texts)
+
+
+def test_loaded_phrases_point_at_their_articles() -> None:
+    articles = _three_sides()
+    [line] = [s for s in assess(articles, story_stats(articles), []) if "loaded wording" in s.text]
+    assert "“reckless” (Right Post, right-leaning)" in line.text
+    assert [(e.anchor, e.article_id) for e in line.evidence] == [("article-3", 3)]
+
+
+def test_omissions_are_mentioned_when_there_is_room() -> None:
+    articles = _three_sides()
+    for a in articles:
+        assert a.analysis is not None
+        a.analysis.loaded_phrases = []
+    fact = SynthSentence(FLOOD, [SourceRef(1, 0, "Left Daily", Lean.LEFT, FLOOD)])
+    omission = Omission(fact, reported_by=[Lean.LEFT], missing_from=[Lean.RIGHT])
+    synthesis = Synthesis("h", None, [], [], None, omissions=[omission])
+    found = assess(articles, story_stats(articles), [], synthesis)
+    assert (
+        found[-1].text == "Right-leaning outlets leave out 1 central fact that other sides report."
+    )
+    assert [e.anchor for e in found[-1].evidence] == ["omissions"]

@@ -1,0 +1,207 @@
+"""Key questions: each drawn from the story and pointing at what it was drawn from."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from plumbline.analysis.facts import statement_pool
+from plumbline.analysis.figures import figures
+from plumbline.analysis.omissions import omissions
+from plumbline.analysis.questions import key_questions
+from plumbline.analysis.story import story_stats
+from plumbline.models import ArticleRecord, EntityToneView, KeyQuestion, Lean
+from tests.analysis.storybuild import LEFT_CRITICAL_OF_SMITH, article
+
+FLOOD = "Heavy rain flooded the Millbrook valley over the weekend and closed the main highway."
+
+
+def _questions(
+    articles: Sequence[ArticleRecord], tones: Sequence[EntityToneView] = ()
+) -> list[KeyQuestion]:
+    pool = statement_pool(articles)
+    omitted = omissions(articles, pool=pool)
+    return key_questions(articles, story_stats(articles), tones, omitted, pool)
+
+
+def test_figures_keep_what_they_count_and_skip_dates_years_and_ages() -> None:
+    found = figures(
+        "At least 12 people died on June 3, 2021, said Smith, 46, and a 46-year-old "
+        "officer; the plan costs $2.5 billion and 40% of 92 to 6 voters."
+    )
+    assert [(f.value, f.unit, f.text) for f in found] == [
+        (12.0, "people", "At least 12 people"),
+        (2.5e9, "$", "$2.5 billion"),
+        (40.0, "percent", "40%"),
+        (6.0, "voter", "6 voters"),
+    ]
+
+
+def test_disagreeing_numbers_produce_a_disagreement_question() -> None:
+    articles = [
+        article(
+            1,
+            "left-daily",
+            Lean.LEFT,
+            f"{FLOOD} At least 12 people were killed in the flooding in the Millbrook valley on Sunday, officials said.",
+        ),
+        article(
+            2,
+            "right-post",
+            Lean.RIGHT,
+            f"{FLOOD} Officials said 19 people were killed in the flooding in the Millbrook valley on Sunday.",
+        ),
+    ]
+    found = [q for q in _questions(articles) if q.kind == "disagreement"]
+    assert len(found) == 1
+    assert "12 people" in found[0].text and "19 people" in found[0].text
+    assert {e.anchor for e in found[0].evidence} == {"article-1", "article-2"}
+    assert {e.article_id for e in found[0].evidence} == {1, 2}
+
+
+def test_matching_numbers_are_no_disagreement() -> None:
+    articles = [
+        article(
+            1,
+            "left-daily",
+            Lean.LEFT,
+            f"{FLOOD} At least 12 people were killed in the flooding in the Millbrook valley on Sunday.",
+        ),
+        article(
+            2,
+            "right-post",
+            Lean.RIGHT,
+            f"{FLOOD} Officials said 12 people were killed in the flooding in the Millbrook valley on Sunday.",
+        ),
+    ]
+    assert not [q for q in _questions(articles) if q.kind == "disagreement"]
+
+
+def test_a_missing_side_produces_a_missing_side_question() -> None:
+    articles = [
+        article(1, "left-daily", Lean.LEFT, f"{FLOOD} Rescue crews searched the valley."),
+        article(
+            2,
+            "center-wire",
+            Lean.CENTER,
+            f"{FLOOD} Rescue crews searched the valley for survivors.",
+        ),
+    ]
+    found = [q for q in _questions(articles) if q.kind == "missing_side"]
+    assert len(found) == 1
+    assert "right-leaning" in found[0].text and "left-leaning" not in found[0].text
+    assert [e.anchor for e in found[0].evidence] == ["lean-mix"]
+
+
+def test_a_thin_story_gets_fewer_questions_and_no_filler() -> None:
+    articles = [article(1, "left-daily", Lean.LEFT, f"{FLOOD} Rescue crews searched the valley.")]
+    found = _questions(articles)
+    assert [q.kind for q in found] == ["missing_side"]
+    assert "Only one outlet" in found[0].text
+
+
+def test_unrated_outlets_alone_give_no_side_question() -> None:
+    articles = [article(1, "blog", Lean.UNRATED, f"{FLOOD} Rescue crews searched the valley.")]
+    assert _questions(articles) == []
+
+
+def test_a_fact_only_one_side_reports_is_asked_about() -> None:
+    warning = "State engineers warned last year that the Millbrook river levee was unsafe and needed urgent repairs."
+    articles = [
+        article(1, "left-daily", Lean.LEFT, f"{FLOOD} {warning}"),
+        article(
+            2,
+            "left-weekly",
+            Lean.LEFT,
+            f"{FLOOD} Engineers warned last year that the Millbrook river levee was unsafe and needed repairs.",
+        ),
+        article(
+            3,
+            "right-post",
+            Lean.RIGHT,
+            f"{FLOOD} The governor thanked the volunteers who filled sandbags.",
+        ),
+    ]
+    found = [q for q in _questions(articles) if q.kind == "one_side"]
+    assert found and "only left-leaning ones report" in found[0].text
+    assert "levee" in found[0].text
+    assert "omissions" in {e.anchor for e in found[0].evidence}
+
+
+def test_a_loaded_phrase_one_side_uses_is_a_framing_question() -> None:
+    articles = [
+        article(
+            1,
+            "left-daily",
+            Lean.LEFT,
+            f"{FLOOD} A crowd of demonstrators gathered outside the Millbrook city hall on Monday to demand flood relief.",
+        ),
+        article(
+            2,
+            "right-post",
+            Lean.RIGHT,
+            f"{FLOOD} A radical mob gathered outside the Millbrook city hall on Monday to demand flood relief.",
+            loaded=["radical mob"],
+        ),
+    ]
+    found = [q for q in _questions(articles) if q.kind == "framing"]
+    assert found and "“radical mob”" in found[0].text
+    assert {e.article_id for e in found[0].evidence} == {1, 2}
+
+
+def test_a_tone_gap_between_sides_is_a_framing_question() -> None:
+    tone = LEFT_CRITICAL_OF_SMITH
+    articles = [
+        article(1, "left-daily", Lean.LEFT, f"{FLOOD} Rescue crews searched the valley."),
+        article(2, "right-post", Lean.RIGHT, f"{FLOOD} Rescue crews searched the valley."),
+    ]
+    found = [q for q in _questions(articles, [tone]) if q.kind == "framing"]
+    assert found and "Jane Smith" in found[0].text
+    assert [e.anchor for e in found[0].evidence] == ["tone"]
+
+
+def test_what_comes_next_is_asked_from_an_announced_step() -> None:
+    articles = [
+        article(
+            1,
+            "left-daily",
+            Lean.LEFT,
+            f"{FLOOD} The Millbrook council will vote on an emergency flood relief fund next week.",
+        ),
+        article(
+            2,
+            "right-post",
+            Lean.RIGHT,
+            f"{FLOOD} The Millbrook council is expected to vote on a flood relief fund next week.",
+        ),
+    ]
+    found = [q for q in _questions(articles) if q.kind == "next"]
+    assert found and "vote" in found[0].text
+    assert {e.anchor for e in found[0].evidence} <= {"article-1", "article-2"}
+
+
+def test_never_more_than_five_questions_each_with_evidence() -> None:
+    articles = [
+        article(
+            1,
+            "left-daily",
+            Lean.LEFT,
+            f"{FLOOD} At least 12 people were killed in the flooding in the Millbrook valley on Sunday. A crowd of residents gathered outside the Millbrook city hall on Monday to demand flood relief. The council will vote on relief next week. State engineers warned last year that the Millbrook river levee was unsafe and needed urgent repairs.",
+        ),
+        article(
+            2,
+            "center-wire",
+            Lean.CENTER,
+            f"{FLOOD} Officials said 19 people were killed in the flooding in the Millbrook valley on Sunday. State engineers warned last year that the Millbrook river levee was unsafe.",
+        ),
+        article(
+            3,
+            "center-news",
+            Lean.CENTER,
+            f"{FLOOD} A radical mob gathered outside the Millbrook city hall on Monday to demand flood relief.",
+            loaded=["radical mob"],
+        ),
+    ]
+    found = _questions(articles)
+    assert 3 <= len(found) <= 5
+    assert all(q.evidence for q in found)
+    assert all(q.text.endswith("?") for q in found)
