@@ -62,10 +62,10 @@ def _fail(exc: PlumblineError) -> None:
 def _main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from plumbline.logs import configure
+
+    fmt = os.environ.get("PLUMBLINE_LOG_FORMAT", "text")
+    configure(logging.INFO if verbose else logging.WARNING, "json" if fmt == "json" else "text")
 
 
 @app.command()
@@ -267,6 +267,40 @@ def status(
         typer.echo(f"failing feeds ({len(s.failing_feeds)}):")
         for feed in s.failing_feeds:
             typer.echo(f"  {feed.url}  [{feed.error_count}x] {feed.last_error}")
+
+
+@app.command()
+def backup(
+    target: Annotated[Path, typer.Argument(help="File to write the copy to.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Copy the SQLite database while Plumbline runs (SQLite's online backup), checked."""
+    try:
+        size = _plumbline(data_dir).backup(target)
+    except PlumblineError as exc:
+        _fail(exc)
+    typer.echo(f"backed up to {target} ({size / 1e6:.1f} MB)")
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="A file written by `plumbline backup`.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Replace the database without asking.")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Replace the SQLite database with a backup (stop the site and pipeline first)."""
+    if not source.is_file():
+        typer.secho(f"error: no file {source}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    if not yes and not typer.confirm(f"Replace the database with {source}?"):
+        raise typer.Exit(1)
+    try:
+        _plumbline(data_dir).restore(source)
+    except PlumblineError as exc:
+        _fail(exc)
+    typer.echo(f"restored from {source}")
 
 
 @app.command()

@@ -7,12 +7,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
+from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
+from plumbline.accounts import Readers
 from plumbline.analysis.embed import Embedder
 from plumbline.analysis.restructure import mean_direction
+from plumbline.analysis.topics import TOPICS
+from plumbline.errors import NotFound
 from plumbline.ingest import sources
 from plumbline.ingest.dedupe import canonical_url, content_hash
 from plumbline.ingest.importers import ImportLine, read_articles
@@ -33,13 +37,20 @@ from plumbline.models import (
     StorySummary,
     StoryWriteup,
     Subscriber,
+    TopicSummary,
 )
 from plumbline.newsletter.digest import Digests
 from plumbline.newsletter.mailer import Mailer
 from plumbline.newsletter.subscriptions import Newsletter
 from plumbline.settings import Settings
 from plumbline.storage import codec
-from plumbline.storage.engine import make_engine, migrate
+from plumbline.storage.engine import (
+    backup_sqlite,
+    make_engine,
+    migrate,
+    restore_sqlite,
+    schema_versions,
+)
 from plumbline.storage.repository import Repository
 
 if TYPE_CHECKING:  # heavy modules (torch, scikit-learn, trafilatura) load on first use
@@ -63,6 +74,15 @@ class OutletPage:
     articles: int
     mean_bias: float | None
     recent: list[ArticleRecord]
+    scores: list[tuple[datetime, float]]  # (published, bias score) of scored articles
+
+
+@dataclass(slots=True)
+class TopicPage:
+    topic: TopicSummary
+    stories: list[StorySummary]  # most recent first
+    limit: int
+    offset: int
 
 
 class Plumbline:
@@ -87,6 +107,19 @@ class Plumbline:
             return 0
         return self.repo.upsert_outlets(sources.packaged_outlets())
 
+    def schema_versions(self) -> tuple[str | None, str | None]:
+        """(the database's migration revision, the newest one this code knows)."""
+        return schema_versions(self.engine)
+
+    def backup(self, target: Path) -> int:
+        """Copy the SQLite database to `target` while it is in use; returns its size."""
+        return backup_sqlite(self.engine, target)
+
+    def restore(self, source: Path) -> None:
+        """Replace the SQLite database with a backup, then migrate it to this version."""
+        restore_sqlite(self.engine, source)
+        migrate(self.engine)
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -101,6 +134,11 @@ class Plumbline:
                     backend=self.settings.embedding_backend,
                 )
             return self._embedder
+
+    @property
+    def readers(self) -> Readers:
+        """Saved stories, sign-in, consent records and page views (see accounts.py)."""
+        return Readers(self.repo, self.settings, Mailer(self.settings))
 
     def analyzer(self) -> ArticleAnalyzer:
         from plumbline.analysis.article import ArticleAnalyzer
@@ -118,7 +156,13 @@ class Plumbline:
     def outlet(self, slug: str, *, recent: int = 30) -> OutletPage:
         outlet = self.repo.get_outlet(slug)
         count, mean_bias = self.repo.outlet_stats(slug)
-        return OutletPage(outlet, count, mean_bias, self.repo.outlet_articles(slug, recent))
+        return OutletPage(
+            outlet,
+            count,
+            mean_bias,
+            self.repo.outlet_articles(slug, recent),
+            self.repo.outlet_scores(slug),
+        )
 
     def add_outlet(
         self, name: str, homepage: str, feeds: Iterable[str] = (), country: str = ""
@@ -324,14 +368,41 @@ class Plumbline:
         """Stories, the most recent day first and the most-covered first within a day."""
         return self.repo.list_stories(limit=limit, offset=offset, min_outlets=min_outlets)
 
-    def story(self, key: str | int) -> StoryDetail:
+    def search(
+        self, query: str, *, limit: int = 20, offset: int = 0
+    ) -> tuple[list[StorySummary], int]:
+        """Stories matching every word of `query` (full-text), best first, and the count."""
+        return self.repo.search_stories(query, limit=limit, offset=offset)
+
+    def story(self, key: str | int, *, related: int = 5) -> StoryDetail:
+        """A story with its articles, its related stories and recent stories of its main
+        topic (`related` of each; 0 leaves them out)."""
         summary, synthesis = self.repo.story(key)
         articles = self.repo.story_articles(summary.id)
+        main_topic = next((t for t in summary.topics if t in TOPICS), None)
         return StoryDetail(
             summary=summary,
             synthesis=codec.synthesis(synthesis) if synthesis else None,
             articles=articles,
+            related=self.repo.related_stories(summary.id, related) if related else [],
+            topic_stories=self.repo.topic_stories(main_topic, limit=related, exclude=summary.id)
+            if related and main_topic
+            else [],
         )
+
+    def topics(self) -> list[TopicSummary]:
+        """Every reader topic with its number of published stories, in vocabulary order."""
+        counts = self.repo.topic_counts()
+        return [TopicSummary(slug, label, counts.get(slug, 0)) for slug, label in TOPICS.items()]
+
+    def topic(self, slug: str, *, limit: int = 30, offset: int = 0) -> TopicPage:
+        """The stories of one topic, most recent first; NotFound for an unknown topic."""
+        label = TOPICS.get(slug)
+        if label is None:
+            raise NotFound(f"no topic {slug!r}")
+        stories = self.repo.topic_stories(slug, limit=limit, offset=offset)
+        total = self.repo.topic_counts().get(slug, 0)
+        return TopicPage(TopicSummary(slug, label, total), stories, limit, offset)
 
     def status(self) -> Status:
         feeds = self.repo.feeds()

@@ -140,6 +140,12 @@ class Settings(BaseSettings):
         64, ge=1, description="Articles per pipeline transaction (a crash loses at most this)."
     )
 
+    log_format: str = Field(
+        "text",
+        description="'text' for people, or 'json' for one JSON object per log line "
+        "(read by the CLI at start-up).",
+    )
+
     # Readers: site, saved stories, sign-in, newsletter, consent
     public_url: str = Field(
         "http://127.0.0.1:8000",

@@ -17,8 +17,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from plumbline.core import Plumbline
 from plumbline.errors import PlumblineError
-from plumbline.web import api, feeds, info, newsletter, pages, readers
+from plumbline.web import api, feeds, info, newsletter, ops, pages, readers
 from plumbline.web.forms import MAX_FORM_BYTES, FormGuard
+from plumbline.web.ops import Metrics
 from plumbline.web.render import page_context, templates
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ def create_app(core: Plumbline) -> FastAPI:
         redoc_url=None,
     )
     app.state.core = core
+    app.state.metrics = Metrics(core)
     app.state.forms = FormGuard(
         core.settings.secret_key.get_secret_value(), core.settings.public_url
     )
@@ -56,6 +58,7 @@ def create_app(core: Plumbline) -> FastAPI:
     app.include_router(readers.router)
     app.include_router(info.router)
     app.include_router(feeds.router)
+    app.include_router(ops.router)
     app.include_router(newsletter.router)
 
     @app.middleware("http")
@@ -113,8 +116,9 @@ def create_app(core: Plumbline) -> FastAPI:
         and browsers' developer tools. Added last, so it wraps every other middleware."""
         started = time.perf_counter()
         response: Response = await call_next(request)
-        elapsed = (time.perf_counter() - started) * 1000
-        response.headers["Server-Timing"] = f"app;dur={elapsed:.2f}"
+        elapsed = time.perf_counter() - started
+        response.headers["Server-Timing"] = f"app;dur={elapsed * 1000:.2f}"
+        app.state.metrics.observe(request, elapsed)
         return response
 
     @app.exception_handler(PlumblineError)
