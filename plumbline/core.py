@@ -363,10 +363,19 @@ class Plumbline:
 
     # ---------------------------------------------------------------- reading
     def stories(
-        self, *, limit: int = 30, offset: int = 0, min_outlets: int = 1
+        self,
+        *,
+        limit: int = 30,
+        offset: int = 0,
+        min_outlets: int = 1,
+        topic: str | None = None,
+        blindspot: bool = False,
     ) -> list[StorySummary]:
-        """Stories, the most recent day first and the most-covered first within a day."""
-        return self.repo.list_stories(limit=limit, offset=offset, min_outlets=min_outlets)
+        """Stories, the most recent day first and the most-covered first within a day;
+        optionally one topic's only, or blindspots only."""
+        return self.repo.list_stories(
+            limit=limit, offset=offset, min_outlets=min_outlets, topic=topic, blindspot=blindspot
+        )
 
     def search(
         self, query: str, *, limit: int = 20, offset: int = 0

@@ -24,7 +24,7 @@ from plumbline.models import (
 from plumbline.storage import codec
 from plumbline.storage.base import Store, as_utc, utcnow
 from plumbline.storage.convert import record, story_summary
-from plumbline.storage.schema import ArticleRow, OutletRow, StoryRow
+from plumbline.storage.schema import ArticleRow, OutletRow, StoryRow, StoryTopicRow
 from plumbline.storage.search import index_story, synthesis_text, unindex_story
 
 
@@ -171,21 +171,33 @@ class StoryStore(Store):
             index_story(s, story_id, headline, synthesis_text(synthesis), topics)
 
     def list_stories(
-        self, *, limit: int = 30, offset: int = 0, min_outlets: int = 1
+        self,
+        *,
+        limit: int = 30,
+        offset: int = 0,
+        min_outlets: int = 1,
+        topic: str | None = None,
+        blindspot: bool = False,
     ) -> list[StorySummary]:
-        """Stories, most recent day first and most-covered first within it."""
+        """Stories, most recent day first and most-covered first within it; optionally
+        only one topic's, or only blindspots (covered almost only by one side)."""
         if limit < 1 or limit > 200 or offset < 0:
             raise InvalidInput("limit must be 1-200 and offset at least 0")
         with self.session() as s:
             day = func.date(StoryRow.last_published_at)
-            rows = s.scalars(
-                select(StoryRow)
-                .where(
-                    StoryRow.merged_into_id.is_(None),
-                    StoryRow.synthesis.is_not(None),
-                    StoryRow.n_outlets >= min_outlets,
+            query = select(StoryRow).where(
+                StoryRow.merged_into_id.is_(None),
+                StoryRow.synthesis.is_not(None),
+                StoryRow.n_outlets >= min_outlets,
+            )
+            if topic:
+                query = query.join(StoryTopicRow, StoryTopicRow.story_id == StoryRow.id).where(
+                    StoryTopicRow.topic == topic
                 )
-                .order_by(day.desc(), StoryRow.n_outlets.desc(), StoryRow.id.desc())
+            if blindspot:
+                query = query.where(StoryRow.stats["blindspot"]["side"].as_string().is_not(None))
+            rows = s.scalars(
+                query.order_by(day.desc(), StoryRow.n_outlets.desc(), StoryRow.id.desc())
                 .limit(limit)
                 .offset(offset)
             ).all()

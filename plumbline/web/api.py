@@ -9,7 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
+from plumbline.analysis.topics import TOPICS
 from plumbline.core import Plumbline
+from plumbline.errors import NotFound
 from plumbline.models import (
     ArticleRecord,
     EntityToneView,
@@ -287,12 +289,21 @@ def stories(
     min_outlets: Annotated[
         int, Query(ge=1, le=1000, description="Only stories this many outlets covered")
     ] = 1,
+    topic: Annotated[str | None, Query(max_length=40, description="Only this topic")] = None,
+    blindspot: Annotated[bool, Query(description="Only blindspots")] = False,
 ) -> PageOut:
     core = _core(request)
-    items = [
-        story_out(s) for s in core.stories(limit=limit, offset=offset, min_outlets=min_outlets)
-    ]
-    return PageOut(items=items, limit=limit, offset=offset, total=core.repo.count_stories())
+    if topic and topic not in TOPICS:
+        raise NotFound(f"no topic {topic!r}")
+    found = core.stories(
+        limit=limit, offset=offset, min_outlets=min_outlets, topic=topic, blindspot=blindspot
+    )
+    return PageOut(
+        items=[story_out(s) for s in found],
+        limit=limit,
+        offset=offset,
+        total=core.repo.count_stories(),
+    )
 
 
 @router.get("/stories/{key}", response_model=StoryDetailOut, summary="One story with its analysis")

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from plumbline.analysis.topics import TOPICS
 from plumbline.core import Plumbline
 from plumbline.errors import NotFound
 from plumbline.web.consent import consent_state
@@ -24,11 +25,24 @@ def _core(request: Request) -> Plumbline:
 
 
 @router.get("/", response_class=HTMLResponse)
-def front(request: Request, page: Annotated[int, Query(ge=1, le=10_000)] = 1) -> Response:
+def front(
+    request: Request,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    topic: Annotated[str | None, Query(max_length=40)] = None,
+    blindspot: Annotated[bool, Query()] = False,
+) -> Response:
     core = _core(request)
+    if topic and topic not in TOPICS:
+        raise NotFound(f"no topic {topic!r}")
     stories = core.stories(
-        limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, min_outlets=FRONT_MIN_OUTLETS
+        limit=PAGE_SIZE + 1,
+        offset=(page - 1) * PAGE_SIZE,
+        min_outlets=FRONT_MIN_OUTLETS,
+        topic=topic or None,
+        blindspot=blindspot,
     )
+    filters = {k: v for k, v in (("topic", topic or ""), ("blindspot", "1" if blindspot else ""))
+               if v}  # fmt: skip
     return render(
         request,
         "index.html",
@@ -36,6 +50,10 @@ def front(request: Request, page: Annotated[int, Query(ge=1, le=10_000)] = 1) ->
             "stories": stories[:PAGE_SIZE],
             "page": page,
             "has_next": len(stories) > PAGE_SIZE,
+            "topic": topic or "",
+            "blindspot": blindspot,
+            "filters": filters,
+            "topics": core.topics(),
         },
     )
 

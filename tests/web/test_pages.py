@@ -175,3 +175,23 @@ def test_story_shows_uncertainty_and_blindspot(core: Plumbline) -> None:
     api = client.get(f"/api/stories/{story.slug}").json()
     assert api["blindspot"] == "left" and api["bias_interval"]
     assert isinstance(api["tones"], list)
+
+
+def test_front_page_filters_by_blindspot_and_topic(
+    client: TestClient, demo_core: Plumbline
+) -> None:
+    blind = demo_core.stories(limit=200, blindspot=True)
+    assert all(s.blindspot for s in blind)
+    page = client.get("/?blindspot=1")
+    assert page.status_code == 200
+    for story in blind[:5]:
+        if story.n_outlets >= 2:
+            assert f"/story/{story.slug}" in page.text
+    topics = [t for t in demo_core.topics() if t.n_stories]
+    if topics:
+        topic = topics[0].slug
+        listed = demo_core.stories(limit=200, topic=topic)
+        assert listed and all(topic in s.topics for s in listed)
+        assert client.get(f"/?topic={topic}").status_code == 200
+    assert client.get("/?topic=no-such-topic").status_code == 404
+    assert client.get("/api/stories?blindspot=true").status_code == 200
