@@ -1,18 +1,27 @@
 """The neutral story article, extracted from its sources' own sentences.
 
-Every sentence of the synthesis is a sentence of a source, chosen for being central to
-the story (TF-IDF similarity to the story's centroid), supported by other outlets, and
-low in predicted bias; redundant sentences are dropped (maximal marginal relevance).
-Each sentence carries every source sentence that says much the same thing."""
+Every sentence of the synthesis is a sentence of a source (less a dateline), chosen for
+being central to the story (TF-IDF similarity to the centroid of its sentences and of its
+titles), backed by several outlets, early in its article and low in predicted bias;
+redundant sentences are dropped (maximal marginal relevance). The article has a lead and
+up to four titled sections, each only when it has material: "What happened" (the central
+facts), "What each side says" (what only one side reports, when the sides differ),
+"Context" (earlier events) and "What comes next" (plans, expectations, dates ahead).
+
+Each sentence carries every source sentence that says much the same thing. Where the
+sources disagree, the sentence is attributed ("according to …") to the outlets behind it:
+a claim backed by outlets of one side only while others cover the story, a claim whose
+figures another outlet gives differently, and a sentence the bias model finds loaded."""
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from plumbline.analysis.bias import loaded_words, weighted_share
@@ -25,12 +34,54 @@ from plumbline.models import (
     SynthSentence,
 )
 
+Matrix = npt.NDArray[np.float64]
+Vector = npt.NDArray[np.float64]
+
 LEAD_SIZE = 2
 BODY_SIZE = 4
-SIDE_SIZE = 2
-SUPPORT_SIMILARITY = 0.32
-REDUNDANT_SIMILARITY = 0.45
+MIN_BODY = 2  # "What happened" is topped up to this from one side's facts
+SIDE_SIZE = 2  # sentences per side in "What each side says"
+CONTEXT_SIZE = 2
+NEXT_SIZE = 2
+SUPPORT_SIMILARITY = 0.32  # TF-IDF cosine at which another sentence backs a sentence
+REDUNDANT_SIMILARITY = 0.45  # ... at which it would repeat one already chosen
+OPINION_BIAS = 0.5  # p(biased) from which a chosen sentence is attributed to its outlets
+MAX_BIAS = 0.75  # sentences above this are left out while others remain
 MIN_WORDS, MAX_WORDS = 8, 55
+RATED = (Lean.LEFT, Lean.CENTER, Lean.RIGHT)
+
+
+@dataclass(frozen=True, slots=True)
+class SelectionWeights:
+    """How sentences are scored and let in (tuned on NeuS train:
+    bench/synthesis_quality.py --tune). Score = centrality x (1 - bias x p(biased))
+    x (1 + support x ln(backing outlets)) / (1 + position x index in its article)
+    x (1 - quote, for a quotation), where centrality mixes the TF-IDF cosine to the
+    story's sentences (1 - title) and to its titles (title). A sentence is only taken
+    when its p(biased) is at most the `bias_quantile` quantile of the story's sentences
+    (and MAX_BIAS), the lead too unless nothing else is left."""
+
+    bias: float = 0.4
+    support: float = 0.15
+    position: float = 0.2
+    title: float = 0.6
+    quote: float = 0.0  # score x (1 - quote) for a sentence that quotes someone
+    bias_quantile: float = 0.6  # sentences must have p(biased) at most this quantile's
+
+
+class Kind(StrEnum):
+    FACT = "fact"
+    CONTEXT = "context"
+    NEXT = "next"
+
+
+SECTION_TITLES = {
+    Kind.FACT: "What happened",
+    Kind.CONTEXT: "Context",
+    Kind.NEXT: "What comes next",
+}
+SIDES_TITLE = "What each side says"
+
 _NEEDS_CONTEXT = re.compile(
     r"^(but|and|or|so|also|however|still|yet|he|she|they|it|this|that|these|those|his|her|"
     r"their|its|there|here|then|meanwhile|instead)\b",
@@ -49,24 +100,60 @@ _BOILERPLATE = re.compile(
     r"advertisement|getty images|photo:|image:|\bcopyright\b",
     re.IGNORECASE,
 )
-SIDE_TITLES = {
-    Lean.LEFT: "What left-leaning outlets report",
-    Lean.CENTER: "What center outlets report",
-    Lean.RIGHT: "What right-leaning outlets report",
-}
+_MONTHS = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+)
+_WEEKDAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+# What is still to happen: plans, expectations, schedules.
+_NEXT = re.compile(
+    r"\b(?:will|won't|(?:is|are|was|were) (?:expected|set|scheduled|due|poised|slated) to|"
+    r"plans? to|planning to|intends? to|aims? to|is likely to|are likely to|"
+    r"next (?:week|month|year|" + _WEEKDAYS + r")|later this (?:week|month|year)|"
+    r"upcoming|deadline|in the coming (?:days|weeks|months))\b",
+    re.IGNORECASE,
+)
+# What happened before: past perfect, "last year", "since", "years ago", history.
+_CONTEXT = re.compile(
+    r"\b(?:had (?:been|not|never|already|long|previously|once|[a-z]+ed|[a-z]+en)|"
+    r"last (?:year|month|week|decade|spring|summer|fall|autumn|winter|" + _MONTHS + r")|"
+    r"since (?:\d{4}|" + _MONTHS + r"|last|the|then|early|late)|"
+    r"(?:years?|months?|decades?) (?:ago|earlier)|previously|historically|history|"
+    r"for the first time (?:since|in)|earlier this (?:year|month)|in recent (?:years|months))\b",
+    re.IGNORECASE,
+)
+_QUOTE = re.compile(r"[\"“”]")
+# Someone's statement rather than a plain report of what happened.
+_CLAIM = re.compile(
+    r"\b(?:said|says|say|told|argued|argues|claimed|claims|warned|warns|accused|accuses|"
+    r"called|calls|criticized|praised|insisted|according to|believes?|contends?)\b",
+    re.IGNORECASE,
+)
+# A number and the word after it ("15,000 cases", "36 percent"): the same word with
+# another number in a similar sentence is a disagreement on the figure.
+_FIGURE = re.compile(r"(\d+(?:[.,]\d+)*)(?:\s*(%)|\s+([a-z]{3,}))", re.IGNORECASE)
+_NOT_UNITS_TEXT = """
+and the for from with than per out off over under into onto about after before are was
+were has have had who which that this each more less most
+"""
+_NOT_UNITS = frozenset(_NOT_UNITS_TEXT.split())
 
 
 @dataclass(slots=True)
 class _Candidate:
     article: ArticleRecord
-    index: int
+    index: int  # sentence index in the article's analysis
     text: str
     bias: float
-    position: int
+    kind: Kind
+    outlet: str
 
 
-def synthesize(articles: Sequence[ArticleRecord]) -> Synthesis | None:
-    """The extractive neutral article for a story, or None when no article has text."""
+def synthesize(
+    articles: Sequence[ArticleRecord], *, weights: SelectionWeights | None = None
+) -> Synthesis | None:
+    """The extractive neutral article for a story, or None when no article has a usable
+    sentence."""
+    weights = weights or SelectionWeights()
     originals = [a for a in articles if a.analysis and a.duplicate_of is None] or [
         a for a in articles if a.analysis
     ]
@@ -78,55 +165,69 @@ def synthesize(articles: Sequence[ArticleRecord]) -> Synthesis | None:
         matrix = vectorizer.fit_transform([c.text for c in candidates])
     except ValueError:  # nothing but stop words
         return None
-    similarity = (matrix @ matrix.T).toarray()
-    centroid = np.asarray(matrix.mean(axis=0)).ravel()
-    norm = float(np.linalg.norm(centroid)) or 1.0
-    centrality = np.asarray(matrix @ (centroid / norm)).ravel()
-    outlets = [c.article.outlet_slug or f"article-{c.article.id}" for c in candidates]
-    support = np.array(
-        [
-            max(1, len({outlets[j] for j in np.nonzero(similarity[i] >= SUPPORT_SIMILARITY)[0]}))
-            for i in range(len(candidates))
-        ]
+    similarity: Matrix = np.asarray((matrix @ matrix.T).toarray(), dtype=np.float64)
+    centroid = _unit(np.asarray(matrix.mean(axis=0), dtype=np.float64).ravel())
+    titles = [a.title for a in originals if a.title.strip()]
+    title_centroid = (
+        _unit(np.asarray(vectorizer.transform(titles).mean(axis=0), dtype=np.float64).ravel())
+        if titles
+        else centroid
     )
-    score = (
+    centrality = (1.0 - weights.title) * np.asarray(matrix @ centroid).ravel() + (
+        weights.title * np.asarray(matrix @ title_centroid).ravel()
+    )
+    story = _Story(candidates, similarity, _story_sides(originals))
+    support = np.array([len(story.backers(i)) for i in range(len(candidates))], dtype=np.float64)
+    bias = np.array([c.bias for c in candidates])
+    score: Vector = (
         centrality
-        * (1.0 - 0.8 * np.array([c.bias for c in candidates]))
-        * (1.0 + 0.15 * np.log1p(support - 1))
-        * np.array([1.0 / (1.0 + 0.05 * c.position) for c in candidates])
+        * (1.0 - weights.bias * bias)
+        * (1.0 + weights.support * np.log(support))
+        / (1.0 + weights.position * np.array([c.index for c in candidates], dtype=np.float64))
+        * np.array([1.0 - weights.quote * bool(_QUOTE.search(c.text)) for c in candidates])
     )
-    chosen: list[int] = []
-
-    def pick(pool: Sequence[int], count: int) -> list[int]:
-        picked: list[int] = []
-        for i in sorted(pool, key=lambda k: -score[k]):
-            if len(picked) == count:
-                break
-            if all(similarity[i, j] < REDUNDANT_SIMILARITY for j in chosen):
-                picked.append(i)
-                chosen.append(i)
-        return picked
-
+    # Past the lead, a sentence must be among the story's less loaded ones: the article
+    # then scores below its sources rather than averaging them.
+    limit = min(MAX_BIAS, float(np.quantile(bias, weights.bias_quantile)))
+    picker = _Picker(score, similarity, bias <= limit)
     everything = range(len(candidates))
-    lead = pick([i for i in everything if support[i] > 1] or everything, LEAD_SIZE)
-    body = pick(everything, BODY_SIZE)
-    sections = [SynthSection("What happened", _in_story_order(body, candidates, similarity, score))]
-    sides = Counter(c.article.outlet_lean for c in candidates)
-    if len([s for s in (Lean.LEFT, Lean.CENTER, Lean.RIGHT) if sides[s]]) >= 2:
-        for side in (Lean.LEFT, Lean.CENTER, Lean.RIGHT):
-            pool = [i for i in everything if candidates[i].article.outlet_lean == side]
-            picked = pick(pool, SIDE_SIZE)
-            if picked:
-                sentences = [_sentence(i, candidates, similarity) for i in picked]
-                sections.append(SynthSection(SIDE_TITLES[side], sentences))
-    lead_sentences = [_sentence(i, candidates, similarity) for i in lead]
+    facts = [i for i in everything if candidates[i].kind is Kind.FACT]
+    shared = [i for i in facts if story.is_shared(i)]
+    lead = picker.pick(shared or facts or everything, LEAD_SIZE) or picker.pick(
+        everything, 1, gated=False
+    )
+    body = picker.pick(shared, BODY_SIZE)
+    if len(story.sides) < 2:  # no sides section: every fact may come here
+        body += picker.pick(facts, BODY_SIZE - len(body))
+    # Few facts that the sides share: the best of one side's, attributed, plain reports
+    # before what someone said.
+    plain = [i for i in facts if not _CLAIM.search(candidates[i].text)]
+    body += picker.pick(plain, MIN_BODY - len(body))
+    body += picker.pick(facts, MIN_BODY - len(body))
+    sides = story.side_sentences(picker) if len(story.sides) >= 2 else []
+    context = picker.pick(
+        [i for i in everything if candidates[i].kind is Kind.CONTEXT], CONTEXT_SIZE
+    )
+    coming = picker.pick([i for i in everything if candidates[i].kind is Kind.NEXT], NEXT_SIZE)
+    sections = [
+        SynthSection(SECTION_TITLES[Kind.FACT], [story.sentence(i) for i in _ordered(body, story)]),
+        SynthSection(SIDES_TITLE, [story.sentence(i) for i in sides]),
+        SynthSection(
+            SECTION_TITLES[Kind.CONTEXT], [story.sentence(i) for i in _ordered(context, story)]
+        ),
+        SynthSection(
+            SECTION_TITLES[Kind.NEXT], [story.sentence(i) for i in _ordered(coming, story)]
+        ),
+    ]
+    lead_sentences = [story.sentence(i) for i in lead]
+    sections = [s for s in sections if s.sentences]
     all_sentences = lead_sentences + [s for sec in sections for s in sec.sentences]
-    headline, headline_article = _headline(originals, vectorizer, centroid / norm)
+    headline, headline_article = _headline(originals, vectorizer, centroid)
     return Synthesis(
         headline=headline,
         headline_article_id=headline_article,
         lead=lead_sentences,
-        sections=[s for s in sections if s.sentences],
+        sections=sections,
         bias_score=_score(all_sentences),
     )
 
@@ -134,6 +235,7 @@ def synthesize(articles: Sequence[ArticleRecord]) -> Synthesis | None:
 def _candidates(article: ArticleRecord) -> list[_Candidate]:
     assert article.analysis is not None
     found = []
+    outlet = article.outlet_slug or f"article-{article.id}"
     for index, sentence in enumerate(article.analysis.sentences):
         text = _DATELINE.sub("", sentence.text.strip())
         if _BOILERPLATE.search(text):
@@ -147,57 +249,178 @@ def _candidates(article: ArticleRecord) -> list[_Candidate]:
             or text.count("“") != text.count("”")
         ):
             continue
-        found.append(_Candidate(article, index, text, sentence.bias or 0.0, index))
+        found.append(_Candidate(article, index, text, sentence.bias or 0.0, kind(text), outlet))
     return found
 
 
-def _sentence(
-    i: int,
-    candidates: Sequence[_Candidate],
-    similarity: np.ndarray[tuple[int, int], np.dtype[np.float64]],
-) -> SynthSentence:
-    """Candidate i with every source sentence that backs it (itself first)."""
-    backing = [
-        i,
-        *(
-            j
-            for j in np.argsort(-similarity[i])
-            if j != i and similarity[i, j] >= SUPPORT_SIMILARITY
-        ),
-    ]
-    refs: list[SourceRef] = []
-    seen_articles: set[int] = set()
-    for j in backing:
-        c = candidates[int(j)]
-        if c.article.id in seen_articles:
-            continue
-        seen_articles.add(c.article.id)
-        refs.append(
-            SourceRef(
-                article_id=c.article.id,
-                sentence_index=c.index,
-                outlet_name=c.article.outlet_name or "Unknown outlet",
-                outlet_lean=c.article.outlet_lean,
-                text=c.text,
-            )
+def kind(text: str) -> Kind:
+    """Whether a sentence tells what is still to come, earlier events, or what happened."""
+    if _NEXT.search(text):
+        return Kind.NEXT
+    if _CONTEXT.search(text):
+        return Kind.CONTEXT
+    return Kind.FACT
+
+
+class _Picker:
+    """Best-scored sentences first, skipping any that repeats one already chosen."""
+
+    def __init__(self, score: Vector, similarity: Matrix, allowed: npt.NDArray[np.bool_]) -> None:
+        self.score = score
+        self.similarity = similarity
+        self.allowed = allowed
+        self.chosen: list[int] = []
+
+    def pick(self, pool: Sequence[int], count: int, *, gated: bool = True) -> list[int]:
+        """Up to `count` of `pool`; `gated`: only sentences under the bias limit."""
+        picked: list[int] = []
+        for i in sorted(pool, key=lambda k: -self.score[k]):
+            if len(picked) == count:
+                break
+            if gated and not self.allowed[i]:
+                continue
+            if all(self.similarity[i, j] < REDUNDANT_SIMILARITY for j in self.chosen):
+                picked.append(i)
+                self.chosen.append(i)
+        return picked
+
+
+class _Story:
+    """The candidates of one story, with who backs which sentence."""
+
+    def __init__(
+        self, candidates: Sequence[_Candidate], similarity: Matrix, sides: set[Lean]
+    ) -> None:
+        self.candidates = candidates
+        self.similarity = similarity
+        self.sides = sides
+        self.outlets = {c.outlet for c in candidates}
+        self._backing: dict[int, list[int]] = {}
+
+    def backing(self, i: int) -> list[int]:
+        """Candidate i, then the most similar sentence of each other article that backs
+        it: says much the same and gives no other figure for the same thing."""
+        if i in self._backing:
+            return self._backing[i]
+        found = [i]
+        seen = {self.candidates[i].article.id}
+        for j in (int(k) for k in np.argsort(-self.similarity[i])):
+            if self.similarity[i, j] < SUPPORT_SIMILARITY:
+                break
+            article = self.candidates[j].article.id
+            if article in seen or _figures_differ(self.candidates[i].text, self.candidates[j].text):
+                continue
+            seen.add(article)
+            found.append(j)
+        self._backing[i] = found
+        return found
+
+    def backers(self, i: int) -> set[str]:
+        return {self.candidates[j].outlet for j in self.backing(i)}
+
+    def is_shared(self, i: int) -> bool:
+        """Backed across the story's sides (or by several outlets of a one-sided story)."""
+        if len(self.sides) >= 2:
+            return len(self._sides_of(self.backing(i))) >= 2
+        return len(self.backers(i)) >= 2 or len(self.outlets) == 1
+
+    def disputed(self, i: int) -> bool:
+        """Whether the sources disagree about candidate i: one side's claim in a story
+        covered by several, a figure another outlet gives differently, or loaded wording."""
+        if len(self.outlets) < 2:
+            return False
+        if self.candidates[i].bias >= OPINION_BIAS:
+            return True
+        if len(self.sides) >= 2 and len(self._sides_of(self.backing(i))) <= 1:
+            return True
+        return any(
+            self.similarity[i, j] >= SUPPORT_SIMILARITY
+            and c.outlet != self.candidates[i].outlet
+            and _figures_differ(self.candidates[i].text, c.text)
+            for j, c in enumerate(self.candidates)
         )
-    return SynthSentence(candidates[i].text, refs, round(candidates[i].bias, 4))
+
+    def side_sentences(self, picker: _Picker) -> list[int]:
+        """For each side, its best sentences that no other side backs; none at all unless
+        at least two sides have such sentences (otherwise the sides do not differ)."""
+        by_side: list[list[int]] = []
+        for side in RATED:
+            if side not in self.sides:
+                continue
+            pool = [
+                i
+                for i, c in enumerate(self.candidates)
+                if c.kind is Kind.FACT
+                and c.article.outlet_lean is side
+                and self._sides_of(self.backing(i)) == {side}
+            ]
+            by_side.append(pool)
+        if sum(1 for pool in by_side if pool) < 2:
+            return []
+        picked: list[int] = []
+        for pool in by_side:
+            picked.extend(picker.pick(pool, SIDE_SIZE))
+        return picked
+
+    def sentence(self, i: int) -> SynthSentence:
+        """Candidate i with every source sentence that backs it (itself first), and the
+        outlets to name when the sources disagree about it."""
+        refs = []
+        for j in self.backing(i):
+            c = self.candidates[j]
+            refs.append(
+                SourceRef(
+                    article_id=c.article.id,
+                    sentence_index=c.index,
+                    outlet_name=c.article.outlet_name or "Unknown outlet",
+                    outlet_lean=c.article.outlet_lean,
+                    text=c.text,
+                )
+            )
+        attribution = list(dict.fromkeys(r.outlet_name for r in refs)) if self.disputed(i) else []
+        c = self.candidates[i]
+        return SynthSentence(c.text, refs, round(c.bias, 4), attribution=attribution)
+
+    def _sides_of(self, indices: Sequence[int]) -> set[Lean]:
+        return {
+            self.candidates[j].article.outlet_lean
+            for j in indices
+            if self.candidates[j].article.outlet_lean in RATED
+        }
 
 
-def _in_story_order(
-    picked: Sequence[int],
-    candidates: Sequence[_Candidate],
-    similarity: np.ndarray[tuple[int, int], np.dtype[np.float64]],
-    score: np.ndarray[tuple[int], np.dtype[np.float64]],
-) -> list[SynthSentence]:
-    ordered = sorted(picked, key=lambda i: (candidates[i].position, -score[i]))
-    return [_sentence(i, candidates, similarity) for i in ordered]
+def _story_sides(articles: Sequence[ArticleRecord]) -> set[Lean]:
+    return {a.outlet_lean for a in articles if a.outlet_lean in RATED}
+
+
+def _figures(text: str) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for number, percent, word in _FIGURE.findall(text):
+        unit = "percent" if percent else word.lower()
+        if unit not in _NOT_UNITS:
+            found.setdefault(unit, set()).add(number.replace(",", ""))
+    return found
+
+
+def _figures_differ(a: str, b: str) -> bool:
+    """Whether two sentences give different numbers for the same thing ("15,000 cases"
+    against "11,000 cases")."""
+    fa, fb = _figures(a), _figures(b)
+    return any(fa[unit].isdisjoint(fb[unit]) for unit in fa.keys() & fb.keys())
+
+
+def _ordered(picked: Sequence[int], story: _Story) -> list[int]:
+    """In the order a reader meets them: by place in their article."""
+    return sorted(picked, key=lambda i: story.candidates[i].index)
+
+
+def _unit(vector: Vector) -> Vector:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
 
 
 def _headline(
-    articles: Sequence[ArticleRecord],
-    vectorizer: TfidfVectorizer,
-    centroid: np.ndarray[tuple[int], np.dtype[np.float64]],
+    articles: Sequence[ArticleRecord], vectorizer: TfidfVectorizer, centroid: Vector
 ) -> tuple[str, int | None]:
     """The most central source title that has no loaded words, no question or exclamation
     mark; falls back to the most central title."""
