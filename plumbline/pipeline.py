@@ -23,6 +23,7 @@ from plumbline.analysis.synthesize import synthesize
 from plumbline.errors import PipelineError
 from plumbline.ingest.dedupe import canonical_url, content_hash, minhash_bytes
 from plumbline.ingest.extract import extract_page
+from plumbline.linking import StoryLinker
 from plumbline.models import ArticleRecord, ArticleState, PipelineReport
 from plumbline.settings import Settings
 from plumbline.storage import codec
@@ -48,6 +49,7 @@ class Pipeline:
         self._analyzer_factory = analyzer
         self.progress = progress
         self._entities: EntityRecognizer | None = None
+        self.linker = StoryLinker(repo)  # topic tags and related stories
         self.clusterer = StoryClusterer(
             threshold=settings.cluster_threshold,
             window=timedelta(hours=settings.cluster_window_hours),
@@ -213,6 +215,7 @@ class Pipeline:
                         self.repo.mark_story_failed(story_id, error.message)
                         report.failed += 1
                     bar.update(1)
+        self.linker.reset()
 
     def _synthesize_story(self, story_id: int) -> None:
         articles = self.repo.story_articles(story_id)
@@ -238,7 +241,7 @@ class Pipeline:
             lead=" ".join(s.text for s in synthesis.lead),
             synthesis=codec.synthesis_dict(synthesis),
             bias_score=stats.coverage_score,
-            topics=story_topics(articles),
+            topics=self.linker.link(story_id, articles, stats_json),
             stats=stats_json,
         )
 
@@ -254,12 +257,3 @@ class Pipeline:
         log.warning("%s", error.message)
         self.repo.mark_failed(article.id, stage, f"{type(exc).__name__}: {exc}")
         report.failed += 1
-
-
-def story_topics(articles: list[ArticleRecord], limit: int = 3) -> list[str]:
-    counts: dict[str, int] = {}
-    for article in articles:
-        topic = article.topic.strip().lower()
-        if topic:
-            counts[topic] = counts.get(topic, 0) + 1
-    return sorted(counts, key=lambda t: (-counts[t], t))[:limit]
