@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy.orm import defer
+from sqlalchemy.sql.base import ExecutableOption
 
 from plumbline.errors import InvalidInput
 from plumbline.models import StorySummary
@@ -20,6 +22,12 @@ Candidate = tuple[int, codec.Vector, list[str], list[str], datetime | None]
 
 def _published() -> list[ColumnElement[bool]]:
     return [StoryRow.merged_into_id.is_(None), StoryRow.synthesis.is_not(None)]
+
+
+def _listing() -> tuple[ExecutableOption, ...]:
+    """Loader options for listing stories: the summary needs neither the synthesis (large
+    JSON) nor the centroid."""
+    return (defer(StoryRow.synthesis), defer(StoryRow.centroid))
 
 
 def _check_page(limit: int, offset: int) -> None:
@@ -72,6 +80,7 @@ class TopicStore(Store):
         with self.session() as s:
             rows = s.scalars(
                 select(StoryRow)
+                .options(*_listing())
                 .join(StoryRelatedRow, StoryRelatedRow.related_id == StoryRow.id)
                 .where(StoryRelatedRow.story_id == story_id, StoryRow.id != story_id, *_published())
                 .order_by(StoryRelatedRow.score.desc(), StoryRow.id)
@@ -90,6 +99,7 @@ class TopicStore(Store):
         with self.session() as s:
             rows = s.scalars(
                 select(StoryRow)
+                .options(*_listing())
                 .join(StoryTopicRow, StoryTopicRow.story_id == StoryRow.id)
                 .where(*conditions)
                 .order_by(StoryRow.last_published_at.desc().nulls_last(), StoryRow.id.desc())
