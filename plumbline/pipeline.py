@@ -13,7 +13,7 @@ from typing import Any
 from tqdm import tqdm
 
 from plumbline.analysis.article import ArticleAnalyzer
-from plumbline.analysis.cluster import ClusterInput, StoryClusterer
+from plumbline.analysis.cluster import ClusterInput, StoryClusterer, cluster_text
 from plumbline.analysis.entities import EntityRecognizer
 from plumbline.analysis.explain import explain
 from plumbline.analysis.restructure import StoryShape, mean_direction, plan_merges, plan_split
@@ -24,7 +24,7 @@ from plumbline.errors import PipelineError
 from plumbline.ingest.dedupe import canonical_url, content_hash, minhash_bytes
 from plumbline.ingest.extract import extract_page
 from plumbline.linking import StoryLinker
-from plumbline.models import ArticleRecord, ArticleState, PipelineReport
+from plumbline.models import ArticleRecord, ArticleState, ClusterMember, PipelineReport
 from plumbline.settings import Settings
 from plumbline.storage import codec
 from plumbline.storage.repository import Repository
@@ -55,6 +55,9 @@ class Pipeline:
             window=timedelta(hours=settings.cluster_window_hours),
             near_duplicate=settings.near_duplicate_jaccard,
             max_span=timedelta(days=settings.cluster_max_story_days),
+            lexical_weight=settings.cluster_lexical_weight,
+            candidates=settings.cluster_candidates,
+            index=settings.cluster_index,
         )
 
     def run(self, *, synthesize: bool = True) -> PipelineReport:
@@ -146,15 +149,26 @@ class Pipeline:
                     when=a.published or a.fetched_at,
                     outlet_id=features[a.id][2],
                     minhash=features[a.id][1],
+                    text=cluster_text(a.title, a.text),
                 )
                 for a in batch
             ]
-            earliest = min(item.when for item in items)
+            earliest = min(a.published or a.fetched_at for a in batch)
             open_stories = self.repo.open_stories(since=earliest - window)
-            decisions = self.clusterer.assign(items, open_stories, self.repo.story_members)
+            decisions = self.clusterer.assign(items, open_stories, self._cluster_members)
             self.repo.assign_articles(decisions)
             report.clustered += len(decisions)
             self._restructure([d.article_id for d in decisions], window, report)
+
+    def _cluster_members(self, story_id: int) -> list[ClusterMember]:
+        """A stored story's members with the title+lead text the clusterer compares."""
+        members = self.repo.story_members(story_id)
+        if not self.settings.cluster_lexical_weight:
+            return members  # the term signal is off: no need for the texts
+        texts = {a.id: cluster_text(a.title, a.text) for a in self.repo.story_articles(story_id)}
+        for member in members:
+            member.text = texts.get(member.id, "")
+        return members
 
     def _restructure(
         self, article_ids: list[int], window: timedelta, report: PipelineReport
