@@ -16,15 +16,16 @@ from plumbline.analysis.article import ArticleAnalyzer
 from plumbline.analysis.cluster import ClusterInput, StoryClusterer, cluster_text
 from plumbline.analysis.entities import EntityRecognizer
 from plumbline.analysis.explain import explain
+from plumbline.analysis.llm import ChatClient, Rewriter, bias_scorer
 from plumbline.analysis.restructure import StoryShape, mean_direction, plan_merges, plan_split
 from plumbline.analysis.story import story_stats
 from plumbline.analysis.story_tone import story_tones
 from plumbline.analysis.synthesize import synthesize
-from plumbline.errors import PipelineError
+from plumbline.errors import LLMError, PipelineError
 from plumbline.ingest.dedupe import canonical_url, content_hash, minhash_bytes
 from plumbline.ingest.extract import extract_page
 from plumbline.linking import StoryLinker
-from plumbline.models import ArticleRecord, ArticleState, ClusterMember, PipelineReport
+from plumbline.models import ArticleRecord, ArticleState, ClusterMember, PipelineReport, Synthesis
 from plumbline.settings import Settings
 from plumbline.storage import codec
 from plumbline.storage.repository import Repository
@@ -50,6 +51,8 @@ class Pipeline:
         self.progress = progress
         self._entities: EntityRecognizer | None = None
         self.linker = StoryLinker(repo)  # topic tags and related stories
+        self._rewriter: Rewriter | None = None  # the LLM back end, when configured
+        self._llm_down = False  # an LLM failure turns it off for the rest of the run
         self.clusterer = StoryClusterer(
             threshold=settings.cluster_threshold,
             window=timedelta(hours=settings.cluster_window_hours),
@@ -229,6 +232,8 @@ class Pipeline:
                         self.repo.mark_story_failed(story_id, error.message)
                         report.failed += 1
                     bar.update(1)
+        if self._rewriter is not None:
+            self._rewriter.client.close()
         self.linker.reset()
 
     def _synthesize_story(self, story_id: int) -> None:
@@ -249,6 +254,8 @@ class Pipeline:
                 violation.reason,
                 violation.sentence,
             )
+        # last: the LLM may phrase the assessment and questions too; it checks each rewrite
+        synthesis = self._rewrite(synthesis, articles)
         self.repo.save_synthesis(
             story_id,
             headline=synthesis.headline,
@@ -258,6 +265,23 @@ class Pipeline:
             topics=self.linker.link(story_id, articles, stats_json),
             stats=stats_json,
         )
+
+    def _rewrite(self, synthesis: Synthesis, articles: list[ArticleRecord]) -> Synthesis:
+        """The LLM back end's checked rewrite when one is configured; otherwise, or when the
+        endpoint is down or fails, the extractive synthesis (logged, never a failed story)."""
+        if not self.settings.llm_base_url or self._llm_down:
+            return synthesis
+        if self._rewriter is None:
+            scorer = bias_scorer(self._analyzer_factory().embedder)
+            self._rewriter = Rewriter(ChatClient.from_settings(self.settings), scorer=scorer)
+        try:
+            return self._rewriter.rewrite(synthesis, {a.id: a.text for a in articles})
+        except LLMError as exc:
+            self._llm_down = True
+            log.warning("LLM back end off for the rest of this run: %s", exc.message)
+        except Exception:
+            log.exception("LLM rewrite failed; the story keeps its extractive text")
+        return synthesis
 
     def _recognizer(self) -> EntityRecognizer:
         if self._entities is None:
