@@ -18,6 +18,7 @@ import pytest
 
 from plumbline.analysis.embed import Embedder
 from plumbline.analysis.faithful import check_synthesis, unsupported
+from plumbline.analysis.llm import bias_scorer
 from plumbline.core import Plumbline
 from plumbline.settings import Settings
 from tests.chatserver import Answer, ChatServer
@@ -188,3 +189,13 @@ def test_a_failing_endpoint_leaves_the_extractive_synthesis(
         core.close()
     assert requests == 1  # the first failure turns the back end off for the run: no storm
     assert any("HTTP 503" in r.getMessage() for r in caplog.records)
+
+
+def test_the_bias_scorer_scores_rewrites_as_the_analysis_scores_sentences(
+    embedder: Embedder,
+) -> None:
+    calm = "The Senate passed the bill on Monday by a vote of 52 to 48."
+    loaded = "The radical left rammed its disgraceful, job-killing bill through the Senate."
+    scores = bias_scorer(embedder)([calm, loaded])
+    assert len(scores) == 2 and all(0.0 <= p <= 1.0 for p in scores)
+    assert scores[1] > scores[0]
