@@ -366,6 +366,7 @@ class ClusterMember:
     id: int
     outlet_id: int | None
     minhash: bytes | None
+    text: str = ""  # title and lead (the clusterer's term signal)
 
 
 @dataclass(slots=True)

@@ -116,6 +116,23 @@ class Settings(BaseSettings):
     cluster_window_hours: float = Field(
         72.0, gt=0, description="A story closes when no article joined it for this long."
     )
+    cluster_lexical_weight: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of the term signal in a story's score: (1 - w) x embedding cosine "
+        "+ w x idf-weighted term cosine of title+lead (tuned with bench/cluster_accuracy.py).",
+    )
+    cluster_candidates: int = Field(
+        20,
+        ge=1,
+        description="Open stories, nearest by centroid, that an article is scored against.",
+    )
+    cluster_index: Literal["exact", "hnsw"] = Field(
+        "hnsw",
+        description="Nearest-neighbour index over open stories: 'hnsw' (usearch, approximate; "
+        "cost per article flat as stories grow) or 'exact' (numpy scan).",
+    )
     cluster_merge_threshold: float = Field(
         0.8,
         ge=0,

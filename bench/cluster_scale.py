@@ -1,0 +1,172 @@
+"""Story clustering at scale: time per inserted article and peak memory as the archive
+grows to 100,000 articles, HNSW index (usearch) next to the exact scan, same stream.
+
+The stream is synthetic but shaped like news: events start at random times over `--days`
+days; each has 1-8 articles (geometric sizes) published within a day of its start. An
+event's direction is a real MiniLM title vector (titles of the packaged demo corpus,
+embedded once and cached) plus noise, and its articles scatter around it (cosine to the
+event about 0.8, as real same-event title+lead vectors do). Articles go through
+StoryClusterer.assign in batches of 64, as in the pipeline; stories close 72 h after their
+last article, so the open-story count is what the window holds.
+
+    .venv/bin/python bench/cluster_scale.py [--articles 100000] [--days 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import resource
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from plumbline.analysis.cluster import ClusterInput, StoryClusterer
+
+CHECKPOINTS = (1_000, 10_000, 100_000)
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def base_vectors(cache: Path) -> np.ndarray:
+    path = cache / "plumbline-scale-bench-titles.npy"
+    if path.exists():
+        cached: np.ndarray = np.load(path)
+        return cached
+    from plumbline.analysis.embed import Embedder
+
+    source = resources.files("plumbline.data") / "demo_corpus.jsonl.gz"
+    with source.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
+        titles = [json.loads(line)["title"] for line in lines]
+    vectors = Embedder(threads=1).encode(titles)
+    np.save(path, vectors)
+    return vectors
+
+
+def stream(n: int, days: float, seed: int, cache: Path) -> tuple[np.ndarray, list[datetime]]:
+    rng = np.random.default_rng(seed)
+    base = base_vectors(cache)
+    dim = base.shape[1]
+    vectors = np.empty((n, dim), dtype=np.float32)
+    starts: list[float] = []
+    count = 0
+    while count < n:
+        size = min(int(rng.geometric(0.35)), 8, n - count)
+        centre = base[rng.integers(len(base))] + rng.normal(0, 0.5 / np.sqrt(dim), dim)
+        centre /= np.linalg.norm(centre)
+        start = float(rng.uniform(0, days * 24))
+        for _ in range(size):
+            v = centre + rng.normal(0, 0.75 / np.sqrt(dim), dim)
+            vectors[count] = v / np.linalg.norm(v)
+            starts.append(start + float(rng.uniform(0, 24)))
+            count += 1
+    order = np.argsort(starts, kind="stable")
+    return vectors[order], [T0 + timedelta(hours=starts[i]) for i in order]
+
+
+def run(kind: str, n: int, days: float, seed: int, cache: Path) -> dict[str, object]:
+    vectors, when = stream(n, days, seed, cache)
+    clusterer = StoryClusterer(
+        threshold=0.6,
+        window=timedelta(hours=72),
+        near_duplicate=0.8,
+        index=kind,  # type: ignore[arg-type]
+    )
+    per_insert: dict[int, float] = {}
+    open_at: dict[int, int] = {}
+    stories: list[int] = []
+    elapsed = 0.0
+    window_start = 0.0
+    for start in range(0, n, 64):
+        batch = [
+            ClusterInput(i, vectors[i], when[i], None, None)
+            for i in range(start, min(n, start + 64))
+        ]
+        t = time.perf_counter()
+        clusterer.close_before(batch[0].when)  # type: ignore[arg-type]
+        decisions = clusterer.assign(batch, None, lambda _id: [])
+        elapsed += time.perf_counter() - t
+        stories += [d.story_id for d in decisions]
+        done = start + len(batch)
+        for checkpoint in CHECKPOINTS:
+            # mean over the last 1,000 inserts before the checkpoint (or all, below 1,000)
+            if done - len(batch) < checkpoint - 1000 <= done:
+                window_start = elapsed
+            if done - len(batch) < checkpoint <= done:
+                per_insert[checkpoint] = (elapsed - window_start) / min(checkpoint, 1000)
+                open_at[checkpoint] = len(clusterer)
+    return {
+        "kind": kind,
+        "per_insert_us": {k: v * 1e6 for k, v in per_insert.items()},
+        "open_stories": open_at,
+        "total_s": elapsed,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "stories": stories,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--days", type=float, default=10.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cache", type=Path, default=Path("/tmp"))
+    parser.add_argument("--one", choices=["exact", "hnsw"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:  # child process: one index kind, so peak memory is its own
+        result = run(args.one, args.articles, args.days, args.seed, args.cache)
+        print(json.dumps(result))
+        return
+    base_vectors(args.cache)
+    results = {}
+    for kind in ("hnsw", "exact"):
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--one",
+                kind,
+                "--articles",
+                str(args.articles),
+                "--days",
+                str(args.days),
+                "--seed",
+                str(args.seed),
+                "--cache",
+                str(args.cache),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        results[kind] = json.loads(out.strip().splitlines()[-1])
+    hnsw, exact = results["hnsw"], results["exact"]
+    same = np.mean([a == b for a, b in zip(hnsw["stories"], exact["stories"], strict=True)])
+    print(f"{args.articles} articles over {args.days:g} days; window 72 h, batches of 64")
+    print(
+        "| articles so far | open stories | exact scan µs/article | HNSW µs/article | exact/HNSW |"
+    )
+    print("|---|---|---|---|---|")
+    for checkpoint in CHECKPOINTS:
+        key = str(checkpoint)
+        if key not in hnsw["per_insert_us"]:
+            continue
+        e, h = exact["per_insert_us"][key], hnsw["per_insert_us"][key]
+        print(
+            f"| {checkpoint:,} | {hnsw['open_stories'][key]:,} | {e:.0f} | {h:.0f} | {e / h:.2f}× |"
+        )
+    print(
+        f"peak memory (RSS): exact {exact['peak_rss_mib']:.0f} MiB, "
+        f"HNSW {hnsw['peak_rss_mib']:.0f} MiB; "
+        f"total {exact['total_s']:.1f} s vs {hnsw['total_s']:.1f} s; "
+        f"same story decision as the exact scan for {same:.1%} of articles"
+    )
+
+
+if __name__ == "__main__":
+    main()
