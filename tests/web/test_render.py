@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from plumbline.models import ArticleRecord, ArticleState, Lean
-from plumbline.web.render import bias_label, by_side, highlight
+from plumbline.web.render import attributed, bias_label, by_side, highlight
 
 
 def test_highlight_marks_phrases_case_insensitively_without_overlaps() -> None:
@@ -52,3 +52,17 @@ def test_articles_group_by_side_left_to_right_unrated_last() -> None:
     ]
     assert groups[0][1] == "Left-leaning outlets"
     assert by_side([]) == []
+
+
+def test_attribution_reads_as_a_sentence() -> None:
+    assert attributed("The bill passed.", []) == "The bill passed."
+    assert attributed("The bill passed.", ["CNN"]) == "According to CNN, the bill passed."
+    assert attributed("One official said so.", ["A", "B", "C"]) == (
+        "According to A, B and C, one official said so."
+    )
+    assert (
+        attributed("Donald Trump spoke.", ["Fox News"])
+        == "According to Fox News, Donald Trump spoke."
+    )
+    already = "According to the Times, troops moved."
+    assert attributed(already, ["Washington Post"]) == already
