@@ -129,9 +129,9 @@ class Settings(BaseSettings):
         description="Open stories, nearest by centroid, that an article is scored against.",
     )
     cluster_index: Literal["exact", "hnsw"] = Field(
-        "hnsw",
-        description="Nearest-neighbour index over open stories: 'hnsw' (usearch, approximate; "
-        "cost per article flat as stories grow) or 'exact' (numpy scan).",
+        "exact",
+        description="Index over open stories: 'exact' (numpy scan; faster up to at least "
+        "3,500 open stories, bench/cluster_scale.py) or 'hnsw' (usearch, approximate).",
     )
     cluster_merge_threshold: float = Field(
         0.8,
