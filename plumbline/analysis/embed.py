@@ -14,6 +14,10 @@ transformers), and is cached under ``cache_dir`` in a folder named after the mod
 fingerprint (see :func:`export_onnx`); later processes reuse it and never import torch
 (less memory, faster start). bench/analysis_speed.py measures the back ends' speed and
 agreement.
+
+The same pass also gives the mean-pooled hidden states of an intermediate layer
+(:data:`HIDDEN_LAYER`, :meth:`Embedder.encode_layers`), which the sentence-bias head reads
+besides the embedding (docs/methodology.md); computing them costs no second pass.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,11 +45,15 @@ DIMENSIONS = 384
 #: docs/benchmarks.md).
 BACKENDS = ("onnx", "torch", "onnx-int8")
 DEFAULT_BACKEND = BACKENDS[0]
+#: The transformer layer (1 = first, 6 = last) whose mean-pooled hidden states
+#: :meth:`Embedder.encode_layers` returns besides the embedding.
+HIDDEN_LAYER = 4
 #: Bump when the export recipe changes, so that stale cached exports are not reused.
-EXPORT_RECIPE = 1
+EXPORT_RECIPE = 2
 ONNX_FILE = "model.onnx"
 ONNX_INT8_FILE = "model-int8.onnx"
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+_OUTPUTS = ("embeddings", "layer_means")
 
 
 def packaged_model_path() -> Path:
@@ -64,8 +73,31 @@ def default_cache_dir() -> Path:
     return Path(base) / "plumbline" / "models"
 
 
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """What one encoder pass gives for ``n`` texts (rows in input order).
+
+    ``vectors``: the sentence embeddings, L2-normalized, float32 ``(n, 384)`` (what
+    :meth:`Embedder.encode` returns). ``layer_means``: the mean over the text's tokens of the
+    hidden states of transformer layer :data:`HIDDEN_LAYER`, not normalized, float32
+    ``(n, 384)``.
+    """
+
+    vectors: Vectors
+    layer_means: Vectors
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+    def rows(self, start: int, stop: int) -> Encoded:
+        """The texts ``start:stop`` of the batch."""
+        return Encoded(self.vectors[start:stop], self.layer_means[start:stop])
+
+
 class _Backend(Protocol):
-    def encode(self, texts: list[str], max_tokens: int, batch_size: int) -> Vectors: ...
+    def encode(
+        self, texts: list[str], max_tokens: int, batch_size: int
+    ) -> tuple[Vectors, Vectors]: ...
 
 
 class Embedder:
@@ -107,14 +139,24 @@ class Embedder:
 
     def encode(self, texts: Sequence[str], *, max_tokens: int = 128) -> Vectors:
         """Embed texts; an empty input gives an empty (0, 384) array."""
+        return self.encode_layers(texts, max_tokens=max_tokens).vectors
+
+    def encode_layers(self, texts: Sequence[str], *, max_tokens: int = 128) -> Encoded:
+        """Embed texts and keep layer :data:`HIDDEN_LAYER`'s mean-pooled hidden states from
+        the same pass (see :class:`Encoded`); an empty input gives empty (0, 384) arrays."""
         if not texts:
-            return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        vectors = self._load().encode(list(texts), max_tokens, self.batch_size)
-        return np.asarray(vectors, dtype=np.float32)
+            empty = np.zeros((0, DIMENSIONS), dtype=np.float32)
+            return Encoded(empty, empty.copy())
+        vectors, layer_means = self._load().encode(list(texts), max_tokens, self.batch_size)
+        return Encoded(
+            np.asarray(vectors, dtype=np.float32), np.asarray(layer_means, dtype=np.float32)
+        )
 
 
 class _TorchBackend:
-    """sentence-transformers on PyTorch."""
+    """sentence-transformers on PyTorch: its own preprocessing and modules (Transformer, mean
+    Pooling, Normalize), run batch by batch so that the hidden states of the same pass are
+    at hand."""
 
     def __init__(self, embedder: Embedder) -> None:
         import torch
@@ -122,20 +164,30 @@ class _TorchBackend:
 
         if embedder.threads:
             torch.set_num_threads(embedder.threads)  # process-wide: torch has no other knob
-        self._model = SentenceTransformer(str(embedder.model_path), device="cpu")
+        self._model = SentenceTransformer(str(embedder.model_path), device="cpu").eval()
+        transformer: Any = self._model[0]
+        transformer.auto_model.config.output_hidden_states = True  # for the layer means
         self._lock = threading.Lock()
 
-    def encode(self, texts: list[str], max_tokens: int, batch_size: int) -> Vectors:
-        with self._lock:  # max_seq_length is model state
+    def encode(self, texts: list[str], max_tokens: int, batch_size: int) -> tuple[Vectors, Vectors]:
+        import torch
+
+        lengths = np.array([len(t) for t in texts])
+        order = np.argsort(-lengths, kind="stable")  # like batches, less padding
+        vectors = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+        layer_means = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+        with self._lock, torch.inference_mode():  # max_seq_length is model state
             self._model.max_seq_length = max_tokens
-            vectors = self._model.encode(
-                texts,
-                batch_size=batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        return np.asarray(vectors, dtype=np.float32)
+            for start in range(0, len(texts), batch_size):
+                rows = order[start : start + batch_size]
+                features = self._model.preprocess([texts[i] for i in rows])
+                out = self._model(features)
+                hidden = out["all_layer_embeddings"][HIDDEN_LAYER]
+                mask = out["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                vectors[rows] = out["sentence_embedding"].float().numpy()
+                layer_means[rows] = pooled.float().numpy()
+        return vectors, layer_means
 
 
 class _OnnxBackend:
@@ -174,11 +226,12 @@ class _OnnxBackend:
                 self._tokenizers[max_tokens] = tokenizer
             return tokenizer
 
-    def encode(self, texts: list[str], max_tokens: int, batch_size: int) -> Vectors:
+    def encode(self, texts: list[str], max_tokens: int, batch_size: int) -> tuple[Vectors, Vectors]:
         encodings = self._tokenizer(max_tokens).encode_batch([t.strip() for t in texts])
         lengths = np.array([len(e.ids) for e in encodings])
         order = np.argsort(-lengths, kind="stable")
         out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+        layer_means = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
             rows = order[start : start + batch_size]
             width = int(lengths[rows[0]])
@@ -189,8 +242,8 @@ class _OnnxBackend:
                 ids[i, :n] = encodings[row].ids
                 mask[i, :n] = 1
             feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            out[rows] = self._session.run(None, feed)[0]
-        return out
+            out[rows], layer_means[rows] = self._session.run(list(_OUTPUTS), feed)
+        return out, layer_means
 
 
 _FACTORIES: dict[str, Callable[[Embedder], _Backend]] = {
@@ -223,10 +276,11 @@ def export_onnx(
     `int8`), exported now if missing. Returns (fp32 path, int8 path or None).
 
     The graph takes input_ids, attention_mask and token_type_ids ((batch, tokens) int64)
-    and returns L2-normalized mean-pooled embeddings ((batch, 384) float32), exactly what
-    sentence-transformers computes for this model; the export is checked against PyTorch
-    before it is kept. Files are written under a temporary name and renamed, so concurrent
-    processes never read a partial file."""
+    and returns L2-normalized mean-pooled embeddings ("embeddings", (batch, 384) float32),
+    exactly what sentence-transformers computes for this model, and the mean-pooled hidden
+    states of layer :data:`HIDDEN_LAYER` ("layer_means", (batch, 384) float32); both are
+    checked against PyTorch before the export is kept. Files are written under a
+    temporary name and renamed, so concurrent processes never read a partial file."""
     folder = export_folder(model_path, cache_dir)
     fp32 = folder / ONNX_FILE
     if not fp32.exists():
@@ -288,13 +342,18 @@ def _export_fp32(model_path: Path, target: Path) -> None:
             input_ids: torch.Tensor,
             attention_mask: torch.Tensor,
             token_type_ids: torch.Tensor,
-        ) -> torch.Tensor:
-            hidden = self.model(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(mean, p=2, dim=1)
+        ) -> tuple[torch.Tensor, torch.Tensor]:
+            hidden_states = self.model(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                token_type_ids=token_type_ids,
+                output_hidden_states=True,
+            ).hidden_states
+            mask = attention_mask.unsqueeze(-1).to(hidden_states[-1].dtype)
+            count = mask.sum(1).clamp(min=1e-9)
+            mean = (hidden_states[-1] * mask).sum(1) / count
+            layer_mean = (hidden_states[HIDDEN_LAYER] * mask).sum(1) / count
+            return torch.nn.functional.normalize(mean, p=2, dim=1), layer_mean
 
     # Two sentences of different lengths: a padded batch, so the attention mask is traced.
     tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
@@ -310,7 +369,7 @@ def _export_fp32(model_path: Path, target: Path) -> None:
     wrapper = Pooled().eval()
     config = model.config
     with torch.no_grad():
-        expected = wrapper(*args).numpy()
+        expected = [tensor.numpy() for tensor in wrapper(*args)]
 
     def export(path: Path) -> None:
         raw = path.with_suffix(".raw.onnx")
@@ -323,10 +382,10 @@ def _export_fp32(model_path: Path, target: Path) -> None:
                     str(raw),
                     dynamo=False,  # the TorchScript exporter: one file, no onnxscript needed
                     input_names=list(_INPUTS),
-                    output_names=["embeddings"],
+                    output_names=list(_OUTPUTS),
                     dynamic_axes={
                         **{name: {0: "batch", 1: "tokens"} for name in _INPUTS},
-                        "embeddings": {0: "batch"},
+                        **{name: {0: "batch"} for name in _OUTPUTS},
                     },
                     opset_version=17,
                 )
@@ -340,9 +399,9 @@ def _export_fp32(model_path: Path, target: Path) -> None:
         finally:
             raw.unlink(missing_ok=True)
         session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-        got = session.run(None, feed)[0]
-        if got.shape != expected.shape or float(np.abs(got - expected).max()) > 1e-4:
-            raise ConfigurationError(f"the ONNX export of {model_path} disagrees with PyTorch")
+        for got, want in zip(session.run(list(_OUTPUTS), feed), expected, strict=True):
+            if got.shape != want.shape or float(np.abs(got - want).max()) > 1e-4:
+                raise ConfigurationError(f"the ONNX export of {model_path} disagrees with PyTorch")
 
     _write_atomically(target, export)
 

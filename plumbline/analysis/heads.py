@@ -9,9 +9,11 @@ ones live in ``plumbline/data/heads/`` and are loaded with :func:`packaged_head`
 Packaged heads:
 
 - ``sentence_bias``: classes ``("non_biased", "biased")``; input :func:`sentence_features`
-  (387-d): the sentence embedding (``Embedder().encode(sentences, max_tokens=128)``, 384-d)
-  followed by three loaded-word features from the packaged BABE word lexicon
-  (:func:`packaged_bias_lexicon`, :func:`lexicon_features`).
+  (772-d): from one encoder pass (``Embedder().encode_layers(sentences, max_tokens=128)``),
+  the sentence embedding (384-d) and the mean-pooled hidden states of layer 4 (384-d);
+  then three loaded-word features from the packaged BABE word lexicon
+  (:func:`packaged_bias_lexicon`, :func:`lexicon_features`) and the logit of a character
+  n-gram TF-IDF model (:data:`BIAS_CHAR_SCORER`, :mod:`plumbline.analysis.charngrams`).
 - ``lean``: classes ``("left", "center", "right")``; input :func:`article_features` of an
   article (768-d), built from the title embedding and the embeddings of the first
   :data:`LEAN_MAX_SENTENCES` sentences given by :func:`lead_sentences`. Measured weak on
@@ -36,6 +38,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from plumbline.analysis.charngrams import CharNgramScorer
+from plumbline.analysis.embed import Encoded
 from plumbline.errors import ConfigurationError
 
 FloatArray = npt.NDArray[np.float64]
@@ -51,6 +55,9 @@ HEAD_MAX_TOKENS = 128
 LEXICON_FEATURES = ("log1p_lexicon_words", "max_word_rate", "sum_word_rate")
 #: File (in ``plumbline/data/heads/``) holding the packaged loaded-word lexicon.
 BIAS_LEXICON_FILE = "sentence_bias_lexicon.json"
+#: Name (in ``plumbline/data/heads/``) of the character n-gram scorer whose logit the
+#: sentence_bias head reads (:func:`plumbline.analysis.charngrams.packaged_scorer`).
+BIAS_CHAR_SCORER = "sentence_bias_chars"
 
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _WORD_RE = re.compile(r"[a-z]{2,}(?:-[a-z]{2,})*")
@@ -363,13 +370,33 @@ def lexicon_features(texts: Sequence[str], lexicon: Mapping[str, float]) -> Vect
 
 
 def sentence_features(
-    sentence_vecs: npt.ArrayLike, texts: Sequence[str], lexicon: Mapping[str, float]
+    encoded: Encoded,
+    texts: Sequence[str],
+    lexicon: Mapping[str, float],
+    chars: CharNgramScorer,
 ) -> Vectors:
-    """The sentence_bias head's input: ``[embedding, lexicon_features]``, float32 ``(n, 387)``."""
-    vecs = np.asarray(sentence_vecs, dtype=np.float32)
-    if vecs.ndim != 2 or vecs.shape[0] != len(texts):
-        raise ValueError(f"need one embedding row per text, got {vecs.shape} for {len(texts)}")
-    result: Vectors = np.hstack([vecs, lexicon_features(texts, lexicon)]).astype(np.float32)
+    """The sentence_bias head's input, float32 ``(n, 772)``: ``[embedding (384), layer-4
+    mean (384), lexicon_features (3), n-gram logit (1)]``.
+
+    ``encoded`` is one encoder pass over ``texts`` (``Embedder.encode_layers``); ``lexicon``
+    and ``chars`` are the packaged ones (:func:`packaged_bias_lexicon`, the scorer named
+    :data:`BIAS_CHAR_SCORER`) unless a test or the training script passes others.
+    """
+    vecs = np.asarray(encoded.vectors, dtype=np.float32)
+    layer = np.asarray(encoded.layer_means, dtype=np.float32)
+    if vecs.ndim != 2 or vecs.shape[0] != len(texts) or layer.shape != vecs.shape:
+        raise ValueError(
+            f"need one embedding and one layer mean per text, got {vecs.shape} and "
+            f"{layer.shape} for {len(texts)}"
+        )
+    result: Vectors = np.hstack(
+        [
+            vecs,
+            layer,
+            lexicon_features(texts, lexicon),
+            chars.decision_function(texts).astype(np.float32)[:, None],
+        ]
+    ).astype(np.float32)
     return result
 
 

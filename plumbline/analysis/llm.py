@@ -271,7 +271,7 @@ def bias_scorer(embedder: Embedder) -> BiasScorer:
     source sentences."""
 
     def score(texts: Sequence[str]) -> Sequence[float]:
-        return [float(p) for p in bias.sentence_bias(embedder.encode(texts), texts)]
+        return [float(p) for p in bias.sentence_bias(embedder.encode_layers(texts), texts)]
 
     return score
 

@@ -157,3 +157,15 @@ def test_analyzer_gives_no_score_for_a_short_text() -> None:
 
     (result,) = ArticleAnalyzer(Embedder()).analyze([("Title", "Too short to score.")])
     assert result.analysis.bias_score is None
+
+
+def test_sentence_bias_needs_the_layer_means_of_the_same_pass() -> None:
+    import numpy as np
+
+    from plumbline.analysis.bias import sentence_bias
+    from plumbline.analysis.embed import Encoded
+
+    with pytest.raises(TypeError, match="encode_layers"):
+        sentence_bias(np.zeros((1, 384), dtype=np.float32), ["text"])  # type: ignore[arg-type]
+    empty = np.zeros((0, 384), dtype=np.float32)
+    assert sentence_bias(Encoded(empty, empty), []).shape == (0,)

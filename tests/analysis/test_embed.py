@@ -1,5 +1,6 @@
 """The embedding back ends: torch (sentence-transformers) and onnx (ONNX Runtime over a
-cached export) give the same L2-normalized vectors; the export is made once and reused."""
+cached export) give the same L2-normalized vectors and the same layer means from one pass;
+the export is made once and reused."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ import numpy as np
 import pytest
 
 from plumbline.analysis import embed
-from plumbline.analysis.embed import BACKENDS, DIMENSIONS, Embedder, export_folder, export_onnx
+from plumbline.analysis.embed import (
+    BACKENDS,
+    DIMENSIONS,
+    Embedder,
+    Encoded,
+    export_folder,
+    export_onnx,
+)
 from plumbline.errors import ConfigurationError
 from plumbline.settings import Settings
 
@@ -62,6 +70,14 @@ def test_empty_input_gives_an_empty_array_without_loading_a_model(backend: str) 
     assert vectors.dtype == np.float32
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_empty_input_gives_empty_layers_without_loading_a_model(backend: str) -> None:
+    encoded = Embedder(backend=backend, cache_dir="/nonexistent").encode_layers([])
+    assert isinstance(encoded, Encoded)
+    assert len(encoded) == 0
+    assert encoded.vectors.shape == encoded.layer_means.shape == (0, DIMENSIONS)
+
+
 def test_the_export_folder_changes_with_the_model_files(tmp_path: Path) -> None:
     model = tmp_path / "model"
     model.mkdir()
@@ -97,10 +113,36 @@ def test_onnx_agrees_with_torch(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_layer_means_come_from_the_same_pass(
+    backend: str, torch_embedder: Embedder, onnx_embedder: Embedder
+) -> None:
+    embedder = torch_embedder if backend == "torch" else onnx_embedder
+    encoded = embedder.encode_layers(SENTENCES)
+    assert encoded.vectors.dtype == encoded.layer_means.dtype == np.float32
+    assert encoded.layer_means.shape == (len(SENTENCES), DIMENSIONS)
+    np.testing.assert_array_equal(encoded.vectors, embedder.encode(SENTENCES))
+    # a hidden layer's mean, not the normalized output: other norms, other directions
+    assert not np.allclose(np.linalg.norm(encoded.layer_means, axis=1), 1.0, atol=1e-3)
+    assert encoded.rows(1, 3).layer_means.shape == (2, DIMENSIONS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("max_tokens", [128, 16])
+def test_onnx_layer_means_agree_with_torch(
+    max_tokens: int, torch_embedder: Embedder, onnx_embedder: Embedder
+) -> None:
+    reference = torch_embedder.encode_layers(SENTENCES, max_tokens=max_tokens).layer_means
+    means = onnx_embedder.encode_layers(SENTENCES, max_tokens=max_tokens).layer_means
+    assert np.abs(reference - means).max() < 1e-4 * max(1.0, float(np.abs(reference).max()))
+
+
+@pytest.mark.slow
 def test_padding_in_a_batch_does_not_change_a_vector(onnx_embedder: Embedder) -> None:
-    alone = onnx_embedder.encode(["Short."])[0]
-    batched = onnx_embedder.encode([SENTENCES[-1], "Short.", SENTENCES[0]])[1]
-    np.testing.assert_allclose(alone, batched, atol=1e-5)
+    alone = onnx_embedder.encode_layers(["Short."])
+    batched = onnx_embedder.encode_layers([SENTENCES[-1], "Short.", SENTENCES[0]])
+    np.testing.assert_allclose(alone.vectors[0], batched.vectors[1], atol=1e-5)
+    np.testing.assert_allclose(alone.layer_means[0], batched.layer_means[1], atol=1e-4)
 
 
 @pytest.mark.slow

@@ -9,7 +9,10 @@ import numpy as np
 import pytest
 
 from plumbline.analysis.bias import word_keys
+from plumbline.analysis.charngrams import CharNgramScorer, packaged_scorer
+from plumbline.analysis.embed import Encoded
 from plumbline.analysis.heads import (
+    BIAS_CHAR_SCORER,
     LEAN_MAX_SENTENCES,
     LEXICON_FEATURES,
     LinearHead,
@@ -34,13 +37,30 @@ def _unit_rows(n: int, d: int) -> np.ndarray:
     return unit
 
 
+def _encoded(n: int) -> Encoded:
+    return Encoded(_unit_rows(n, 384), RNG.normal(size=(n, 384)).astype(np.float32))
+
+
+def _tiny_scorer() -> CharNgramScorer:
+    return CharNgramScorer(
+        ngram_range=(2, 3),
+        vocabulary={" b": 0, "biz": 1},
+        idf=np.array([1.0, 2.0]),
+        coef=np.array([0.5, 1.5]),
+        intercept=-0.25,
+    )
+
+
 def test_packaged_sentence_bias_head() -> None:
     head = packaged_head("sentence_bias")
     assert head.classes == ("non_biased", "biased")
-    assert head.dim == 384 + len(LEXICON_FEATURES)
+    assert head.dim == 2 * 384 + len(LEXICON_FEATURES) + 1
     assert head.coef.shape == (1, head.dim)
     texts = ["a plain sentence", "the radical scheme", "", "x"] + ["more text"] * 3
-    feats = sentence_features(_unit_rows(7, 384), texts, packaged_bias_lexicon())
+    scorer = packaged_scorer(BIAS_CHAR_SCORER)
+    feats = sentence_features(_encoded(7), texts, packaged_bias_lexicon(), scorer)
+    assert feats.shape == (7, head.dim)
+    assert np.allclose(feats[:, -1], scorer.decision_function(texts))
     proba = head.predict_proba(feats)
     assert proba.shape == (7, 2)
     assert proba.dtype == np.float64
@@ -81,7 +101,7 @@ def test_words_and_lexicon_features() -> None:
     assert np.allclose(feats[1], 0.0)
     assert loaded_words("a bizarre plan", lexicon) == [("bizarre", 0.5), ("plan", 0.1)]
     with pytest.raises(ValueError):
-        sentence_features(np.zeros((2, 384)), ["only one"], lexicon)
+        sentence_features(_encoded(2), ["only one"], lexicon, _tiny_scorer())
 
 
 def test_words_split_at_typographic_punctuation() -> None:
@@ -229,8 +249,10 @@ def test_loaded_sentence_scores_higher_than_neutral() -> None:
         "The radical left's disgraceful scheme to destroy America",
         "The committee will meet on Tuesday at 10 a.m.",
     ]
-    vectors = Embedder().encode(sentences, max_tokens=128)
-    feats = sentence_features(vectors, sentences, packaged_bias_lexicon())
+    encoded = Embedder().encode_layers(sentences, max_tokens=128)
+    feats = sentence_features(
+        encoded, sentences, packaged_bias_lexicon(), packaged_scorer(BIAS_CHAR_SCORER)
+    )
     p_biased = packaged_head("sentence_bias").predict_proba(feats)[:, 1]
     assert p_biased[0] > p_biased[1]
     assert p_biased[0] > 0.5 > p_biased[1]
