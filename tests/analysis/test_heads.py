@@ -16,7 +16,6 @@ from plumbline.analysis.heads import (
     LEAN_MAX_SENTENCES,
     LEXICON_FEATURES,
     LinearHead,
-    article_features,
     lead_sentences,
     lexicon_features,
     loaded_words,
@@ -130,22 +129,10 @@ def test_parse_lexicon_rejects_bad_files() -> None:
             parse_lexicon(bad)
 
 
-def test_packaged_lean_head() -> None:
-    head = packaged_head("lean")
-    assert head.classes == ("left", "center", "right")
-    assert head.dim == 768
-    assert head.coef.shape == (3, 768)
-    feats = np.stack([article_features(t, _unit_rows(5, 384)) for t in _unit_rows(4, 384)])
-    proba = head.predict_proba(feats)
-    assert proba.shape == (4, 3)
-    assert np.allclose(proba.sum(axis=1), 1.0)
-    assert head.metadata["training_data"]["split"] == "media"
-
-
 def test_packaged_head_is_cached_and_checks_names() -> None:
-    assert packaged_head("lean") is packaged_head("lean")
+    assert packaged_head("sentence_bias") is packaged_head("sentence_bias")
     with pytest.raises(ConfigurationError):
-        packaged_head("../lean")
+        packaged_head("../sentence_bias")
     with pytest.raises(ConfigurationError):
         packaged_head("no_such_head")
 
@@ -221,18 +208,6 @@ def test_load_rejects_malformed_heads(tmp_path: Path) -> None:
         LinearHead.load(tmp_path / "bad")
 
 
-def test_article_features() -> None:
-    title = _unit_rows(1, 384)[0]
-    sents = _unit_rows(3, 384)
-    feats = article_features(title, sents)
-    assert feats.shape == (768,)
-    assert feats.dtype == np.float32
-    assert np.allclose(feats[:384], title)
-    assert np.linalg.norm(feats[384:]) == pytest.approx(1.0, abs=1e-5)
-    empty = article_features(title, np.zeros((0, 384), dtype=np.float32))
-    assert np.allclose(empty[384:], title)
-
-
 def test_lead_sentences_limit() -> None:
     text = "\n\n".join(f"Sentence number {i} is here. And another one, {i}." for i in range(20))
     sents = lead_sentences(text)
@@ -256,20 +231,3 @@ def test_loaded_sentence_scores_higher_than_neutral() -> None:
     p_biased = packaged_head("sentence_bias").predict_proba(feats)[:, 1]
     assert p_biased[0] > p_biased[1]
     assert p_biased[0] > 0.5 > p_biased[1]
-
-
-@pytest.mark.slow
-def test_lean_head_on_embedded_article() -> None:
-    from plumbline.analysis.embed import Embedder
-
-    title = "Senate passes budget bill after late-night session"
-    body = (
-        "The Senate passed the budget bill early on Friday. The vote was 51 to 49.\n\n"
-        "The measure now goes to the House, which is expected to vote next week."
-    )
-    embedder = Embedder()
-    title_vec = embedder.encode([title], max_tokens=128)[0]
-    sentence_vecs = embedder.encode(lead_sentences(body), max_tokens=128)
-    proba = packaged_head("lean").predict_proba(article_features(title_vec, sentence_vecs)[None])
-    assert proba.shape == (1, 3)
-    assert proba.sum() == pytest.approx(1.0)
