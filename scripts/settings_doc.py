@@ -1,6 +1,6 @@
 """Write docs/settings.md from the Settings class (run after adding a setting).
 
-    .venv/bin/python scripts/settings_doc.py
+.venv/bin/python scripts/settings_doc.py
 """
 
 from __future__ import annotations

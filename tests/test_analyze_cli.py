@@ -43,7 +43,11 @@ def test_jsonl_gives_one_line_per_input_with_the_contract_keys() -> None:
 
 def test_jsonl_file_with_bad_lines_reports_them_in_order(tmp_path: Path) -> None:
     path = tmp_path / "in.jsonl"
-    path.write_text('{"id": 1, "title": "T", "text": "' + ARTICLE + '"}\nnot json\n[1]\n\n{"id": 2, "text": 5}\n')
+    path.write_text(
+        '{"id": 1, "title": "T", "text": "'
+        + ARTICLE
+        + '"}\nnot json\n[1]\n\n{"id": 2, "text": 5}\n'
+    )
     result = runner.invoke(app, ["analyze", "--jsonl", str(path)])
     assert result.exit_code == 0
     out = [json.loads(line) for line in result.stdout.splitlines()]
