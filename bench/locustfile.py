@@ -16,7 +16,7 @@ from locust import FastHttpUser, constant, events, task
 
 PATHS: list[str] = json.loads(open(os.environ["PLUMBLINE_BENCH_PATHS"]).read())  # noqa: SIM115
 TIMINGS: list[float] = []
-_DURATION = re.compile(r"dur=([0-9.]+)")
+_DURATION = re.compile(r"handler;dur=([0-9.]+)")
 
 
 class Reader(FastHttpUser):
@@ -30,7 +30,10 @@ class Reader(FastHttpUser):
             if response.status_code != 200:
                 response.failure(f"status {response.status_code}")
                 return
-            found = _DURATION.search(response.headers.get("Server-Timing", ""))
+            timing = response.headers.get("Server-Timing", "")
+            if isinstance(timing, list):  # one header per middleware layer
+                timing = ", ".join(timing)
+            found = _DURATION.search(timing)
             if found:
                 TIMINGS.append(float(found.group(1)))
 

@@ -117,7 +117,7 @@ def create_app(core: Plumbline) -> FastAPI:
         started = time.perf_counter()
         response: Response = await call_next(request)
         elapsed = time.perf_counter() - started
-        response.headers["Server-Timing"] = f"app;dur={elapsed * 1000:.2f}"
+        response.headers.append("Server-Timing", f"total;dur={elapsed * 1000:.2f}")
         app.state.metrics.observe(request, elapsed)
         return response
 

@@ -12,8 +12,9 @@ from plumbline.core import Plumbline
 from plumbline.errors import NotFound
 from plumbline.web.consent import consent_state
 from plumbline.web.render import render
+from plumbline.web.timing import TimedRoute
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=TimedRoute)
 PAGE_SIZE = 30
 SEARCH_PAGE = 20
 FRONT_MIN_OUTLETS = 2  # a story told by one outlet is not yet a story from every side
@@ -25,7 +26,7 @@ def _core(request: Request) -> Plumbline:
 
 
 @router.get("/", response_class=HTMLResponse)
-def front(
+async def front(
     request: Request,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     topic: Annotated[str | None, Query(max_length=40)] = None,
@@ -59,7 +60,7 @@ def front(
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search(
+async def search(
     request: Request,
     q: Annotated[str, Query(max_length=200)] = "",
     page: Annotated[int, Query(ge=1, le=500)] = 1,
@@ -78,7 +79,7 @@ def search(
 
 
 @router.get("/story/{key}", response_class=HTMLResponse)
-def story(request: Request, key: str) -> Response:
+async def story(request: Request, key: str) -> Response:
     detail = _core(request).story(key)
     if key != detail.summary.slug:
         return RedirectResponse(f"/story/{detail.summary.slug}", status_code=301)
@@ -89,22 +90,22 @@ def story(request: Request, key: str) -> Response:
 
 
 @router.get("/outlets", response_class=HTMLResponse)
-def outlets(request: Request) -> Response:
+async def outlets(request: Request) -> Response:
     return render(request, "outlets.html", {"outlets": _core(request).outlets()})
 
 
 @router.get("/outlet/{slug}", response_class=HTMLResponse)
-def outlet(request: Request, slug: str) -> Response:
+async def outlet(request: Request, slug: str) -> Response:
     return render(request, "outlet.html", {"page": _core(request).outlet(slug)})
 
 
 @router.get("/topics", response_class=HTMLResponse)
-def topics(request: Request) -> Response:
+async def topics(request: Request) -> Response:
     return render(request, "topics.html", {"topics": _core(request).topics()})
 
 
 @router.get("/topic/{slug}", response_class=HTMLResponse)
-def topic(
+async def topic(
     request: Request, slug: str, page: Annotated[int, Query(ge=1, le=10_000)] = 1
 ) -> Response:
     found = _core(request).topic(slug, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
