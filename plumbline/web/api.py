@@ -21,7 +21,7 @@ from plumbline.models import (
     StorySummary,
     TopicSummary,
 )
-from plumbline.web.forms import READER_COOKIE, check_form
+from plumbline.web.forms import READER_COOKIE, check_form, set_reader_cookie
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -372,8 +372,7 @@ def save(request: Request, key: str) -> Response:
     token = _core(request).readers.save(request.cookies.get(READER_COOKIE), key)
     response = Response(status_code=204)
     if token != request.cookies.get(READER_COOKIE):
-        response.set_cookie(READER_COOKIE, token, max_age=365 * 24 * 3600, httponly=True,
-                            samesite="lax", secure=request.url.scheme == "https")  # fmt: skip
+        set_reader_cookie(response, request, token)
     return response
 
 

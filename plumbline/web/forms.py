@@ -17,7 +17,7 @@ import time
 from collections import deque
 from urllib.parse import urlsplit
 
-from fastapi import Request
+from fastapi import Request, Response
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from plumbline.errors import Forbidden, TooManyRequests
@@ -77,6 +77,22 @@ class RateLimiter:
             if len(events) >= self.limit:
                 raise TooManyRequests(f"too many {what}; please try again later")
             events.append(now)
+
+
+READER_MAX_AGE = 365 * 24 * 3600
+
+
+def set_reader_cookie(response: Response, request: Request, token: str) -> None:
+    """The strictly necessary reader cookie: set when a reader saves a story or signs in."""
+    response.set_cookie(
+        READER_COOKIE,
+        token,
+        max_age=READER_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
 
 
 def check_form(request: Request, token: str | None, purpose: str = "form") -> None:

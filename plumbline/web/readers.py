@@ -19,11 +19,16 @@ from plumbline.web.consent import (
     consent_state,
     set_consent_cookie,
 )
-from plumbline.web.forms import READER_COOKIE, RateLimiter, check_form, client_key
+from plumbline.web.forms import (
+    READER_COOKIE,
+    RateLimiter,
+    check_form,
+    client_key,
+    set_reader_cookie,
+)
 from plumbline.web.render import render
 
 router = APIRouter(include_in_schema=False)
-READER_MAX_AGE = 365 * 24 * 3600
 Token = Annotated[str | None, Form(max_length=500)]
 _sign_in_limits: dict[int, RateLimiter] = {}
 
@@ -40,18 +45,6 @@ def _back(next_url: str | None, fallback: str) -> str:
     return fallback
 
 
-def _set_reader(response: Response, request: Request, token: str) -> None:
-    response.set_cookie(
-        READER_COOKIE,
-        token,
-        max_age=READER_MAX_AGE,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
-
-
 # ------------------------------------------------------------------ bookmarks
 @router.post("/saved/{key}")
 def save(
@@ -61,7 +54,7 @@ def save(
     token = _core(request).readers.save(request.cookies.get(READER_COOKIE), key)
     response = RedirectResponse(_back(next, f"/story/{key}"), status_code=303)
     if token != request.cookies.get(READER_COOKIE):
-        _set_reader(response, request, token)  # strictly necessary: set on first save only
+        set_reader_cookie(response, request, token)  # strictly necessary: set on first save only
     return response
 
 
@@ -123,7 +116,7 @@ def sign_in_verify(
     check_form(request, csrf_token, "signin-verify")
     reader_token = _core(request).readers.sign_in(token)
     response = RedirectResponse("/saved", status_code=303)
-    _set_reader(response, request, reader_token)
+    set_reader_cookie(response, request, reader_token)
     return response
 
 
