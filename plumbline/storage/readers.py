@@ -22,6 +22,7 @@ from plumbline.storage.schema_readers import (
     ReaderRow,
     SignInTokenRow,
 )
+from plumbline.storage.stories import current_story
 
 MAX_BOOKMARKS = 1000
 
@@ -105,7 +106,7 @@ class ReaderStore(Store):
             ).scalars()
             found: dict[int, StorySummary] = {}
             for row in rows:
-                current = _follow_merges(s, row)
+                current = current_story(s, row)
                 found.setdefault(current.id, story_summary(current))
             return list(found.values())
 
@@ -263,14 +264,3 @@ def _move_bookmarks(s: Session, source: int, target: int) -> None:
         if row.story_id not in have:
             s.add(BookmarkRow(reader_id=target, story_id=row.story_id, created_at=row.created_at))
         s.delete(row)
-
-
-def _follow_merges(s: Session, row: StoryRow) -> StoryRow:
-    seen = {row.id}
-    while row.merged_into_id is not None:
-        merged = s.get(StoryRow, row.merged_into_id)
-        if merged is None or merged.id in seen:
-            break
-        seen.add(merged.id)
-        row = merged
-    return row

@@ -227,11 +227,7 @@ class StoryStore(Store):
                     row = s.get(StoryRow, int(prefix))
             if row is None:
                 raise NotFound(f"no story {key!r}")
-            while row.merged_into_id is not None:
-                merged = s.get(StoryRow, row.merged_into_id)
-                if merged is None:
-                    break
-                row = merged
+            row = current_story(s, row)
             return story_summary(row), row.synthesis
 
     def article_id_of_import(
@@ -256,11 +252,7 @@ class StoryStore(Store):
             if row.story_id is None:
                 return None, row.error or f"not clustered (state {row.state})"
             story = s.get(StoryRow, row.story_id)
-            seen = set()
-            while story is not None and story.merged_into_id is not None and story.id not in seen:
-                seen.add(story.id)
-                story = s.get(StoryRow, story.merged_into_id)
-            return (story.id if story else row.story_id), ""
+            return (current_story(s, story).id if story else row.story_id), ""
 
     # ------------------------------------------------------- merges and splits
     def story_ids_of(self, article_ids: Sequence[int]) -> set[int]:
@@ -354,6 +346,19 @@ class StoryStore(Store):
             _refresh_story_counts(s, story.id)
             _refresh_story_counts(s, new.id)
             return new.id
+
+
+def current_story(s: Session, row: StoryRow) -> StoryRow:
+    """The story `row` now lives in: itself, or the story it was merged into (following
+    a chain of merges; a broken or circular chain stops where it breaks)."""
+    seen = {row.id}
+    while row.merged_into_id is not None:
+        merged = s.get(StoryRow, row.merged_into_id)
+        if merged is None or merged.id in seen:
+            break
+        seen.add(merged.id)
+        row = merged
+    return row
 
 
 def _import_match(external_id: str, canonical: str, content_hash: str | None) -> Select[ArticleRow]:
