@@ -21,7 +21,7 @@ from plumbline.analysis.restructure import StoryShape, mean_direction, plan_merg
 from plumbline.analysis.story import story_stats
 from plumbline.analysis.story_tone import story_tones
 from plumbline.analysis.synthesize import synthesize
-from plumbline.errors import LLMError, PipelineError
+from plumbline.errors import ConfigurationError, LLMError, PipelineError
 from plumbline.ingest.dedupe import canonical_url, content_hash, minhash_bytes
 from plumbline.ingest.extract import extract_page
 from plumbline.linking import StoryLinker
@@ -29,6 +29,7 @@ from plumbline.models import ArticleRecord, ArticleState, ClusterMember, Pipelin
 from plumbline.settings import Settings
 from plumbline.storage import codec
 from plumbline.storage.repository import Repository
+from plumbline.storage.vectors import PgVectorIndex
 
 log = logging.getLogger(__name__)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -60,8 +61,19 @@ class Pipeline:
             max_span=timedelta(days=settings.cluster_max_story_days),
             lexical_weight=settings.cluster_lexical_weight,
             candidates=settings.cluster_candidates,
-            index=settings.cluster_index,
+            **self._story_index(),
         )
+
+    def _story_index(self) -> dict[str, Any]:
+        """The clusterer's index options from the `cluster_index` setting."""
+        kind = self.settings.cluster_index
+        postgresql = self.repo.engine.dialect.name == "postgresql"
+        if kind == "pgvector" and not postgresql:
+            raise ConfigurationError("cluster_index 'pgvector' needs a PostgreSQL database")
+        if kind == "pgvector" or (kind == "auto" and postgresql):
+            engine = self.repo.engine
+            return {"index_factory": lambda ndim: PgVectorIndex(engine, ndim)}
+        return {"index": "exact" if kind == "auto" else kind}
 
     def run(self, *, synthesize: bool = True) -> PipelineReport:
         """Every stage in order; without `synthesize`, stop once articles are clustered."""
@@ -158,8 +170,11 @@ class Pipeline:
             ]
             earliest = min(a.published or a.fetched_at for a in batch)
             open_stories = self.repo.open_stories(since=earliest - window)
+            if isinstance(self.clusterer.index, PgVectorIndex):
+                self.clusterer.index.since = earliest - window
             decisions = self.clusterer.assign(items, open_stories, self._cluster_members)
             self.repo.assign_articles(decisions)
+            self.clusterer.stored()
             report.clustered += len(decisions)
             self._restructure([d.article_id for d in decisions], window, report)
 

@@ -128,10 +128,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Open stories, nearest by centroid, that an article is scored against.",
     )
-    cluster_index: Literal["exact", "hnsw"] = Field(
-        "exact",
+    cluster_index: Literal["auto", "exact", "hnsw", "pgvector"] = Field(
+        "auto",
         description="Index over open stories: 'exact' (numpy scan; faster up to at least "
-        "3,500 open stories, bench/cluster_scale.py) or 'hnsw' (usearch, approximate).",
+        "3,500 open stories, bench/cluster_scale.py), 'hnsw' (usearch, approximate), "
+        "'pgvector' (PostgreSQL's HNSW index, shared by all workers) or 'auto' (pgvector "
+        "on PostgreSQL, exact otherwise).",
     )
     cluster_merge_threshold: float = Field(
         0.8,

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from plumbline.cli import app
+from tests.plumbline_fixtures import database_url
 
 runner = CliRunner()
 COMMANDS = [
@@ -33,6 +34,7 @@ COMMANDS = [
 @pytest.fixture(autouse=True)
 def _data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PLUMBLINE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PLUMBLINE_DATABASE_URL", database_url())
     return tmp_path
 
 

@@ -15,13 +15,18 @@ from sqlalchemy import text
 
 from plumbline.core import Plumbline
 from plumbline.settings import Settings
-from tests.plumbline_fixtures import demo_lines, jsonl
+from tests.plumbline_fixtures import database_url, demo_lines, jsonl
 
 pytestmark = pytest.mark.slow
 
 
-def _process(data_dir: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PLUMBLINE_DATA_DIR": str(data_dir), "PLUMBLINE_PIPELINE_BATCH_SIZE": "8"}
+def _process(data_dir: Path, database: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "PLUMBLINE_DATA_DIR": str(data_dir),
+        "PLUMBLINE_DATABASE_URL": database,
+        "PLUMBLINE_PIPELINE_BATCH_SIZE": "8",
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "plumbline", "process", "--quiet"],
         env=env,
@@ -35,13 +40,14 @@ def _counts(core: Plumbline) -> dict[str, int]:
 
 
 def test_killed_pipeline_resumes_without_duplicates(tmp_path: Path) -> None:
-    core = Plumbline(Settings(data_dir=tmp_path))
+    database = database_url()
+    core = Plumbline(Settings(data_dir=tmp_path, database_url=database))
     core.init()
     records = demo_lines()
     imported = core.import_articles(jsonl(records)).added
     assert imported == len(records)
 
-    proc = _process(tmp_path)
+    proc = _process(tmp_path, database)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         counts = _counts(core)
@@ -54,7 +60,7 @@ def test_killed_pipeline_resumes_without_duplicates(tmp_path: Path) -> None:
     interrupted = _counts(core)
     assert interrupted["extracted"] > 0, "kill came too late to interrupt anything"
 
-    second = _process(tmp_path)
+    second = _process(tmp_path, database)
     _out, err = second.communicate(timeout=300)
     assert second.returncode == 0, err.decode()[-2000:]
 

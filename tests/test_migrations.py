@@ -12,20 +12,28 @@ from sqlalchemy import inspect
 import plumbline.storage.repository  # noqa: F401  (registers every table)
 from plumbline.storage.engine import alembic_config, make_engine, migrate
 from plumbline.storage.schema import Base
+from tests.plumbline_fixtures import empty_database_url
+
+# outside the ORM's models: SQLite's FTS5 table; PostgreSQL's pgvector and tsvector columns
+# of stories and their indexes (migrations 0005 and 0006)
+ENGINE_SPECIFIC = {"centroid_vec", "search_doc", "ix_stories_centroid_hnsw", "ix_stories_search"}
+
+
+def _modelled(name: object, kind: str, _parent: object) -> bool:
+    if kind == "table" and str(name).startswith("stories_fts"):
+        return False
+    return str(name) not in ENGINE_SPECIFIC
 
 
 def test_migrated_schema_matches_the_models(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    engine = make_engine(empty_database_url(tmp_path))
     migrate(engine)
     with engine.connect() as connection:
         context = MigrationContext.configure(
             connection,
             opts={
                 "compare_type": False,
-                # the full-text index is an FTS5 virtual table, outside the ORM's models
-                "include_name": lambda name, kind, _parent: (
-                    not (kind == "table" and str(name).startswith("stories_fts"))
-                ),
+                "include_name": _modelled,
             },
         )
         differences = compare_metadata(context, Base.metadata)
@@ -34,7 +42,7 @@ def test_migrated_schema_matches_the_models(tmp_path: Path) -> None:
 
 
 def test_migrations_downgrade_to_nothing_and_back(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    engine = make_engine(empty_database_url(tmp_path))
     migrate(engine)
     config = alembic_config(engine)
     command.downgrade(config, "base")

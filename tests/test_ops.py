@@ -17,7 +17,7 @@ from plumbline.core import Plumbline
 from plumbline.logs import JsonFormatter
 from plumbline.storage.engine import alembic_config
 from plumbline.web.app import create_app
-from tests.plumbline_fixtures import jsonl
+from tests.plumbline_fixtures import jsonl, postgresql_only, sqlite_only
 
 ARTICLE = {"id": "a1", "title": "A title", "text": "Some text of the article. " * 10}
 
@@ -45,6 +45,7 @@ def test_readiness_fails_while_the_schema_is_behind(core: Plumbline) -> None:
     assert response.json()["checks"]["database"].startswith("schema")
 
 
+@sqlite_only
 def test_backup_and_restore_round_trip(tmp_path: Path, core: Plumbline) -> None:
     core.import_articles(jsonl([ARTICLE]))
     data_dir = str(core.settings.data_dir)
@@ -58,6 +59,18 @@ def test_backup_and_restore_round_trip(tmp_path: Path, core: Plumbline) -> None:
     assert sum(s.count for s in Plumbline(core.settings).status().stages) == 1
 
 
+@postgresql_only
+def test_backup_points_postgresql_users_to_pg_dump(tmp_path: Path, core: Plumbline) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["backup", str(tmp_path / "copy"), "--data-dir", str(core.settings.data_dir)],
+        env={"PLUMBLINE_DATABASE_URL": core.settings.database_url},
+    )
+    assert result.exit_code == 2 and "pg_dump" in result.output
+    assert not (tmp_path / "copy").exists()
+
+
+@sqlite_only
 def test_restore_refuses_files_that_are_not_plumbline_backups(
     tmp_path: Path, core: Plumbline
 ) -> None:

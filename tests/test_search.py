@@ -14,6 +14,7 @@ from plumbline.storage.engine import make_engine, migrate
 from plumbline.storage.repository import Repository
 from plumbline.storage.schema import StoryRow
 from plumbline.storage.search import fts_query
+from tests.plumbline_fixtures import database_url
 
 
 def test_queries_become_quoted_terms() -> None:
@@ -27,7 +28,7 @@ def test_queries_become_quoted_terms() -> None:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Repository:
-    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    engine = make_engine(database_url() or f"sqlite:///{tmp_path / 'db.sqlite'}")
     migrate(engine)
     return Repository(engine)
 

@@ -139,6 +139,7 @@ class StoryClusterer:
         lexical_weight: float = 0.0,
         candidates: int = 20,
         index: IndexKind = "exact",
+        index_factory: Callable[[int], StoryIndex] | None = None,
     ) -> None:
         self.threshold = threshold
         self.window = window
@@ -147,6 +148,7 @@ class StoryClusterer:
         self.lexical_weight = lexical_weight
         self.candidates = candidates
         self.index_kind: IndexKind = index
+        self._index_factory = index_factory  # overrides `index` (e.g. pgvector)
         self._index: StoryIndex | None = None
         self._stories: dict[int, _Story] = {}
         self._next_new = -1
@@ -191,9 +193,19 @@ class StoryClusterer:
     def __len__(self) -> int:
         return len(self._stories)
 
+    @property
+    def index(self) -> StoryIndex | None:
+        return self._index
+
+    def stored(self) -> None:
+        """The caller stored every decision :meth:`assign` returned (see StoryIndex)."""
+        if self._index is not None:
+            self._index.stored()
+
     def _put(self, story: _Story) -> None:
         if self._index is None:
-            self._index = make_index(self.index_kind, len(story.centroid))
+            make = self._index_factory or (lambda n: make_index(self.index_kind, n))
+            self._index = make(len(story.centroid))
         self._stories[story.key] = story
         self._index.upsert(_key(story.key), story.centroid)
 
@@ -245,14 +257,16 @@ class StoryClusterer:
         terms: Terms,
         load_members: Callable[[int], list[ClusterMember]],
     ) -> _Story | None:
-        if self._index is None or not len(self._index):
+        if self._index is None or not self._stories:
             return None
         best: _Story | None = None
         best_score = self.threshold
         # ask for more than `candidates` so that stories outside the time window do not
         # crowd out the ones inside it
         for key, cosine in self._index.search(item.vector, 2 * self.candidates):
-            story = self._stories[_unkey(key)]
+            story = self._stories.get(_unkey(key))
+            if story is None:
+                continue  # closed here, or not loaded yet (a shared index)
             if item.when is not None and not self._open_for(story, item.when):
                 continue
             score = cosine

@@ -4,7 +4,8 @@ The clusterer asks an index for the `k` stories whose centroids are most similar
 article's vector, and checks only those, so the cost of placing an article does not grow
 with the number of open stories. Two implementations: an exact scan (numpy; the reference,
 and the right choice for a few thousand stories) and an approximate HNSW graph (usearch).
-A PostgreSQL deployment can implement the same protocol with pgvector.
+On PostgreSQL, `plumbline.storage.vectors.PgVectorIndex` implements the same protocol with
+pgvector's HNSW index in the database.
 
 Keys are non-negative integers chosen by the caller; vectors are L2-normalized float32, so
 the similarity returned is the cosine.
@@ -36,6 +37,10 @@ class StoryIndex(Protocol):
 
     def clear(self) -> None:
         """Remove everything."""
+
+    def stored(self) -> None:
+        """The caller has written every upserted vector to the database (an index that
+        searches the database drops its local copies; in-memory indexes ignore it)."""
 
     def __len__(self) -> int: ...
 
@@ -87,6 +92,9 @@ class ExactIndex:
     def clear(self) -> None:
         self._keys.clear()
         self._row.clear()
+
+    def stored(self) -> None:
+        pass
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -164,6 +172,9 @@ class HnswIndex:
         self._index = self._new()
         self._vectors.clear()
         self._removed = 0
+
+    def stored(self) -> None:
+        pass
 
     def __len__(self) -> int:
         return len(self._vectors)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine.url import make_url
 
 from plumbline.errors import ConfigurationError, InvalidInput
+from plumbline.storage.vectors import install_centroid_hook
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -35,6 +36,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    if parsed.get_backend_name() == "postgresql":
+        install_centroid_hook()  # stories.centroid_vec follows stories.centroid
     return create_engine(url, pool_pre_ping=True)
 
 

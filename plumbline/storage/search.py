@@ -1,10 +1,15 @@
-"""Full-text search over stories: SQLite FTS5 (the `stories_fts` table, created by
-migration 0005). The index holds each story's headline, its synthesized text and its
-topics; a story's row is replaced when it is synthesized and removed when it is merged.
+"""Full-text search over stories, with each engine's own full-text search.
 
-Reader input never reaches FTS5 syntax: each word becomes a quoted term and all terms must
-match, after Porter stemming ("rulings" finds "ruled"), ranked by BM25 with the headline
-weighing most."""
+- SQLite: FTS5 (the `stories_fts` table, migration 0005), Porter stemming, ranked by BM25
+  with the headline weighing most.
+- PostgreSQL: `stories.search_doc`, a tsvector with the headline weighted A, the topics B
+  and the synthesized text C (migration 0006, GIN index), English stemming, ranked by
+  `ts_rank_cd`.
+
+The search text holds each story's headline, its synthesized text and its topics; it is
+replaced when the story is synthesized and removed when the story is merged. Reader input
+never reaches either engine's query syntax: each word becomes a plain term and all terms
+must match ("rulings" finds "ruled")."""
 
 from __future__ import annotations
 
@@ -29,12 +34,7 @@ _TERM = re.compile(r"\w[\w'’-]*", re.UNICODE)
 def fts_query(query: str) -> str:
     """A safe FTS5 MATCH expression for a reader's query; InvalidInput when it has no
     words."""
-    if len(query) > MAX_QUERY_CHARS:
-        raise InvalidInput(f"search for at most {MAX_QUERY_CHARS} characters")
-    terms = [t.replace('"', "") for t in _TERM.findall(query)][:MAX_TERMS]
-    if not terms:
-        raise InvalidInput("type a word to search for")
-    return " ".join(f'"{t}"' for t in terms)
+    return " ".join(f'"{t}"' for t in search_terms(query))
 
 
 def synthesis_text(synthesis: dict[str, Any] | None) -> str:
@@ -48,10 +48,29 @@ def synthesis_text(synthesis: dict[str, Any] | None) -> str:
     return " ".join(sentences)
 
 
+def search_terms(query: str) -> list[str]:
+    """The words of a reader's query (at most MAX_TERMS); InvalidInput when it has none."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise InvalidInput(f"search for at most {MAX_QUERY_CHARS} characters")
+    terms = [t.replace('"', "") for t in _TERM.findall(query)][:MAX_TERMS]
+    if not terms:
+        raise InvalidInput("type a word to search for")
+    return terms
+
+
 def index_story(s: Session, story_id: int, headline: str, body: str, topics: Iterable[str]) -> None:
-    """Replace the story's search row (inside the caller's transaction)."""
-    if s.get_bind().dialect.name != "sqlite":
-        return  # PostgreSQL full-text search is computed from the stories table itself
+    """Replace the story's search text (inside the caller's transaction)."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(
+            text(
+                "UPDATE stories SET search_doc = "
+                "setweight(to_tsvector('english', :headline), 'A') || "
+                "setweight(to_tsvector('english', :topics), 'B') || "
+                "setweight(to_tsvector('english', :body), 'C') WHERE id = :id"
+            ),
+            {"id": story_id, "headline": headline, "body": body, "topics": " ".join(topics)},
+        )
+        return
     s.execute(text("DELETE FROM stories_fts WHERE rowid = :id"), {"id": story_id})
     s.execute(
         text(
@@ -63,7 +82,9 @@ def index_story(s: Session, story_id: int, headline: str, body: str, topics: Ite
 
 
 def unindex_story(s: Session, story_id: int) -> None:
-    if s.get_bind().dialect.name == "sqlite":
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("UPDATE stories SET search_doc = NULL WHERE id = :id"), {"id": story_id})
+    elif s.get_bind().dialect.name == "sqlite":
         s.execute(text("DELETE FROM stories_fts WHERE rowid = :id"), {"id": story_id})
 
 
@@ -74,6 +95,8 @@ class SearchStore(Store):
         """Stories matching every word of `query`, best first, and the number of matches."""
         if limit < 1 or limit > 100 or offset < 0 or offset > 10_000:
             raise InvalidInput("limit must be 1-100 and offset 0-10000")
+        if self.engine.dialect.name == "postgresql":
+            return self._search_postgresql(query, limit, offset)
         match = fts_query(query)
         with self.session() as s:
             ids = [
@@ -92,10 +115,40 @@ class SearchStore(Store):
                     {"q": match},
                 ).scalar_one()
             )
-            rows = {row.id: row for row in s.scalars(select(StoryRow).where(StoryRow.id.in_(ids)))}
-            found = [
-                story_summary(rows[i])
-                for i in ids
-                if i in rows and rows[i].merged_into_id is None and rows[i].synthesis is not None
-            ]
+            found = _summaries(s, ids)
         return found, total
+
+    def _search_postgresql(
+        self, query: str, limit: int, offset: int
+    ) -> tuple[list[StorySummary], int]:
+        # plainto_tsquery: the words are text, never query syntax; every word must match
+        match = "plainto_tsquery('english', :q)"
+        where = f"search_doc @@ {match} AND merged_into_id IS NULL AND synthesis IS NOT NULL"
+        values = {"q": " ".join(search_terms(query)), "limit": limit, "offset": offset}
+        with self.session() as s:
+            ids = [
+                row[0]
+                for row in s.execute(
+                    text(
+                        f"SELECT id FROM stories WHERE {where} "
+                        f"ORDER BY ts_rank_cd(search_doc, {match}) DESC, id DESC "
+                        "LIMIT :limit OFFSET :offset"
+                    ),
+                    values,
+                )
+            ]
+            total = int(
+                s.execute(text(f"SELECT count(*) FROM stories WHERE {where}"), values).scalar_one()
+            )
+            found = _summaries(s, ids)
+        return found, total
+
+
+def _summaries(s: Session, ids: list[int]) -> list[StorySummary]:
+    """The published stories among `ids`, in that order."""
+    rows = {row.id: row for row in s.scalars(select(StoryRow).where(StoryRow.id.in_(ids)))}
+    return [
+        story_summary(rows[i])
+        for i in ids
+        if i in rows and rows[i].merged_into_id is None and rows[i].synthesis is not None
+    ]

@@ -22,7 +22,7 @@ from plumbline.analysis.llm import bias_scorer
 from plumbline.core import Plumbline
 from plumbline.settings import Settings
 from tests.chatserver import Answer, ChatServer
-from tests.plumbline_fixtures import demo_lines, jsonl
+from tests.plumbline_fixtures import database_url, demo_lines, jsonl
 
 pytestmark = pytest.mark.slow
 
@@ -111,6 +111,7 @@ def _wait_ready(base: str, process: subprocess.Popen[bytes], log_path: Path) -> 
 def _core(tmp_path: Path, embedder: Embedder, base_url: str) -> Plumbline:
     settings = Settings(
         data_dir=tmp_path,
+        database_url=database_url(),
         default_outlets=False,
         llm_base_url=base_url,
         llm_model=MODEL,

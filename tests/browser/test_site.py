@@ -27,7 +27,7 @@ from plumbline.analysis.embed import Embedder
 from plumbline.core import Plumbline
 from plumbline.settings import Settings
 from tests.mailserver import MailServer
-from tests.plumbline_fixtures import demo_lines, jsonl
+from tests.plumbline_fixtures import database_url, demo_lines, jsonl
 
 pytestmark = pytest.mark.slow
 
@@ -69,14 +69,20 @@ def site(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterat
     with MailServer() as mail:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
+        database = database_url()
         env_settings = {
             "PLUMBLINE_DATA_DIR": str(folder),
+            "PLUMBLINE_DATABASE_URL": database,
             "PLUMBLINE_SMTP_PORT": str(mail.port),
             "PLUMBLINE_PUBLIC_URL": url,
             "PLUMBLINE_DEFAULT_OUTLETS": "false",
         }
         settings = Settings(
-            data_dir=folder, smtp_port=mail.port, public_url=url, default_outlets=False
+            data_dir=folder,
+            database_url=database,
+            smtp_port=mail.port,
+            public_url=url,
+            default_outlets=False,
         )
         core = Plumbline(settings, embedder=embedder)
         core.init()

@@ -15,6 +15,7 @@ from plumbline.settings import Settings
 from plumbline.storage.schema import StoryRow, StoryTopicRow
 from plumbline.web.app import create_app
 from tests.mailserver import MailServer
+from tests.plumbline_fixtures import database_url
 
 NOW = datetime(2026, 11, 30, 18, 0, tzinfo=UTC)
 
@@ -29,6 +30,7 @@ def mail_server() -> Iterator[MailServer]:
 def settings(tmp_path: Path, mail_server: MailServer) -> Settings:
     return Settings(
         data_dir=tmp_path,
+        database_url=database_url(),
         default_outlets=False,
         smtp_host="127.0.0.1",
         smtp_port=mail_server.port,

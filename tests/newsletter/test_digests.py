@@ -162,6 +162,7 @@ def test_cli_sends_and_summarizes(
 ) -> None:
     monkeypatch.setenv("PLUMBLINE_SMTP_PORT", str(settings.smtp_port))
     monkeypatch.setenv("PLUMBLINE_DEFAULT_OUTLETS", "false")
+    monkeypatch.setenv("PLUMBLINE_DATABASE_URL", settings.database_url)
     add_story(core, "a-story", now=datetime.now(UTC))  # these send at the real time
     confirmed(core, "cli@example.org")
     runner = CliRunner()

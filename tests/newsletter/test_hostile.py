@@ -19,6 +19,7 @@ from plumbline.web.app import create_app
 from tests.mailserver import MailServer
 from tests.newsletter.conftest import NOW
 from tests.newsletter.test_flow import form_token, link, subscribe
+from tests.plumbline_fixtures import database_url
 
 
 def test_a_subscribe_post_without_a_form_token_is_refused(
@@ -167,6 +168,7 @@ def test_a_huge_form_is_refused_before_it_is_read(client: TestClient) -> None:
 def test_one_client_may_subscribe_only_so_often(tmp_path: Path, mail_server: MailServer) -> None:
     settings = Settings(
         data_dir=tmp_path,
+        database_url=database_url(),
         default_outlets=False,
         smtp_port=mail_server.port,
         public_url="http://testserver",

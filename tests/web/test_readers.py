@@ -15,7 +15,7 @@ from plumbline.settings import Settings
 from plumbline.web.app import create_app
 from plumbline.web.forms import MAX_FORM_BYTES
 from tests.mailserver import MailServer
-from tests.plumbline_fixtures import jsonl
+from tests.plumbline_fixtures import database_url, jsonl
 from tests.test_story_restructure import FED, VOLCANO
 
 EMPTY_STATE = "You have not yet added any article to your bookmarks"
@@ -29,6 +29,7 @@ def site(
         port = inbox.port
         settings = Settings(
             data_dir=tmp_path_factory.mktemp("readers"),
+            database_url=database_url(),
             default_outlets=False,
             smtp_port=port,
             public_url="http://testserver",

@@ -12,6 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.plumbline_fixtures import database_url
+
 pytestmark = pytest.mark.slow
 
 
@@ -23,7 +25,11 @@ def _free_port() -> int:
 
 def test_serve_answers_pages_and_api(tmp_path: Path) -> None:
     port = _free_port()
-    env = {**os.environ, "PLUMBLINE_DATA_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "PLUMBLINE_DATA_DIR": str(tmp_path),
+        "PLUMBLINE_DATABASE_URL": database_url(),
+    }
     proc = subprocess.Popen(
         [sys.executable, "-m", "plumbline", "serve", "--port", str(port)],
         env=env,
