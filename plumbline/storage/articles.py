@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
 
 from plumbline.errors import NotFound
 from plumbline.models import (
@@ -106,6 +107,34 @@ class ArticleStore(Store):
             )
             return [record(a, o) for a, o in s.execute(query)]
 
+    def pending_ids(self, state: ArticleState, limit: int) -> list[int]:
+        """Ids of articles waiting in `state`, in the order of :meth:`pending`."""
+        with self.session() as s:
+            return list(
+                s.scalars(
+                    select(ArticleRow.id)
+                    .where(ArticleRow.state == state.value)
+                    .order_by(
+                        ArticleRow.published_at.is_(None), ArticleRow.published_at, ArticleRow.id
+                    )
+                    .limit(limit)
+                )
+            )
+
+    def articles_in_state(self, ids: Sequence[int], state: ArticleState) -> list[ArticleRecord]:
+        """The articles of `ids` that are still in `state`, in the order of :meth:`pending`
+        (a worker re-checks its batch with this before doing the work)."""
+        if not ids:
+            return []
+        with self.session() as s:
+            query = (
+                select(ArticleRow, OutletRow)
+                .outerjoin(OutletRow, ArticleRow.outlet_id == OutletRow.id)
+                .where(ArticleRow.id.in_(list(ids)), ArticleRow.state == state.value)
+                .order_by(ArticleRow.published_at.is_(None), ArticleRow.published_at, ArticleRow.id)
+            )
+            return [record(a, o) for a, o in s.execute(query)]
+
     def raw_html(self, article_id: int) -> bytes | None:
         with self.session() as s:
             return s.scalar(select(ArticleRow.raw_html).where(ArticleRow.id == article_id))
@@ -121,10 +150,15 @@ class ArticleStore(Store):
         canonical_url: str,
         language: str,
         content_hash: str,
-    ) -> ArticleState:
+    ) -> ArticleState | None:
         """Store extracted text; an exact copy (same canonical url or text) becomes a
-        DUPLICATE pointing at the first, keeping no text of its own."""
+        DUPLICATE pointing at the first, keeping no text of its own. None when the article
+        is no longer FETCHED (another worker stored it first): nothing is changed."""
         with self.session() as s:
+            if not _hold_in_state(s, article_id, ArticleState.FETCHED):
+                if s.get(ArticleRow, article_id) is None:
+                    raise NotFound(f"no article {article_id}")
+                return None
             row = s.get(ArticleRow, article_id)
             if row is None:
                 raise NotFound(f"no article {article_id}")
@@ -152,14 +186,20 @@ class ArticleStore(Store):
             row.state = ArticleState.EXTRACTED.value
             return ArticleState.EXTRACTED
 
-    def save_analyses(self, results: Sequence[tuple[int, dict[str, Any], bytes, bytes]]) -> None:
+    def save_analyses(self, results: Sequence[tuple[int, dict[str, Any], bytes, bytes]]) -> int:
         """Store (article id, analysis dict, embedding bytes, minhash bytes) and mark them
-        ANALYZED, all in one transaction."""
+        ANALYZED, all in one transaction. Only articles still EXTRACTED change (a
+        conditional transition: a batch analyzed twice, even at once by two workers, is
+        stored once). Returns how many changed."""
+        changed = 0
         with self.session() as s:
             for article_id, analysis, embedding, minhash in results:
-                row = s.get(ArticleRow, article_id)
-                if row is None or row.state != ArticleState.EXTRACTED.value:
+                if not _hold_in_state(s, article_id, ArticleState.EXTRACTED):
                     continue
+                row = s.get(ArticleRow, article_id)
+                if row is None:
+                    continue
+                changed += 1
                 row.analysis = analysis
                 row.bias_score = analysis.get("bias_score")
                 lean = analysis["lean"]
@@ -171,14 +211,24 @@ class ArticleStore(Store):
                 row.embedding = embedding
                 row.minhash = minhash
                 row.state = ArticleState.ANALYZED.value
+        return changed
 
-    def mark_failed(self, article_id: int, stage: str, error: str) -> None:
+    def mark_failed(
+        self, article_id: int, stage: str, error: str, *, expected: ArticleState | None = None
+    ) -> bool:
+        """Mark an article FAILED at `stage`; with `expected`, only while it is still in
+        that state (a worker never fails an article another one has moved on). Returns
+        whether it changed."""
+        conditions = [ArticleRow.id == article_id]
+        if expected is not None:
+            conditions.append(ArticleRow.state == expected.value)
         with self.session() as s:
-            s.execute(
+            result = s.execute(
                 update(ArticleRow)
-                .where(ArticleRow.id == article_id)
+                .where(*conditions)
                 .values(state=ArticleState.FAILED.value, error=f"{stage}: {error}"[:2000])
             )
+            return int(getattr(result, "rowcount", 0) or 0) == 1
 
     def retry_failed(self) -> int:
         """Put failed articles back to the state before the stage that failed."""
@@ -255,3 +305,17 @@ class ArticleStore(Store):
                 .where(OutletRow.slug == slug, ArticleRow.state.in_(["analyzed", "clustered"]))
             ).one()
         return int(n), (float(mean) if mean is not None else None)
+
+
+def _hold_in_state(s: Session, article_id: int, state: ArticleState) -> bool:
+    """Lock the article's row for this transaction if it is in `state`; False if it is
+    not. The write comes first on purpose: it takes SQLite's write lock before anything is
+    read (so no other process can change the row until commit) and PostgreSQL's row lock
+    (a concurrent transaction waits, then sees the new state and gets False)."""
+    result = s.execute(
+        update(ArticleRow)
+        .where(ArticleRow.id == article_id, ArticleRow.state == state.value)
+        .values(state=state.value)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
