@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -102,81 +102,101 @@ class Pipeline:
 
     def extract(self, report: PipelineReport) -> None:
         for batch in self._batches(ArticleState.FETCHED, "extract"):
-            for article in batch:
-                try:
-                    html = self.repo.raw_html(article.id) or b""
-                    page = extract_page(html, article.url)
-                    state = self.repo.save_extraction(
-                        article.id,
-                        title=page.title,
-                        text=page.text,
-                        author=page.author,
-                        published=page.published,
-                        canonical_url=canonical_url(page.canonical_url or article.url),
-                        language=page.language,
-                        content_hash=content_hash(page.title or article.title, page.text),
-                    )
-                except Exception as exc:
-                    self._fail("extract", article, exc, report)
-                    continue
-                if state is ArticleState.DUPLICATE:
-                    report.duplicates += 1
-                else:
-                    report.extracted += 1
+            self.extract_batch(batch, report)
+
+    def extract_batch(self, batch: list[ArticleRecord], report: PipelineReport) -> None:
+        """Extract the text of FETCHED articles; one that another worker stored meanwhile
+        is left as it is."""
+        for article in batch:
+            try:
+                html = self.repo.raw_html(article.id) or b""
+                page = extract_page(html, article.url)
+                state = self.repo.save_extraction(
+                    article.id,
+                    title=page.title,
+                    text=page.text,
+                    author=page.author,
+                    published=page.published,
+                    canonical_url=canonical_url(page.canonical_url or article.url),
+                    language=page.language,
+                    content_hash=content_hash(page.title or article.title, page.text),
+                )
+            except Exception as exc:
+                self._fail("extract", article, exc, report, ArticleState.FETCHED)
+                continue
+            if state is ArticleState.DUPLICATE:
+                report.duplicates += 1
+            elif state is ArticleState.EXTRACTED:
+                report.extracted += 1
 
     def analyze(self, report: PipelineReport) -> None:
         analyzer: ArticleAnalyzer | None = None
         for batch in self._batches(ArticleState.EXTRACTED, "analyze"):
             analyzer = analyzer or self._analyzer_factory()
-            try:
-                results = analyzer.analyze([(a.title, a.text) for a in batch])
-                pairs = list(zip(batch, results, strict=True))
-            except Exception:  # isolate the article that breaks the batch
-                pairs = []
-                for article in batch:
-                    try:
-                        pairs.append(
-                            (article, analyzer.analyze([(article.title, article.text)])[0])
-                        )
-                    except Exception as exc:
-                        self._fail("analyze", article, exc, report)
-            self.repo.save_analyses(
-                [
-                    (
-                        article.id,
-                        codec.analysis_dict(result.analysis),
-                        codec.vector_bytes(result.vector),
-                        minhash_bytes(article.text or article.title),
-                    )
-                    for article, result in pairs
-                ]
-            )
-            report.analyzed += len(pairs)
+            self.analyze_batch(batch, report, analyzer)
+
+    def analyze_batch(
+        self,
+        batch: list[ArticleRecord],
+        report: PipelineReport,
+        analyzer: ArticleAnalyzer | None = None,
+    ) -> None:
+        """Analyze EXTRACTED articles and store the results in one transaction; only the
+        articles still EXTRACTED then change (`report.analyzed` counts those)."""
+        if not batch:
+            return
+        analyzer = analyzer or self._analyzer_factory()
+        try:
+            results = analyzer.analyze([(a.title, a.text) for a in batch])
+            pairs = list(zip(batch, results, strict=True))
+        except Exception:  # isolate the article that breaks the batch
+            pairs = []
+            for article in batch:
+                try:
+                    pairs.append((article, analyzer.analyze([(article.title, article.text)])[0]))
+                except Exception as exc:
+                    self._fail("analyze", article, exc, report, ArticleState.EXTRACTED)
+        report.analyzed += self.repo.save_analyses(
+            [
+                (
+                    article.id,
+                    codec.analysis_dict(result.analysis),
+                    codec.vector_bytes(result.vector),
+                    minhash_bytes(article.text or article.title),
+                )
+                for article, result in pairs
+            ]
+        )
 
     def cluster(self, report: PipelineReport) -> None:
-        window = timedelta(hours=self.settings.cluster_window_hours)
+        """Cluster every ANALYZED article, one batch at a time. One writer at a time: the
+        workers serialize calls with a lock (see plumbline/workers/locks.py)."""
         for batch in self._batches(ArticleState.ANALYZED, "cluster"):
-            features = self.repo.cluster_features([a.id for a in batch])
-            items = [
-                ClusterInput(
-                    article_id=a.id,
-                    vector=features[a.id][0],
-                    when=a.published or a.fetched_at,
-                    outlet_id=features[a.id][2],
-                    minhash=features[a.id][1],
-                    text=cluster_text(a.title, a.text),
-                )
-                for a in batch
-            ]
-            earliest = min(a.published or a.fetched_at for a in batch)
-            open_stories = self.repo.open_stories(since=earliest - window)
-            if isinstance(self.clusterer.index, PgVectorIndex):
-                self.clusterer.index.since = earliest - window
-            decisions = self.clusterer.assign(items, open_stories, self._cluster_members)
-            self.repo.assign_articles(decisions)
-            self.clusterer.stored()
-            report.clustered += len(decisions)
-            self._restructure([d.article_id for d in decisions], window, report)
+            self.cluster_batch(batch, report)
+
+    def cluster_batch(self, batch: list[ArticleRecord], report: PipelineReport) -> None:
+        window = timedelta(hours=self.settings.cluster_window_hours)
+        features = self.repo.cluster_features([a.id for a in batch])
+        items = [
+            ClusterInput(
+                article_id=a.id,
+                vector=features[a.id][0],
+                when=a.published or a.fetched_at,
+                outlet_id=features[a.id][2],
+                minhash=features[a.id][1],
+                text=cluster_text(a.title, a.text),
+            )
+            for a in batch
+        ]
+        earliest = min(a.published or a.fetched_at for a in batch)
+        open_stories = self.repo.open_stories(since=earliest - window)
+        if isinstance(self.clusterer.index, PgVectorIndex):
+            self.clusterer.index.since = earliest - window
+        decisions = self.clusterer.assign(items, open_stories, self._cluster_members)
+        self.repo.assign_articles(decisions)
+        self.clusterer.stored()
+        report.clustered += len(decisions)
+        self._restructure([d.article_id for d in decisions], window, report)
 
     def _cluster_members(self, story_id: int) -> list[ClusterMember]:
         """A stored story's members with the title+lead text the clusterer compares."""
@@ -238,25 +258,52 @@ class Pipeline:
         with self._bar(pending, "synthesize", unit="story") as bar:
             while story_ids := self.repo.dirty_stories(self.settings.pipeline_batch_size):
                 for story_id in story_ids:
-                    try:
-                        self._synthesize_story(story_id)
-                        report.synthesized += 1
-                    except Exception as exc:
-                        error = PipelineError("synthesize", f"story {story_id}", exc)
-                        log.exception("%s", error.message)
-                        self.repo.mark_story_failed(story_id, error.message)
-                        report.failed += 1
+                    self.synthesize_story(story_id, report)
                     bar.update(1)
+        self.finish_synthesis()
+
+    def finish_synthesis(self) -> None:
+        """Close what synthesis keeps open between stories (LLM client, linker caches)."""
         if self._rewriter is not None:
             self._rewriter.client.close()
+            self._rewriter = None
         self.linker.reset()
 
-    def _synthesize_story(self, story_id: int) -> None:
+    def synthesize_story(
+        self, story_id: int, report: PipelineReport, *, guard: SaveGuard | None = None
+    ) -> None:
+        """Write up one story; a failure marks the story failed (counted in `report`).
+
+        `guard`, when given, wraps each write: it gets the ids of the articles the write-up
+        was made from and yields whether the write may go ahead (the workers' guard holds
+        the clustering lock and yields False when the story's members changed meanwhile;
+        the story then stays dirty and is written up again)."""
+        guard = guard or _no_guard
         articles = self.repo.story_articles(story_id)
+        members = [a.id for a in articles]
+        try:
+            written = self._synthesize_story(story_id, articles, guard)
+        except Exception as exc:
+            error = PipelineError("synthesize", f"story {story_id}", exc)
+            log.exception("%s", error.message)
+            with guard(members) as current:
+                if current:
+                    self.repo.mark_story_failed(story_id, error.message)
+            report.failed += 1
+            return
+        if written:
+            report.synthesized += 1
+
+    def _synthesize_story(
+        self, story_id: int, articles: list[ArticleRecord], guard: SaveGuard
+    ) -> bool:
+        members = [a.id for a in articles]
         synthesis = synthesize(articles)
         if synthesis is None:
-            self.repo.mark_story_failed(story_id, "no article of the story has usable text")
-            return
+            with guard(members) as current:
+                if current:
+                    self.repo.mark_story_failed(story_id, "no article of the story has usable text")
+            return False
         stats = story_stats(articles)
         stats_json = codec.stats_dict(stats)
         if stats.n_outlets >= 2:
@@ -271,15 +318,19 @@ class Pipeline:
             )
         # last: the LLM may phrase the assessment and questions too; it checks each rewrite
         synthesis = self._rewrite(synthesis, articles)
-        self.repo.save_synthesis(
-            story_id,
-            headline=synthesis.headline,
-            lead=" ".join(s.text for s in synthesis.lead),
-            synthesis=codec.synthesis_dict(synthesis),
-            bias_score=stats.coverage_score,
-            topics=self.linker.link(story_id, articles, stats_json),
-            stats=stats_json,
-        )
+        with guard(members) as current:
+            if not current:
+                return False
+            self.repo.save_synthesis(
+                story_id,
+                headline=synthesis.headline,
+                lead=" ".join(s.text for s in synthesis.lead),
+                synthesis=codec.synthesis_dict(synthesis),
+                bias_score=stats.coverage_score,
+                topics=self.linker.link(story_id, articles, stats_json),
+                stats=stats_json,
+            )
+        return True
 
     def _rewrite(self, synthesis: Synthesis, articles: list[ArticleRecord]) -> Synthesis:
         """The LLM back end's checked rewrite when one is configured; otherwise, or when the
@@ -304,9 +355,25 @@ class Pipeline:
         return self._entities
 
     def _fail(
-        self, stage: str, article: ArticleRecord, exc: Exception, report: PipelineReport
+        self,
+        stage: str,
+        article: ArticleRecord,
+        exc: Exception,
+        report: PipelineReport,
+        expected: ArticleState,
     ) -> None:
         error = PipelineError(stage, f"article {article.id} ({article.url})", exc)
         log.warning("%s", error.message)
-        self.repo.mark_failed(article.id, stage, f"{type(exc).__name__}: {exc}")
-        report.failed += 1
+        if self.repo.mark_failed(
+            article.id, stage, f"{type(exc).__name__}: {exc}", expected=expected
+        ):
+            report.failed += 1
+
+
+SaveGuard = Callable[[list[int]], AbstractContextManager[bool]]
+
+
+@contextmanager
+def _no_guard(_members: list[int]) -> Iterator[bool]:
+    """In process, nothing else writes stories while the pipeline runs."""
+    yield True
