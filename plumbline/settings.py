@@ -159,6 +159,27 @@ class Settings(BaseSettings):
         64, ge=1, description="Articles per pipeline transaction (a crash loses at most this)."
     )
 
+    # Workers (scale-out; off by default)
+    broker_url: str = Field(
+        "",
+        description="Celery broker, a Redis URL (e.g. redis://127.0.0.1:6379/0). When set, "
+        "the pipeline, feed polling and newsletter mail run as Celery tasks on `plumbline "
+        "worker` processes, scheduled by `plumbline beat`, and `plumbline status` and "
+        "/metrics show the queues. Empty means everything runs in this process.",
+    )
+    task_time_limit: float = Field(
+        900.0,
+        gt=0,
+        description="Seconds one worker task may run before it is stopped (a soft limit "
+        "at 90% lets it end cleanly first).",
+    )
+    task_redelivery_seconds: float = Field(
+        1800.0,
+        gt=0,
+        description="Seconds after which a task that a worker took but never finished (the "
+        "worker died) is handed to another worker; must exceed task_time_limit.",
+    )
+
     log_format: str = Field(
         "text",
         description="'text' for people, or 'json' for one JSON object per log line "
@@ -270,6 +291,13 @@ class Settings(BaseSettings):
                 raise ConfigurationError(
                     "llm_api_key would travel unencrypted: use an https:// llm_base_url"
                 )
+        if self.broker_url and not self.broker_url.startswith(("redis://", "rediss://")):
+            raise ConfigurationError("broker_url must be a redis:// or rediss:// URL")
+        if self.broker_url and self.task_redelivery_seconds <= self.task_time_limit:
+            raise ConfigurationError(
+                "task_redelivery_seconds must exceed task_time_limit, or a task still "
+                "running would be handed to a second worker"
+            )
         if self.smtp_security not in ("none", "starttls", "tls"):
             raise ConfigurationError(
                 f"smtp_security must be 'none', 'starttls' or 'tls', not {self.smtp_security!r}"
