@@ -17,7 +17,7 @@ from typing import IO, Annotated, Any
 
 import typer
 
-from plumbline.errors import PlumblineError
+from plumbline.errors import InvalidInput, PlumblineError
 
 app = typer.Typer(
     help="Plumbline: every story from every side, with bias that is measured and checkable.",
@@ -255,9 +255,20 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Articles per pipeline stage, stories, and failing feeds with their last error."""
-    s = _plumbline(data_dir).status()
+    core = _plumbline(data_dir)
+    s = core.status()
+    queues: dict[str, int] | None = None
+    broker_error = ""
+    if core.settings.broker_url:
+        from plumbline.workers.metrics import broker_snapshot
+
+        queues, broker_error = broker_snapshot(core.settings.broker_url)
     if as_json:
-        typer.echo(json.dumps(asdict(s), indent=2, default=str))
+        data = asdict(s)
+        if core.settings.broker_url:
+            data["queues"] = queues
+            data["broker_error"] = broker_error or None
+        typer.echo(json.dumps(data, indent=2, default=str))
         return
     typer.echo("articles by stage:")
     for stage in s.stages:
@@ -267,6 +278,12 @@ def status(
         typer.echo(f"failing feeds ({len(s.failing_feeds)}):")
         for feed in s.failing_feeds:
             typer.echo(f"  {feed.url}  [{feed.error_count}x] {feed.last_error}")
+    if queues is not None:
+        typer.echo("tasks waiting in the broker's queues:")
+        for name, depth in queues.items():
+            typer.echo(f"  {name:20} {depth}")
+    elif broker_error:
+        typer.secho(f"broker unreachable: {broker_error}", fg=typer.colors.RED, err=True)
 
 
 @app.command()
@@ -466,6 +483,81 @@ def _plumbline_unstored() -> Any:
     from plumbline.settings import Settings
 
     return Plumbline(Settings(database_url="sqlite://"))
+
+
+def _broker_settings(data_dir: Path | None) -> Any:
+    from plumbline.settings import Settings
+
+    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    if not settings.broker_url:
+        typer.secho(
+            "error: set PLUMBLINE_BROKER_URL (e.g. redis://127.0.0.1:6379/0) to use workers",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(2)
+    return settings
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int,
+        typer.Option("--concurrency", "-c", min=0, help="Worker processes (0: one per CPU core)."),
+    ] = 0,
+    queues: Annotated[
+        str,
+        typer.Option(
+            "--queues",
+            "-Q",
+            help="Comma-separated queues to take tasks from (default: all): plumbline.fetch "
+            "(polling, extraction), plumbline.analyze (the heavy stage), plumbline.pipeline "
+            "(coordination, clustering, synthesis), plumbline.mail (digests, confirmations).",
+        ),
+    ] = "",
+    loglevel: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+    data_dir: DataDir = None,
+) -> None:
+    """Run a Celery worker (needs PLUMBLINE_BROKER_URL): takes pipeline, polling and mail
+    tasks from Redis. Start as many as you like, on any machine that reaches the database
+    and Redis; each process loads the model once, before its first task."""
+    from plumbline.workers import make_app
+    from plumbline.workers.metrics import QUEUES
+
+    settings = _broker_settings(data_dir)
+    try:
+        _plumbline(data_dir).close()  # migrate once, before the pool forks
+        chosen = [q.strip() for q in queues.split(",") if q.strip()] or list(QUEUES)
+        unknown = [q for q in chosen if q not in QUEUES]
+        if unknown:
+            raise InvalidInput(f"unknown queue {unknown[0]!r}; choose from {', '.join(QUEUES)}")
+        celery = make_app(settings, preload="plumbline.analyze" in chosen)
+    except PlumblineError as exc:
+        _fail(exc)
+    argv = ["worker", f"--queues={','.join(chosen)}", f"--loglevel={loglevel}"]
+    if concurrency:
+        argv.append(f"--concurrency={concurrency}")
+    celery.worker_main(argv)
+
+
+@app.command()
+def beat(
+    loglevel: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+    data_dir: DataDir = None,
+) -> None:
+    """Run the Celery beat scheduler (needs PLUMBLINE_BROKER_URL; run exactly one): queues
+    feed polling every poll_interval_minutes, which queues the pipeline's work, and the
+    newsletter digests. Its schedule state is kept in DATA_DIR/celerybeat-schedule."""
+    from plumbline.workers import make_app
+
+    settings = _broker_settings(data_dir)
+    try:
+        celery = make_app(settings)
+    except PlumblineError as exc:
+        _fail(exc)
+    schedule = Path(settings.data_dir) / "celerybeat-schedule"
+    schedule.parent.mkdir(parents=True, exist_ok=True)
+    celery.start(["beat", f"--schedule={schedule}", f"--loglevel={loglevel}"])
 
 
 class Frequency(StrEnum):
