@@ -14,7 +14,12 @@ from importlib import resources
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 
 from plumbline.core import Plumbline
@@ -66,12 +71,58 @@ class StoreCollector(Collector):
         yield queue
 
 
+class WorkerCollector(Collector):
+    """With a broker: the depth of each task queue (LLEN) and the task run times that the
+    workers record in Redis (plumbline/workers/metrics.py), read when Prometheus scrapes."""
+
+    def __init__(self, broker_url: str) -> None:
+        from redis import Redis
+
+        self.redis = Redis.from_url(broker_url, socket_timeout=2, socket_connect_timeout=2)
+
+    def collect(self) -> Iterator[Metric]:
+        from redis.exceptions import RedisError
+
+        from plumbline.workers import metrics
+
+        try:
+            depths = metrics.queue_depths(self.redis)
+            times = list(metrics.task_times(self.redis))
+            done = metrics.done(self.redis)
+        except RedisError:
+            yield GaugeMetricFamily("plumbline_broker_up", "Redis broker reachable", value=0)
+            return
+        yield GaugeMetricFamily("plumbline_broker_up", "Redis broker reachable", value=1)
+        queue = GaugeMetricFamily(
+            "plumbline_task_queue_depth", "Tasks waiting in the broker", labels=["queue"]
+        )
+        for name, depth in depths.items():
+            queue.add_metric([name], depth)
+        yield queue
+        latency = HistogramMetricFamily(
+            "plumbline_task_seconds", "Run time of worker tasks", labels=["task"]
+        )
+        for t in times:
+            buckets = [(str(bound), count) for bound, count in t.buckets]
+            latency.add_metric([t.task], [*buckets, ("+Inf", t.count)], sum_value=t.sum)
+        yield latency
+        moved = CounterMetricFamily(
+            "plumbline_worker_items", "Items the workers moved on, by stage", labels=["stage"]
+        )
+        for stage, count in sorted(done.items()):
+            moved.add_metric([stage], count)
+        yield moved
+
+
 class Metrics:
-    """One registry per app: the store gauges and the request latency histogram."""
+    """One registry per app: the store gauges, the worker queues and task times (with a
+    broker) and the request latency histogram."""
 
     def __init__(self, core: Plumbline) -> None:
         self.registry = CollectorRegistry()
         self.registry.register(StoreCollector(core))
+        if core.settings.broker_url:
+            self.registry.register(WorkerCollector(core.settings.broker_url))
         self.latency = Histogram(
             "plumbline_http_request_seconds",
             "Time the server worked on a request",
