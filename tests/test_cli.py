@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from plumbline.cli import app
-from tests.plumbline_fixtures import database_url
+from tests.plumbline_fixtures import BACKEND, database_url
 
 runner = CliRunner()
 COMMANDS = [
@@ -49,7 +49,7 @@ def test_every_command_explains_itself(command: list[str]) -> None:
 def test_init_creates_the_database_with_the_outlets(tmp_path: Path) -> None:
     result = runner.invoke(app, ["init"])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "plumbline.db").exists()
+    assert (tmp_path / "plumbline.db").exists() == (BACKEND == "sqlite")
     listed = runner.invoke(app, ["sources", "list", "--json"])
     assert len(json.loads(listed.output)) >= 60
 

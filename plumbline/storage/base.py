@@ -15,10 +15,11 @@ def utcnow() -> datetime:
 
 
 def as_utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything Plumbline stores is UTC."""
+    """Everything Plumbline stores is UTC: SQLite hands back naive datetimes, PostgreSQL
+    aware ones in the session's time zone; both come back with tzinfo=UTC."""
     if value is None:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class Store:
