@@ -11,7 +11,12 @@ facts), "What each side says" (what only one side reports, when the sides differ
 Each sentence carries every source sentence that says much the same thing. Where the
 sources disagree, the sentence is attributed ("according to …") to the outlets behind it:
 a claim backed by outlets of one side only while others cover the story, a claim whose
-figures another outlet gives differently, and a sentence the bias model finds loaded."""
+figures another outlet gives differently, and a sentence the bias model finds loaded.
+
+The article must score below its coverage (the same sentence-bias scorer, outlets weighed
+equally): when the chosen sentences do not, the most loaded ones past the lead are dropped,
+and a loaded lead sentence is swapped for the best unused fact that is less loaded, until
+it does or no such move is left (then the page shows both scores as they are)."""
 
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ import numpy.typing as npt
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from plumbline.analysis.bias import loaded_words, weighted_share
+from plumbline.analysis.story import coverage_score
 from plumbline.models import (
     ArticleRecord,
     Lean,
@@ -209,6 +215,9 @@ def synthesize(
         [i for i in everything if candidates[i].kind is Kind.CONTEXT], CONTEXT_SIZE
     )
     coming = picker.pick([i for i in everything if candidates[i].kind is Kind.NEXT], NEXT_SIZE)
+    ceiling = coverage_score(articles)
+    if ceiling is not None:
+        _below_coverage(candidates, ceiling, lead, [body, sides, context, coming], score, facts)
     sections = [
         SynthSection(SECTION_TITLES[Kind.FACT], [story.sentence(i) for i in _ordered(body, story)]),
         SynthSection(SIDES_TITLE, [story.sentence(i) for i in sides]),
@@ -230,6 +239,56 @@ def synthesize(
         sections=sections,
         bias_score=_score(all_sentences),
     )
+
+
+def _share(candidates: Sequence[_Candidate], indices: Sequence[int]) -> float:
+    return weighted_share(
+        [candidates[i].text for i in indices], [candidates[i].bias for i in indices]
+    )
+
+
+def _below_coverage(
+    candidates: Sequence[_Candidate],
+    ceiling: float,
+    lead: list[int],
+    parts: list[list[int]],
+    score: Vector,
+    facts: Sequence[int],
+) -> None:
+    """Edit `lead` and `parts` (in place) until their sentences score below `ceiling`: drop
+    the most loaded sentence past the lead while that lowers the score and the article
+    keeps two sections' worth of sentences, then swap the most loaded lead sentence for the
+    best-scored unused fact that is less loaded."""
+
+    def chosen() -> list[int]:
+        return lead + [i for part in parts for i in part]
+
+    while _share(candidates, chosen()) >= ceiling:
+        current = _share(candidates, chosen())
+        droppable = [
+            (candidates[i].bias, n, i)
+            for n, part in enumerate(parts)
+            for i in part
+            if 100.0 * candidates[i].bias > current
+        ]
+        if droppable and sum(len(p) for p in parts) > 2:
+            _, n, i = max(droppable)
+            parts[n].remove(i)
+            continue
+        used = set(chosen())
+        worst = max(lead, key=lambda i: candidates[i].bias, default=None)
+        if worst is None:
+            return
+        spare = [
+            i
+            for i in facts
+            if i not in used
+            and candidates[i].bias < candidates[worst].bias
+            and 100.0 * candidates[i].bias < ceiling
+        ]
+        if not spare:
+            return
+        lead[lead.index(worst)] = max(spare, key=lambda i: score[i])
 
 
 def _candidates(article: ArticleRecord) -> list[_Candidate]:

@@ -199,6 +199,23 @@ def test_synthesis_is_less_biased_than_its_sources() -> None:
     assert synthesis.bias_score < 25.0  # sources: 25-35 with these sentence scores
 
 
+def test_the_article_scores_below_its_coverage_even_when_central_sentences_are_loaded() -> None:
+    # the sentences every outlet shares (the natural lead and body) are the loaded ones;
+    # the articles' own scores put coverage at 40
+    articles = _articles(RICH_STORY)
+    for article in articles:
+        assert article.analysis is not None
+        article.bias_score = 40.0
+        for s in article.analysis.sentences:
+            s.bias = 0.9 if "council" in s.text or "budget" in s.text else 0.15
+    synthesis = synthesize(articles)
+    assert synthesis is not None and synthesis.bias_score is not None
+    assert synthesis.bias_score < 40.0
+    texts, titles = {a.id: a.text for a in articles}, [a.title for a in articles]
+    assert check_synthesis(synthesis, texts, titles) == []
+    assert len(_sentences(synthesis)) >= 3 and synthesis.lead
+
+
 def test_kind_of_sentence() -> None:
     assert kind("The vote is expected to take place next week.") is Kind.NEXT
     assert kind("The new law will take effect in January.") is Kind.NEXT
