@@ -99,6 +99,7 @@ class PgServer:
             raise RuntimeError(f"{program} failed: {result.stderr.strip()}\n{log}")
 
     def start(self) -> PgServer:
+        self.root.mkdir(parents=True, exist_ok=True)
         if self.user:
             _traversable(bin_dir())
             os.chmod(self.root, 0o755)
