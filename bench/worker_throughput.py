@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from celery import Celery  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from plumbline.core import Plumbline  # noqa: E402
 from plumbline.settings import Settings  # noqa: E402
@@ -179,6 +180,14 @@ def run_in_process(
     seconds = time.perf_counter() - start
     _, counts = finished(core)
     stories = core.repo.count_stories()
+    with core.engine.connect() as connection:
+        size = connection.execute(text("SELECT pg_database_size(current_database())")).scalar()
+        empty = connection.execute(text("SELECT pg_database_size('postgres')")).scalar()
+    print(
+        f"database: {int(size or 0) / 2**20:.1f} MiB for {len(records)} articles and {stories} "
+        f"stories ({(int(size or 0) - int(empty or 0)) / len(records) / 1024:.0f} KiB per "
+        "article over an empty database)"
+    )
     core.close()
     return seconds, counts, stories
 
