@@ -28,6 +28,7 @@ from plumbline.linking import StoryLinker
 from plumbline.models import ArticleRecord, ArticleState, ClusterMember, PipelineReport, Synthesis
 from plumbline.settings import Settings
 from plumbline.storage import codec
+from plumbline.storage.base import transient
 from plumbline.storage.repository import Repository
 from plumbline.storage.vectors import PgVectorIndex
 
@@ -284,6 +285,8 @@ class Pipeline:
         try:
             written = self._synthesize_story(story_id, articles, guard)
         except Exception as exc:
+            if transient(exc):
+                raise  # the database is down, not the story broken: it stays dirty
             error = PipelineError("synthesize", f"story {story_id}", exc)
             log.exception("%s", error.message)
             with guard(members) as current:
@@ -362,6 +365,11 @@ class Pipeline:
         report: PipelineReport,
         expected: ArticleState,
     ) -> None:
+        """Mark the article failed at `stage`, unless the error is the database's (a
+        restart, a lost connection): that one propagates, the article keeps its state and
+        the stage is run again (workers retry the task; in process, the next round)."""
+        if transient(exc):
+            raise exc
         error = PipelineError(stage, f"article {article.id} ({article.url})", exc)
         log.warning("%s", error.message)
         if self.repo.mark_failed(
