@@ -32,6 +32,12 @@ died is delivered again after task_redelivery_seconds):
 - confirmation mails: claimed in Redis (per request) before sending; a refused one is
   retried. At most once: a worker killed after the claim loses that mail (the reader can
   ask again); if Redis loses its data, a redelivered request could mail twice.
+- the database down or restarting (a transient error, storage/base.py): the stages never
+  mark an article or a story failed for it; the task is retried (:func:`database_retry`)
+  and the items keep their state until it succeeds.
+- Redis restarted without persistence: queued messages, claims and metrics are gone; the
+  articles keep their state in the database and the next coordinator run (each beat poll)
+  queues them again.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ from plumbline.newsletter.digest import not_delivered
 from plumbline.newsletter.mailer import MailError
 from plumbline.newsletter.subscriptions import CONFIRM_DAYS, FREQUENCIES
 from plumbline.pipeline import Pipeline
+from plumbline.storage.base import transient
 from plumbline.workers.app import WorkerContext
 from plumbline.workers.locks import Claims, LockBusy, LockLost, hold
 from plumbline.workers.metrics import count_done
@@ -61,47 +68,82 @@ DIGEST_RETRY = 300.0
 DIGEST_RETRIES = 12
 MAIL_RETRY = 60.0
 MAIL_RETRIES = 10
+DB_RETRY = 2.0
+DB_RETRY_MAX = 60.0
+DB_RETRIES = 30
 
 
 def register(app: Celery, ctx: WorkerContext) -> None:
-    """Add Plumbline's tasks to `app`; they share `ctx` (core object, Redis)."""
+    """Add Plumbline's tasks to `app`; they share `ctx` (core object, Redis). Every task
+    is retried while the database is unreachable (see :func:`database_retry`)."""
 
-    def poll_task(force: object = False) -> dict[str, int]:
-        return poll(ctx, app, force)
+    def poll_task(task: Any, force: object = False) -> dict[str, int]:
+        with database_retry(task):
+            return poll(ctx, app, force)
 
-    def advance_task() -> dict[str, int]:
-        return advance(ctx, app)
+    def advance_task(task: Any) -> dict[str, int]:
+        with database_retry(task):
+            return advance(ctx, app)
 
-    def extract_task(ids: object) -> dict[str, int]:
-        return extract(ctx, app, ids)
+    def extract_task(task: Any, ids: object) -> dict[str, int]:
+        with database_retry(task):
+            return extract(ctx, app, ids)
 
-    def analyze_task(ids: object) -> dict[str, int]:
-        return analyze(ctx, app, ids)
+    def analyze_task(task: Any, ids: object) -> dict[str, int]:
+        with database_retry(task):
+            return analyze(ctx, app, ids)
 
     def cluster_task(task: Any) -> dict[str, int]:
-        return cluster(ctx, app, task)
+        with database_retry(task):
+            return cluster(ctx, app, task)
 
     def synthesize_task(task: Any, story_id: object) -> dict[str, int]:
-        return synthesize(ctx, app, task, story_id)
+        with database_retry(task):
+            return synthesize(ctx, app, task, story_id)
 
     def digests_task(task: Any, frequency: object = "daily") -> dict[str, int]:
-        return digests(ctx, task, frequency)
+        with database_retry(task):
+            return digests(ctx, task, frequency)
 
     def confirmation_task(task: Any, subscriber_id: object, request_id: object) -> dict[str, int]:
-        return confirmation(ctx, task, subscriber_id, request_id)
+        with database_retry(task):
+            return confirmation(ctx, task, subscriber_id, request_id)
 
     expected = (PlumblineError,)
-    for name, function, bind in (
-        ("plumbline.poll", poll_task, False),
-        ("plumbline.advance", advance_task, False),
-        ("plumbline.extract", extract_task, False),
-        ("plumbline.analyze", analyze_task, False),
-        ("plumbline.cluster", cluster_task, True),
-        ("plumbline.synthesize", synthesize_task, True),
-        ("plumbline.digests", digests_task, True),
-        ("plumbline.confirmation", confirmation_task, True),
+    for name, function in (
+        ("plumbline.poll", poll_task),
+        ("plumbline.advance", advance_task),
+        ("plumbline.extract", extract_task),
+        ("plumbline.analyze", analyze_task),
+        ("plumbline.cluster", cluster_task),
+        ("plumbline.synthesize", synthesize_task),
+        ("plumbline.digests", digests_task),
+        ("plumbline.confirmation", confirmation_task),
     ):
-        app.task(name=name, bind=bind, throws=expected, shared=False)(function)
+        app.task(name=name, bind=True, throws=expected, shared=False)(function)
+
+
+@contextmanager
+def database_retry(task: Any) -> Iterator[None]:
+    """Retry the task later when the database is down or restarting (a transient error,
+    storage/base.py): DB_RETRY s, doubling up to DB_RETRY_MAX, DB_RETRIES times. The stage
+    code never marks an article or a story failed for such an error, so the items keep
+    their state; should the retries run out, the next coordinator run (each beat poll)
+    queues them again."""
+    try:
+        yield
+    except Exception as exc:
+        if not transient(exc):
+            raise
+        retries = int(getattr(task.request, "retries", 0) or 0)
+        countdown = min(DB_RETRY_MAX, DB_RETRY * 2**retries)
+        log.warning(
+            "%s: database unavailable (%s); retrying in %.0f s",
+            task.name,
+            type(exc.__cause__ or exc).__name__,
+            countdown,
+        )
+        raise task.retry(countdown=countdown, max_retries=DB_RETRIES) from exc
 
 
 # ------------------------------------------------------------------ arguments
@@ -347,3 +389,4 @@ def confirmation(
         raise task.retry(countdown=MAIL_RETRY, max_retries=MAIL_RETRIES) from exc
     count_done(ctx.redis, "confirmations_sent", 1)
     return {"sent": 1}
+
