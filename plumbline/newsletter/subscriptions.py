@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -144,13 +145,25 @@ class Newsletter:
     def subscribe(self, email: str, frequency: str = "daily", topics: Iterable[str] = ()) -> None:
         """Ask for a subscription and email a confirmation link. Says nothing about whether
         the address was known: a confirmed address is left as it is and gets no email; a
-        mail server failure is logged, not raised (the reader can ask again)."""
+        mail server failure is logged, not raised (the reader can ask again).
+
+        With a broker the mail is handed to the workers (`plumbline.confirmation`), which
+        retry while the mail server is down; it is sent here only if Redis cannot take it."""
         address, frequency, chosen = clean_subscription(email, frequency, topics)
         subscriber, due = self.repo.subscribe(
             address, frequency, chosen, max_confirmations=CONFIRMATIONS_PER_DAY
         )
         if not due:
             return
+        if self.settings.broker_url:
+            from plumbline.workers.client import hand_over
+
+            if hand_over(
+                self.settings.broker_url,
+                "plumbline.confirmation",
+                (subscriber.id, uuid.uuid4().hex),
+            ):
+                return
         try:
             self.mailer.send(self.confirmation_email(subscriber))
         except MailError as exc:

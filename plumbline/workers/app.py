@@ -29,6 +29,7 @@ ROUTES = {
     "plumbline.synthesize": "plumbline.pipeline",
     "plumbline.digests": "plumbline.mail",
     "plumbline.confirmation": "plumbline.mail",
+    "plumbline.email": "plumbline.mail",
 }
 
 

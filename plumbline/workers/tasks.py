@@ -29,9 +29,10 @@ died is delivered again after task_redelivery_seconds):
   killed between the server accepting a digest and the database recording it leaves it
   'unknown', never resent, so a digest can be lost there but never sent twice; the window
   is one SMTP QUIT and one UPDATE.
-- confirmation mails: claimed in Redis (per request) before sending; a refused one is
-  retried. At most once: a worker killed after the claim loses that mail (the reader can
-  ask again); if Redis loses its data, a redelivered request could mail twice.
+- confirmation mails and sign-in links (`plumbline.email`, handed over by the site):
+  claimed in Redis (per request) before sending; a refused one is retried. At most once: a
+  worker killed after the claim loses that mail (the reader can ask again); if Redis loses
+  its data, a redelivered request could mail twice. A sign-in link is dropped once expired.
 - the database down or restarting (a transient error, storage/base.py): the stages never
   mark an article or a story failed for it; the task is retried (:func:`database_retry`)
   and the items keep their state until it succeeds.
@@ -43,6 +44,7 @@ died is delivered again after task_redelivery_seconds):
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -52,7 +54,7 @@ from celery import Celery
 from plumbline.errors import InvalidInput, PlumblineError
 from plumbline.models import ArticleState, PipelineReport
 from plumbline.newsletter.digest import not_delivered
-from plumbline.newsletter.mailer import MailError
+from plumbline.newsletter.mailer import Email, Mailer, MailError, clean_address
 from plumbline.newsletter.subscriptions import CONFIRM_DAYS, FREQUENCIES
 from plumbline.pipeline import Pipeline
 from plumbline.storage.base import transient
@@ -109,6 +111,11 @@ def register(app: Celery, ctx: WorkerContext) -> None:
         with database_retry(task):
             return confirmation(ctx, task, subscriber_id, request_id)
 
+    def email_task(
+        task: Any, message: object, request_id: object, not_after: object
+    ) -> dict[str, int]:
+        return email(ctx, task, message, request_id, not_after)
+
     expected = (PlumblineError,)
     for name, function in (
         ("plumbline.poll", poll_task),
@@ -119,6 +126,7 @@ def register(app: Celery, ctx: WorkerContext) -> None:
         ("plumbline.synthesize", synthesize_task),
         ("plumbline.digests", digests_task),
         ("plumbline.confirmation", confirmation_task),
+        ("plumbline.email", email_task),
     ):
         app.task(name=name, bind=True, throws=expected, shared=False)(function)
 
@@ -390,3 +398,38 @@ def confirmation(
     count_done(ctx.redis, "confirmations_sent", 1)
     return {"sent": 1}
 
+
+def email(
+    ctx: WorkerContext, task: Any, message: object, request_id: object, not_after: object
+) -> dict[str, int]:
+    """Send one ready-made email (a sign-in link) at most once per request, retrying while
+    the mail server refuses it, until `not_after` (a Unix time: the link's expiry)."""
+    fields = ("to", "subject", "text", "html")
+    if (
+        not isinstance(message, dict)
+        or set(message) != set(fields)
+        or not all(isinstance(message[f], str) for f in fields)
+    ):
+        raise _bad("plumbline.email", f"takes a message with {', '.join(fields)}")
+    if not isinstance(request_id, str) or not 0 < len(request_id) <= 64:
+        raise _bad("plumbline.email", f"takes a request id, not {_show(request_id)}")
+    if not isinstance(not_after, int | float) or isinstance(not_after, bool):
+        raise _bad("plumbline.email", f"takes an expiry time, not {_show(not_after)}")
+    if time.time() > not_after:
+        log.warning("email %s dropped: its link expired before it could be sent", request_id)
+        return {"sent": 0}
+    to = clean_address(message["to"])
+    claims = Claims(ctx.redis, "email", max(60.0, not_after - time.time()))
+    if not claims.take([request_id]):
+        return {"sent": 0}  # sent (or being sent) already
+    try:
+        Mailer(ctx.settings).send(Email(to, message["subject"], message["text"], message["html"]))
+    except MailError as exc:
+        if not not_delivered(exc):
+            log.warning("email %s may not have arrived: %s", request_id, exc)
+            return {"sent": 0}
+        claims.release([request_id])
+        log.warning("email %s refused; retrying: %s", request_id, exc)
+        raise task.retry(countdown=MAIL_RETRY, max_retries=MAIL_RETRIES) from exc
+    count_done(ctx.redis, "emails_sent", 1)
+    return {"sent": 1}
