@@ -369,9 +369,25 @@ def run(
     ] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Poll feeds every N minutes and process new articles, while serving the site."""
-    from plumbline.scheduler import Scheduler
+    """Poll feeds every N minutes and process new articles, while serving the site.
 
+    In process only: with PLUMBLINE_BROKER_URL set it refuses to start (it would poll and
+    process beside the workers and beat); run `plumbline serve`, `plumbline worker` and one
+    `plumbline beat` instead."""
+    from plumbline.scheduler import Scheduler
+    from plumbline.settings import Settings
+
+    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    if settings.broker_url:
+        typer.secho(
+            "error: PLUMBLINE_BROKER_URL is set, so polling and processing belong to the "
+            "workers: run `plumbline serve` for the site, `plumbline worker` (any number) and "
+            "exactly one `plumbline beat` for polling, the pipeline and the digests; or unset "
+            "PLUMBLINE_BROKER_URL to do everything in this one process",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(2)
     core = _plumbline(data_dir)
     scheduler = Scheduler(core, every_minutes=every or core.settings.poll_interval_minutes)
     scheduler.start()
