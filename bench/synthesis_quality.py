@@ -294,6 +294,7 @@ def evaluate(
     scores = {name: Scores.empty() for name in systems}
     whole, sources, references = Scores.empty(), Scores.empty(), Scores.empty()
     below_coverage = below_every = compared = compared_every = none = 0
+    below_several = compared_several = 0  # stories with two or more scored sources
     n_sections: list[int] = []
     attributed = 0
     headline: list[float] = []  # ROUGE-1 F1 of the headline against the roundup's title
@@ -328,6 +329,9 @@ def evaluate(
         if own is not None and coverage is not None:
             compared += 1
             below_coverage += own < coverage
+            if len(scored) >= 2:
+                compared_several += 1
+                below_several += own < coverage
         if own is not None and scored:
             compared_every += 1
             below_every += all(own < s for s in scored)
@@ -339,6 +343,7 @@ def evaluate(
         "n": len(stories),
         "none": none,
         "below_coverage": (below_coverage, compared),
+        "below_coverage_several": (below_several, compared_several),
         "below_every": (below_every, compared_every),
         "sections": n_sections,
         "attributed": attributed,
@@ -373,6 +378,12 @@ def report(result: dict[str, object], split: str) -> None:
     print(
         f"\nOwn bias score below the coverage score: {below}/{compared}"
         f" ({100 * below / max(compared, 1):.1f}%)"
+    )
+    several, compared_several = result["below_coverage_several"]  # type: ignore[misc]
+    print(
+        f"  ... in stories with two or more scored sources: {several}/{compared_several}"
+        f" ({100 * several / max(compared_several, 1):.1f}%; with one, the article is often"
+        " that source's own sentences)"
     )
     print(
         f"Own bias score below every scored source: {every}/{compared_every}"

@@ -255,15 +255,16 @@ def _below_coverage(
     score: Vector,
     facts: Sequence[int],
 ) -> None:
-    """Edit `lead` and `parts` (in place) until their sentences score below `ceiling`: drop
-    the most loaded sentence past the lead while that lowers the score and the article
-    keeps two sections' worth of sentences, then swap the most loaded lead sentence for the
-    best-scored unused fact that is less loaded."""
+    """Edit `lead` and `parts` (in place) until their sentences score below `ceiling`.
+    Each step takes the first move that applies: drop the most loaded sentence past the
+    lead that is above the current score; swap the most loaded lead sentence for the
+    best-scored unused sentence (facts first) that is less loaded and under the ceiling;
+    drop a second lead sentence above the current score. Stops when none applies."""
 
     def chosen() -> list[int]:
         return lead + [i for part in parts for i in part]
 
-    while _share(candidates, chosen()) >= ceiling:
+    while lead and _share(candidates, chosen()) >= ceiling:
         current = _share(candidates, chosen())
         droppable = [
             (candidates[i].bias, n, i)
@@ -271,24 +272,27 @@ def _below_coverage(
             for i in part
             if 100.0 * candidates[i].bias > current
         ]
-        if droppable and sum(len(p) for p in parts) > 2:
+        if droppable:
             _, n, i = max(droppable)
             parts[n].remove(i)
             continue
         used = set(chosen())
-        worst = max(lead, key=lambda i: candidates[i].bias, default=None)
-        if worst is None:
-            return
+        worst = max(lead, key=lambda i: candidates[i].bias)
         spare = [
             i
-            for i in facts
+            for i in range(len(candidates))
             if i not in used
             and candidates[i].bias < candidates[worst].bias
             and 100.0 * candidates[i].bias < ceiling
         ]
-        if not spare:
-            return
-        lead[lead.index(worst)] = max(spare, key=lambda i: score[i])
+        if spare:
+            fact_set = set(facts)
+            lead[lead.index(worst)] = max(spare, key=lambda i: (i in fact_set, score[i]))
+            continue
+        if len(lead) > 1 and 100.0 * candidates[worst].bias > current:
+            lead.remove(worst)
+            continue
+        return
 
 
 def _candidates(article: ArticleRecord) -> list[_Candidate]:
