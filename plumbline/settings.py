@@ -142,11 +142,12 @@ class Settings(BaseSettings):
         "3,500 open stories, bench/cluster_scale.py) or 'hnsw' (usearch, approximate).",
     )
     cluster_merge_threshold: float = Field(
-        0.8,
+        0.85,
         ge=0,
         le=1,
         description="Cosine similarity of two open stories' centroids above which they are "
-        "one event and merge (the smaller one's URL then redirects).",
+        "one event and merge (the smaller one's URL then redirects; tuned with "
+        "bench/cluster_accuracy.py: 0.8 and below merge different events).",
     )
     cluster_split_threshold: float = Field(
         0.45,
