@@ -7,15 +7,21 @@ Protocol (docs/benchmarks.md):
   so its articles are *undated* (the clusterer compares an undated article with every open
   story, whatever its time) and arrive in random order, randomly interleaved with BASIL's.
   No story is ever closed by time for them: the hardest case, ~1,400 concurrent events.
-- The events are split in two halves by a hash of their id. The clusterer's two numbers
-  (threshold, lexical weight) and the baseline's distance are chosen on one half (the
-  best B-cubed F1 over a grid) and reported on the other half, and the other way round;
-  the table gives the mean of the two held-out halves.
+- The events are split in two halves by a hash of their id. Each row (a lexical weight and
+  an entity weight, with or without the restructuring step) has its threshold, and merge
+  and split thresholds where it restructures, chosen on one half (the best B-cubed F1 over
+  the grid), and is reported on the other half, and the other way round; the table gives
+  the mean of the two held-out halves. The baseline's distance is chosen the same way.
 - Plumbline runs exactly the pipeline's StoryClusterer, one article at a time in arrival
-  order. The baseline (TF-IDF of title + text, average-link agglomerative clustering on
-  cosine distance) sees each half all at once, which no incremental system can.
+  order, in batches of 64; restructuring rows also run the pipeline's merge/split step
+  after each batch (Pipeline._restructure mirrored on an in-memory store, `MemoryStore`).
+  The baseline (TF-IDF of title + text, average-link agglomerative clustering on cosine
+  distance) sees each half all at once, which no incremental system can.
+- Embeddings and entities (spaCy, for the entity signal) are cached in --cache.
 
     .venv/bin/python bench/cluster_accuracy.py [--data-dir ../shared/data] [--index exact|hnsw]
+        [--thresholds ...] [--lexical-weights ...] [--entity-weights ...]
+        [--merge-thresholds off,...] [--split-thresholds off,...] [--distances ...]
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import product
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.cluster import AgglomerativeClustering
@@ -40,9 +47,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score
 
 from plumbline.analysis.article import _cluster_vector
-from plumbline.analysis.cluster import ClusterInput, StoryClusterer
+from plumbline.analysis.cluster import ClusterInput, StoryClusterer, cluster_entities
 from plumbline.analysis.embed import Embedder
+from plumbline.analysis.entities import EntityRecognizer
+from plumbline.analysis.restructure import StoryShape, mean_direction, plan_merges, plan_split
 from plumbline.analysis.text import split_sentences
+from plumbline.models import ArticleAssignment, ClusterMember, Merge, OpenStory
+from plumbline.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 LEAD = 5  # sentences of text the term signal reads (the vector uses the first 3)
@@ -145,22 +156,178 @@ def vectors(items: list[Item], cache: Path) -> tuple[np.ndarray, list[str]]:
     return matrix, leads
 
 
+class MemoryStore:
+    """What the pipeline's clustering and restructuring steps read and write of the
+    database, in memory: story ids, members, centroids, counts and dates, merges."""
+
+    def __init__(
+        self,
+        items: list[Item],
+        matrix: np.ndarray,
+        leads: list[str],
+        ents: list[tuple[str, ...]],
+    ) -> None:
+        self.items, self.matrix, self.leads, self.ents = items, matrix, leads, ents
+        self.story_of: dict[int, int] = {}
+        self.members: dict[int, list[int]] = {}  # open (not merged) story -> article ids
+        self.centroid: dict[int, np.ndarray] = {}
+        self.next_id = 1
+        self.created: dict[int, int] = {}  # provisional (negative) story id -> real id
+        self.merged = self.split = 0
+
+    def shape(self, story: int) -> OpenStory:
+        dates = [w for i in self.members[story] if (w := self.items[i].when)]
+        return OpenStory(
+            story,
+            self.centroid[story],
+            len(self.members[story]),
+            max(dates) if dates else None,
+            min(dates) if dates else None,
+        )
+
+    def open_stories(self, since: datetime | None) -> list[OpenStory]:
+        shapes = [self.shape(s) for s in self.members]
+        return [
+            s for s in shapes if since is None or not s.last_published or s.last_published >= since
+        ]
+
+    def load_members(self, story: int) -> list[ClusterMember]:
+        return [
+            ClusterMember(i, self.items[i].outlet, None, self.leads[i], self.ents[i])
+            for i in self.members[story]
+        ]
+
+    def new_story(self, articles: list[int], centroid: np.ndarray) -> int:
+        story, self.next_id = self.next_id, self.next_id + 1
+        self.members[story] = []
+        self.centroid[story] = centroid
+        self.move(articles, story)
+        return story
+
+    def move(self, articles: list[int], story: int) -> None:
+        for i in articles:
+            old = self.story_of.get(i)
+            if old is not None and old in self.members:
+                self.members[old].remove(i)
+            self.story_of[i] = story
+            self.members[story].append(i)
+
+    def assign(self, decisions: Sequence[ArticleAssignment]) -> None:
+        """repo.assign_articles: new stories for provisional ids, the latest centroid."""
+        for d in decisions:
+            story = self.created.get(d.story_id, d.story_id)
+            if story < 0:
+                self.created[d.story_id] = self.new_story([d.article_id], d.centroid)
+            else:
+                self.centroid[story] = d.centroid
+                self.move([d.article_id], story)
+
+    def merge(self, merges: Sequence[Merge]) -> None:
+        """repo.merge_stories."""
+        for m in merges:
+            if m.source == m.target or m.source not in self.members or m.target not in self.members:
+                continue
+            combined = self.centroid[m.source] * len(self.members[m.source]) + self.centroid[
+                m.target
+            ] * max(len(self.members[m.target]), 1)
+            norm = float(np.linalg.norm(combined))
+            self.centroid[m.target] = (combined / norm if norm else combined).astype(np.float32)
+            self.move(list(self.members[m.source]), m.target)
+            del self.members[m.source], self.centroid[m.source]
+            self.merged += 1
+
+    def restructure(
+        self, article_ids: list[int], window: timedelta, merge: float | None, split: float | None
+    ) -> None:
+        """Pipeline._restructure, step for step, on this store."""
+        touched = {self.story_of[i] for i in article_ids}
+        since = min(
+            (s.last_published for s in map(self.shape, touched) if s.last_published),
+            default=None,
+        )
+        if merge is not None:
+            shapes = [
+                StoryShape(s.id, s.centroid, s.n_articles, s.first_published, s.last_published)
+                for s in self.open_stories((since - window) if since else None)
+            ]
+            merges = plan_merges(sorted(touched), shapes, threshold=merge, window=window)
+            if merges:
+                self.merge(merges)
+                gone = {m.source for m in merges}
+                touched = (touched - gone) | {m.target for m in merges}
+        if split is None:
+            return
+        for story in sorted(touched):
+            ids = sorted(self.members[story])
+            vectors = self.matrix[ids]
+            plan = plan_split(story, ids, vectors, threshold=split, min_part=SPLIT_MIN_PART)
+            if plan is None:
+                continue
+            moved = set(plan.moved)
+            rows = [k for k, i in enumerate(ids) if i in moved]
+            kept = [k for k, i in enumerate(ids) if i not in moved]
+            self.centroid[story] = mean_direction(vectors[kept])
+            first = min(plan.moved, key=lambda i: (self.items[i].when or _NEVER, i))
+            new = self.new_story([first], mean_direction(vectors[rows]))
+            self.move([i for i in plan.moved if i != first], new)
+            self.split += 1
+
+
+_NEVER = datetime.max.replace(tzinfo=UTC)
+SPLIT_MIN_PART = Settings.model_fields["cluster_split_min_part"].default
+
+
+def entities(leads: list[str], cache: Path) -> list[tuple[str, ...]]:
+    """Entity keys of each title+lead (the pipeline's `cluster_entities`), cached in
+    `cache`."""
+    key = hashlib.sha1("\x00".join(leads).encode()).hexdigest()[:16]
+    path = cache / f"plumbline-cluster-bench-entities-{key}.json"
+    if path.exists():
+        return [tuple(keys) for keys in json.loads(path.read_text(encoding="utf-8"))]
+    t = time.perf_counter()
+    found = cluster_entities(leads, EntityRecognizer())
+    path.write_text(json.dumps(found), encoding="utf-8")
+    print(f"entities of {len(leads)} leads in {time.perf_counter() - t:.0f} s -> {path}")
+    return found
+
+
 def run_plumbline(
-    items: list[Item], order: list[int], matrix: np.ndarray, leads: list[str], **options: object
+    items: list[Item],
+    order: list[int],
+    matrix: np.ndarray,
+    leads: list[str],
+    ents: list[tuple[str, ...]],
+    *,
+    merge: float | None = None,
+    split: float | None = None,
+    **options: object,
 ) -> list[int]:
+    """The pipeline's clustering stage over `items` in `order`, in batches of 64; with
+    `merge` or `split` (thresholds), its restructuring step after each batch too."""
+    window = timedelta(hours=72)
     clusterer = StoryClusterer(
-        window=timedelta(hours=72),
+        window=window,
         near_duplicate=0.8,
         **options,  # type: ignore[arg-type]
     )
     batch = [
-        ClusterInput(i, matrix[i], items[i].when, items[i].outlet, None, leads[i]) for i in order
+        ClusterInput(i, matrix[i], items[i].when, items[i].outlet, None, leads[i], ents[i])
+        for i in order
     ]
-    story: dict[int, int] = {}
+    store = MemoryStore(items, matrix, leads, ents)
+    restructure = merge is not None or split is not None
     for start in range(0, len(batch), 64):  # the pipeline's batch size
-        for d in clusterer.assign(batch[start : start + 64], None, lambda _id: []):
-            story[d.article_id] = d.story_id
-    return [story[i] for i in range(len(items))]
+        part = batch[start : start + 64]
+        if restructure:
+            # the pipeline reloads open stories each batch (merges and splits change them);
+            # undated articles see every story, so every story stays open here
+            decisions = clusterer.assign(part, store.open_stories(None), store.load_members)
+        else:
+            decisions = clusterer.assign(part, None, lambda _id: [])
+        store.assign(decisions)
+        if restructure:
+            store.restructure([d.article_id for d in decisions], window, merge, split)
+    return [store.story_of[i] for i in range(len(items))]
 
 
 def run_baseline(items: list[Item], distance: float) -> list[int]:
@@ -180,6 +347,11 @@ def score(items: list[Item], pred: list[int]) -> tuple[float, float, float, floa
     return p, r, f, adjusted_rand_score(truth, pred)
 
 
+def _grid(text: str) -> list[float | None]:
+    """Comma-separated numbers; "off" stands for None (the step does not run)."""
+    return [None if x == "off" else float(x) for x in text.split(",") if x]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
@@ -187,12 +359,41 @@ def main() -> None:
     parser.add_argument("--index", choices=["exact", "hnsw"], default="exact")
     parser.add_argument("--thresholds", default="0.45,0.5,0.55,0.6,0.65,0.7")
     parser.add_argument("--lexical-weights", default="0,0.5,0.7")
+    parser.add_argument(
+        "--entity-weights", default="0", help="named-entity signal weights tried (0: off)"
+    )
+    parser.add_argument(
+        "--merge-thresholds",
+        default="off,0.8,0.85,0.9",
+        help='restructure step: merge thresholds tried ("off": no merges); '
+        '"off" here and in --split-thresholds: no restructure rows',
+    )
+    parser.add_argument("--split-thresholds", default="off,0.45,0.6")
     parser.add_argument("--distances", default="0.7,0.8,0.9")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--term-sentences",
+        type=int,
+        default=LEAD,
+        help="sentences of text the term signal reads after the title (0: all)",
+    )
+    parser.add_argument("--show-grid", action="store_true", help="print each tuning run's F1")
     args = parser.parse_args()
 
     items = basil(args.data_dir) + neus(args.data_dir)
     matrix, leads = vectors(items, args.cache)
+    entity_weights = [float(x) for x in args.entity_weights.split(",")]
+    ents = entities(leads, args.cache) if any(entity_weights) else [() for _ in leads]
+    if args.term_sentences != LEAD:  # the term signal reads more (or less) than the lead
+        leads = [
+            " ".join(
+                [
+                    it.title,
+                    *(s.text for s in split_sentences(it.text)[: args.term_sentences or None]),
+                ]
+            )
+            for it in items
+        ]
     halves = [
         [i for i, it in enumerate(items) if zlib.crc32(it.event.encode()) % 2 == h] for h in (0, 1)
     ]
@@ -200,12 +401,30 @@ def main() -> None:
         f"{len(items)} articles, {len({it.event for it in items})} events; "
         f"halves of {len(halves[0])} and {len(halves[1])} articles"
     )
-    grid = list(
-        product(
-            [float(x) for x in args.lexical_weights.split(",")],
-            [float(x) for x in args.thresholds.split(",")],
-        )
-    )
+    thresholds = [float(x) for x in args.thresholds.split(",")]
+    merges, splits = _grid(args.merge_thresholds), _grid(args.split_thresholds)
+    restructure = any(x is not None for x in [*merges, *splits])
+    # one row per (lexical weight, restructure step or not); each row's numbers are chosen
+    # together on the tuning half
+    rows: list[tuple[str, list[dict[str, Any]]]] = []
+    for weight, entity in product(
+        (float(x) for x in args.lexical_weights.split(",")), entity_weights
+    ):
+        signals = [f"terms (lexical weight {weight})"] if weight else []
+        signals += [f"entities (entity weight {entity})"] if entity else []
+        name = " + ".join(["embedding", *signals]) if signals else "embedding only"
+        fixed = {"lexical_weight": weight, "entity_weight": entity}
+        rows.append((f"Plumbline, {name}", [{**fixed, "threshold": t} for t in thresholds]))
+        if restructure:
+            rows.append(
+                (
+                    f"Plumbline, {name}, merges/splits after each batch",
+                    [
+                        {**fixed, "threshold": t, "merge": m, "split": sp}
+                        for t, m, sp in product(thresholds, merges, splits)
+                    ],
+                )
+            )
     results: dict[str, list[tuple[float, float, float, float]]] = {}
     chosen: dict[str, list[str]] = {}
     for tune, test in ((0, 1), (1, 0)):
@@ -217,40 +436,34 @@ def main() -> None:
                 arrival_order(sub, args.seed + h),
                 matrix[halves[h]],
                 [leads[i] for i in halves[h]],
+                [ents[i] for i in halves[h]],
             )
-        # per lexical weight (0 = the embedding alone), the best threshold on the tuning half
-        for weight in sorted({w for w, _ in grid}):
+        for name, grid in rows:
             t = time.perf_counter()
-            tuned = max(
-                (
-                    score(
-                        parts[tune][0],
-                        run_plumbline(
-                            *parts[tune], threshold=thr, lexical_weight=weight, index=args.index
-                        ),
-                    )[2],
-                    thr,
-                )
-                for w, thr in grid
-                if w == weight
-            )
-            thr = tuned[1]
-            name = (
-                "Plumbline, embedding only"
-                if weight == 0
-                else f"Plumbline, embedding + terms (lexical weight {weight})"
-            )
-            test_pred = run_plumbline(
-                *parts[test], threshold=thr, lexical_weight=weight, index=args.index
-            )
+            tuned_f1, best = -1.0, grid[0]
+            row_keys = {"lexical_weight", "entity_weight"}
+            for options in grid:
+                f1 = score(
+                    parts[tune][0], run_plumbline(*parts[tune], index=args.index, **options)
+                )[2]
+                if args.show_grid:
+                    print(f"  tune half {tune} {options}: F1 {f1:.4f}", flush=True)
+                if f1 > tuned_f1:
+                    tuned_f1, best = f1, options
+            test_pred = run_plumbline(*parts[test], index=args.index, **best)
             results.setdefault(name, []).append(score(parts[test][0], test_pred))
-            chosen.setdefault(name, []).append(f"threshold {thr} (tune F1 {tuned[0]:.3f})")
+            picked = ", ".join(
+                f"{k} {'off' if v is None else v}" for k, v in best.items() if k not in row_keys
+            )
+            chosen.setdefault(name, []).append(f"{picked} (tune F1 {tuned_f1:.3f})")
             print(
-                f"half {tune}->{test} {name}: threshold {thr}, held-out "
+                f"half {tune}->{test} {name}: {picked}, held-out "
                 f"P/R/F1/ARI {' '.join(f'{x:.3f}' for x in results[name][-1])} "
                 f"({time.perf_counter() - t:.0f} s)",
                 flush=True,
             )
+        if not args.distances:
+            continue  # --distances "": no baseline
         tuned_b = max(
             (score(parts[tune][0], run_baseline(parts[tune][0], d))[2], d)
             for d in (float(x) for x in args.distances.split(","))
@@ -268,8 +481,8 @@ def main() -> None:
 
     print("\n| method (chosen on the other half) | B-cubed P | R | F1 | ARI |")
     print("|---|---|---|---|---|")
-    for name, rows in results.items():
-        mean = np.mean(np.array(rows), axis=0)
+    for name, scores in results.items():
+        mean = np.mean(np.array(scores), axis=0)
         print(
             f"| {name} [{'; '.join(chosen[name])}] | " + " | ".join(f"{x:.3f}" for x in mean) + " |"
         )

@@ -367,6 +367,7 @@ class ClusterMember:
     outlet_id: int | None
     minhash: bytes | None
     text: str = ""  # title and lead (the clusterer's term signal)
+    entities: tuple[str, ...] = ()  # entity keys of title and lead (its entity signal)
 
 
 @dataclass(slots=True)

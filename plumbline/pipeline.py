@@ -13,7 +13,12 @@ from typing import Any
 from tqdm import tqdm
 
 from plumbline.analysis.article import ArticleAnalyzer
-from plumbline.analysis.cluster import ClusterInput, StoryClusterer, cluster_text
+from plumbline.analysis.cluster import (
+    ClusterInput,
+    StoryClusterer,
+    cluster_entities,
+    cluster_text,
+)
 from plumbline.analysis.entities import EntityRecognizer
 from plumbline.analysis.explain import explain
 from plumbline.analysis.llm import ChatClient, Rewriter, bias_scorer
@@ -52,6 +57,9 @@ class Pipeline:
         self._analyzer_factory = analyzer
         self.progress = progress
         self._entities: EntityRecognizer | None = None
+        # entity keys of the articles seen by this cluster stage (the entity signal), so
+        # that a story's members need not be read again by the recognizer
+        self._cluster_entities: dict[int, tuple[str, ...]] = {}
         self.linker = StoryLinker(repo)  # topic tags and related stories
         self._rewriter: Rewriter | None = None  # the LLM back end, when configured
         self._llm_down = False  # an LLM failure turns it off for the rest of the run
@@ -61,6 +69,7 @@ class Pipeline:
             near_duplicate=settings.near_duplicate_jaccard,
             max_span=timedelta(days=settings.cluster_max_story_days),
             lexical_weight=settings.cluster_lexical_weight,
+            entity_weight=settings.cluster_entity_weight,
             candidates=settings.cluster_candidates,
             **self._story_index(),
         )
@@ -172,12 +181,15 @@ class Pipeline:
     def cluster(self, report: PipelineReport) -> None:
         """Cluster every ANALYZED article, one batch at a time. One writer at a time: the
         workers serialize calls with a lock (see plumbline/workers/locks.py)."""
+        self._cluster_entities.clear()
         for batch in self._batches(ArticleState.ANALYZED, "cluster"):
             self.cluster_batch(batch, report)
 
     def cluster_batch(self, batch: list[ArticleRecord], report: PipelineReport) -> None:
         window = timedelta(hours=self.settings.cluster_window_hours)
         features = self.repo.cluster_features([a.id for a in batch])
+        texts = [cluster_text(a.title, a.text) for a in batch]
+        entities = self._entity_keys([a.id for a in batch], texts)
         items = [
             ClusterInput(
                 article_id=a.id,
@@ -185,9 +197,10 @@ class Pipeline:
                 when=a.published or a.fetched_at,
                 outlet_id=features[a.id][2],
                 minhash=features[a.id][1],
-                text=cluster_text(a.title, a.text),
+                text=text,
+                entities=keys,
             )
-            for a in batch
+            for a, text, keys in zip(batch, texts, entities, strict=True)
         ]
         earliest = min(a.published or a.fetched_at for a in batch)
         open_stories = self.repo.open_stories(since=earliest - window)
@@ -199,14 +212,29 @@ class Pipeline:
         report.clustered += len(decisions)
         self._restructure([d.article_id for d in decisions], window, report)
 
+    def _entity_keys(self, article_ids: list[int], texts: list[str]) -> list[tuple[str, ...]]:
+        """Entity keys of each title+lead when the entity signal is on (else empty): from
+        this run's cache, the recognizer for the others."""
+        if not self.settings.cluster_entity_weight:
+            return [() for _ in article_ids]
+        todo = [i for i, a in enumerate(article_ids) if a not in self._cluster_entities]
+        found = cluster_entities([texts[i] for i in todo], self._recognizer()) if todo else []
+        for i, keys in zip(todo, found, strict=True):
+            self._cluster_entities[article_ids[i]] = keys
+        return [self._cluster_entities[a] for a in article_ids]
+
     def _cluster_members(self, story_id: int) -> list[ClusterMember]:
-        """A stored story's members with the title+lead text the clusterer compares."""
+        """A stored story's members with the title+lead text (and its entity keys) that
+        the clusterer compares."""
         members = self.repo.story_members(story_id)
-        if not self.settings.cluster_lexical_weight:
-            return members  # the term signal is off: no need for the texts
+        if not self.settings.cluster_lexical_weight and not self.settings.cluster_entity_weight:
+            return members  # the term and entity signals are off: no need for the texts
         texts = {a.id: cluster_text(a.title, a.text) for a in self.repo.story_articles(story_id)}
-        for member in members:
+        ids = [member.id for member in members]
+        entities = self._entity_keys(ids, [texts.get(i, "") for i in ids])
+        for member, keys in zip(members, entities, strict=True):
             member.text = texts.get(member.id, "")
+            member.entities = keys
         return members
 
     def _restructure(

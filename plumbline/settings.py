@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from plumbline.errors import ConfigurationError
@@ -123,6 +123,14 @@ class Settings(BaseSettings):
         description="Share of the term signal in a story's score: (1 - w) x embedding cosine "
         "+ w x idf-weighted term cosine of title+lead (tuned with bench/cluster_accuracy.py).",
     )
+    cluster_entity_weight: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of the named-entity signal in a story's score: cosine of the "
+        "title+lead's entities (spaCy; persons by last name, places, groups, organizations) "
+        "with the story's (tuned with bench/cluster_accuracy.py; lexical + entity weight <= 1).",
+    )
     cluster_candidates: int = Field(
         20,
         ge=1,
@@ -136,11 +144,12 @@ class Settings(BaseSettings):
         "on PostgreSQL, exact otherwise).",
     )
     cluster_merge_threshold: float = Field(
-        0.8,
+        0.85,
         ge=0,
         le=1,
         description="Cosine similarity of two open stories' centroids above which they are "
-        "one event and merge (the smaller one's URL then redirects).",
+        "one event and merge (the smaller one's URL then redirects; tuned with "
+        "bench/cluster_accuracy.py: 0.8 and below merge different events).",
     )
     cluster_split_threshold: float = Field(
         0.45,
@@ -267,6 +276,12 @@ class Settings(BaseSettings):
                     "llm_base_url takes no query, fragment or credentials (use llm_api_key)"
                 )
         return value
+
+    @model_validator(mode="after")
+    def _cluster_weights(self) -> Settings:
+        if self.cluster_lexical_weight + self.cluster_entity_weight > 1:
+            raise ValueError("cluster_lexical_weight + cluster_entity_weight must be at most 1")
+        return self
 
     @property
     def resolved_database_url(self) -> str:

@@ -163,3 +163,20 @@ def test_cluster_cli_handles_hostile_input(tmp_path: Path) -> None:
     assert out[0]["story"] is not None and out[1]["story"] is not None
     assert "longer than" in str(out[2]["error"])
     assert all(o["story"] is None and o["error"] for o in out[2:])
+
+
+def test_entity_signal_in_the_pipeline(make_core) -> None:  # type: ignore[no-untyped-def]
+    # one article per batch: the second batch scores a stored story, whose members' entities
+    # the pipeline reads again (terms and entities on, merges off)
+    core = make_core(
+        cluster_lexical_weight=0.3,
+        cluster_entity_weight=0.2,
+        cluster_threshold=0.4,
+        cluster_merge_threshold=1.0,
+        pipeline_batch_size=1,
+    )
+    core.import_articles(jsonl(VOLCANO + FED[:1]))
+    report = core.process(synthesize=False)
+    assert report.clustered == 3 and report.merged == 0
+    story_of = {a: core.repo.story_ids_of([a]) for a in (1, 2, 3)}
+    assert story_of[1] == story_of[2] != story_of[3]

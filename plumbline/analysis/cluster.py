@@ -10,10 +10,15 @@ a score from two signals:
 - the cosine between the article's title+lead terms (lower-cased words, stop words out,
   weighted by inverse document frequency in the packaged demo corpus) and the sum of the
   story's members' term vectors (names, places and figures that the embedding blurs);
+- the cosine between the article's named entities (persons by last name, places, groups
+  and organizations that spaCy finds in the title+lead, :func:`entity_keys`, each weighted
+  by the rarest of its words' idf) and the sum of the story's members' entity vectors;
 
-``score = (1 - lexical_weight) * embedding + lexical_weight * terms``; the best candidate
-is joined when the score reaches the threshold. Both numbers are tuned on labeled events
-with bench/cluster_accuracy.py (tuned on one half of the events, reported on the other).
+``score = (1 - lexical_weight - entity_weight) * embedding + lexical_weight * terms
++ entity_weight * entities``; a signal the article lacks (no text, no entity) is left out
+and the others' weights scaled up to sum to one. The best candidate is joined when the
+score reaches the threshold. The numbers are tuned on labeled events with
+bench/cluster_accuracy.py (tuned on one half of the events, reported on the other).
 
 Time: a dated article only considers stories within the window of their latest dated
 article and the maximum span of their first; an undated article (``when=None``) is compared
@@ -37,6 +42,7 @@ from importlib import resources
 import numpy as np
 import numpy.typing as npt
 
+from plumbline.analysis.entities import EntityRecognizer, entity_keys, extract_entities
 from plumbline.analysis.story_index import IndexKind, StoryIndex, make_index
 from plumbline.analysis.text import split_sentences
 from plumbline.ingest.dedupe import jaccard
@@ -64,6 +70,7 @@ class ClusterInput:
     outlet_id: int | None
     minhash: bytes | None
     text: str = ""  # title and lead, for the term signal ("" leaves it out)
+    entities: tuple[str, ...] = ()  # entity keys of title and lead (cluster_entities)
 
 
 @dataclass(slots=True)
@@ -75,6 +82,8 @@ class _Story:
     first: datetime | None
     terms: Terms | None = None  # summed member term vectors; loaded on first need
     terms_norm: float | None = None  # length of `terms`, None when it changed
+    entities: Terms | None = None  # summed member entity vectors; loaded on first need
+    entities_norm: float | None = None
     members: list[ClusterMember] | None = None  # loaded on first need
     new_members: list[ClusterMember] = field(default_factory=list)
 
@@ -91,6 +100,24 @@ def article_terms(text: str) -> Terms:
     weights = {w: idf.get(w, idf[""]) for w in words if len(w) > 2 and w not in _STOP}
     norm = math.sqrt(sum(v * v for v in weights.values()))
     return {w: v / norm for w, v in weights.items()} if norm else {}
+
+
+def cluster_entities(
+    texts: Sequence[str], recognizer: EntityRecognizer | None = None
+) -> list[tuple[str, ...]]:
+    """The entity keys of each text (an article's :func:`cluster_text`)."""
+    return [entity_keys(mentions) for mentions in extract_entities(texts, recognizer)]
+
+
+def entity_vector(keys: Iterable[str]) -> Terms:
+    """Unit-length vector of entity keys, each weighted by the highest idf of its words
+    (a rare name counts more than "United States")."""
+    idf = _idf()
+    weights = {
+        k: max((idf.get(w, idf[""]) for w in _WORD.findall(k)), default=idf[""]) for k in keys
+    }
+    norm = math.sqrt(sum(v * v for v in weights.values()))
+    return {k: v / norm for k, v in weights.items()} if norm else {}
 
 
 @lru_cache(maxsize=1)
@@ -117,6 +144,10 @@ def _dot(a: Terms, b: Terms) -> float:
     return sum(v * b[w] for w, v in a.items() if w in b)
 
 
+def _norm(terms: Terms) -> float:
+    return math.sqrt(sum(v * v for v in terms.values()))
+
+
 def _add(total: Terms, terms: Terms) -> None:
     for w, v in terms.items():
         total[w] = total.get(w, 0.0) + v
@@ -137,15 +168,19 @@ class StoryClusterer:
         near_duplicate: float,
         max_span: timedelta = timedelta(days=5),
         lexical_weight: float = 0.0,
+        entity_weight: float = 0.0,
         candidates: int = 20,
         index: IndexKind = "exact",
         index_factory: Callable[[int], StoryIndex] | None = None,
     ) -> None:
+        if lexical_weight < 0 or entity_weight < 0 or lexical_weight + entity_weight > 1:
+            raise ValueError("lexical and entity weights must be >= 0 and sum to at most 1")
         self.threshold = threshold
         self.window = window
         self.max_span = max_span
         self.near_duplicate = near_duplicate
         self.lexical_weight = lexical_weight
+        self.entity_weight = entity_weight
         self.candidates = candidates
         self.index_kind: IndexKind = index
         self._index_factory = index_factory  # overrides `index` (e.g. pgvector)
@@ -223,10 +258,18 @@ class StoryClusterer:
         decisions: list[ArticleAssignment] = []
         for item in sorted(batch, key=_arrival):
             terms = article_terms(item.text) if self.lexical_weight and item.text else {}
-            best = self._best(item, terms, load_members)
+            entities = entity_vector(item.entities) if self.entity_weight and item.entities else {}
+            best = self._best(item, terms, entities, load_members)
             if best is None:
                 best = _Story(
-                    self._next_new, item.vector.copy(), 0, None, None, terms={}, members=[]
+                    self._next_new,
+                    item.vector.copy(),
+                    0,
+                    None,
+                    None,
+                    terms={},
+                    entities={},
+                    members=[],
                 )
                 self._next_new -= 1
                 duplicate_of = None
@@ -242,8 +285,13 @@ class StoryClusterer:
             if best.terms is not None and terms:
                 _add(best.terms, terms)
                 best.terms_norm = None
+            if best.entities is not None and entities:
+                _add(best.entities, entities)
+                best.entities_norm = None
             best.new_members.append(
-                ClusterMember(item.article_id, item.outlet_id, item.minhash, item.text)
+                ClusterMember(
+                    item.article_id, item.outlet_id, item.minhash, item.text, item.entities
+                )
             )
             self._put(best)
             decisions.append(
@@ -255,12 +303,21 @@ class StoryClusterer:
         self,
         item: ClusterInput,
         terms: Terms,
+        entities: Terms,
         load_members: Callable[[int], list[ClusterMember]],
     ) -> _Story | None:
         if self._index is None or not self._stories:
             return None
         best: _Story | None = None
         best_score = self.threshold
+        # the signals this article has, their weights scaled to sum to one
+        lexical = self.lexical_weight if terms else 0.0
+        entity = self.entity_weight if entities else 0.0
+        embedding = 1.0 - self.lexical_weight - self.entity_weight
+        total = embedding + lexical + entity
+        if total <= 0:
+            return None
+        embedding, lexical, entity = embedding / total, lexical / total, entity / total
         # ask for more than `candidates` so that stories outside the time window do not
         # crowd out the ones inside it
         for key, cosine in self._index.search(item.vector, 2 * self.candidates):
@@ -269,16 +326,21 @@ class StoryClusterer:
                 continue  # closed here, or not loaded yet (a shared index)
             if item.when is not None and not self._open_for(story, item.when):
                 continue
-            score = cosine
-            if self.lexical_weight and terms:
-                if (1 - self.lexical_weight) * cosine + self.lexical_weight < best_score:
-                    continue  # cannot win even with identical terms
+            score = embedding * cosine
+            if score + lexical + entity < best_score:
+                continue  # cannot win even with identical terms and entities
+            if lexical:
                 story_terms = self._terms(story, load_members)
                 if story.terms_norm is None:
-                    story.terms_norm = math.sqrt(sum(v * v for v in story_terms.values()))
+                    story.terms_norm = _norm(story_terms)
                 norm = story.terms_norm
-                lexical = _dot(terms, story_terms) / norm if norm else 0.0
-                score = (1 - self.lexical_weight) * cosine + self.lexical_weight * lexical
+                score += lexical * (_dot(terms, story_terms) / norm if norm else 0.0)
+            if entity:
+                story_entities = self._entities(story, load_members)
+                if story.entities_norm is None:
+                    story.entities_norm = _norm(story_entities)
+                norm = story.entities_norm
+                score += entity * (_dot(entities, story_entities) / norm if norm else 0.0)
             if score >= best_score:
                 best, best_score = story, score
         return best
@@ -303,6 +365,13 @@ class StoryClusterer:
             for member in self._members(story, load_members):
                 _add(story.terms, article_terms(member.text))
         return story.terms
+
+    def _entities(self, story: _Story, load_members: Callable[[int], list[ClusterMember]]) -> Terms:
+        if story.entities is None:
+            story.entities = {}
+            for member in self._members(story, load_members):
+                _add(story.entities, entity_vector(member.entities))
+        return story.entities
 
     def _near_duplicate(
         self,

@@ -477,3 +477,23 @@ def main_entities(
     ]
     ranked.sort(key=lambda e: (-e.n_outlets, -e.n_articles, -e.n_mentions, e.entity.name))
     return ranked[: max(limit, 0)]
+
+
+def entity_keys(mentions: Iterable[Mention]) -> tuple[str, ...]:
+    """What story clustering compares of an article's mentions, each once in order of first
+    mention: a person's last name ("President Trump", "Donald J. Trump" → "trump"), a
+    place's canonical name ("U.S." → "united states"), a group's singular ("Democrats" →
+    "democrat"), an organization's name; case and accents ignored."""
+    keys: dict[str, None] = {}
+    for mention in mentions:
+        key = name_key(mention.name)
+        if mention.kind is EntityKind.PERSON:
+            words = [w for w in key.replace(",", " ").split() if w not in _SUFFIXES]
+            key = words[-1] if words else key
+        elif mention.kind is EntityKind.PLACE:
+            key = _place_key(key)
+        elif mention.kind is EntityKind.GROUP:
+            key = _group_key(key)
+        if key:
+            keys[key] = None
+    return tuple(keys)

@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from plumbline.analysis.cluster import ClusterInput, StoryClusterer, article_terms
+from plumbline.analysis.cluster import ClusterInput, StoryClusterer, article_terms, entity_vector
 from plumbline.analysis.story_index import ExactIndex, HnswIndex, make_index
 from plumbline.ingest.dedupe import minhash_bytes
-from plumbline.models import OpenStory
+from plumbline.models import ClusterMember, OpenStory
 
 T0 = datetime(2020, 6, 1, tzinfo=UTC)
 
@@ -154,3 +154,42 @@ def test_state_is_kept_between_batches_and_synced_to_storage() -> None:
     clusterer.forget(11)
     [d] = clusterer.assign([ClusterInput(4, _unit(0.05, 1), T0, None, None)], None, lambda _: [])
     assert d.story_id < 0
+
+
+def test_shared_entities_lift_a_borderline_article_over_the_threshold() -> None:
+    a = ClusterInput(1, _unit(1, 0), T0, None, None, entities=("zelenskyy", "kyiv"))
+    b = ClusterInput(2, _unit(1, 1.5), T0, None, None, entities=("kyiv", "zelenskyy"))
+    c = ClusterInput(3, _unit(1, 1.5), T0, None, None, entities=("valencia",))
+    embedding_only = _clusterer().assign([a, b], [], lambda _: [])
+    assert embedding_only[0].story_id != embedding_only[1].story_id  # cosine 0.55 < 0.6
+    joined = _clusterer(entity_weight=0.3).assign([a, b], [], lambda _: [])
+    assert joined[0].story_id == joined[1].story_id
+    apart = _clusterer(entity_weight=0.3).assign([a, c], [], lambda _: [])
+    assert apart[0].story_id != apart[1].story_id
+
+
+def test_an_article_without_entities_is_scored_by_the_other_signals() -> None:
+    a = ClusterInput(1, _unit(1, 0), T0, None, None, entities=("kyiv",))
+    b = ClusterInput(2, _unit(1, 0.5), T0, None, None)  # cosine 0.89, no entities
+    decisions = _clusterer(entity_weight=0.5).assign([a, b], [], lambda _: [])
+    assert decisions[0].story_id == decisions[1].story_id
+
+
+def test_stored_story_entities_come_from_its_members() -> None:
+    story = OpenStory(7, _unit(1, 0), 1, T0)
+    member = ClusterMember(70, None, None, "", ("macron", "france"))
+    item = ClusterInput(1, _unit(1, 1.5), T0, None, None, entities=("macron", "france"))
+    [d] = _clusterer(entity_weight=0.3).assign([item], [story], lambda _: [member])
+    assert d.story_id == 7
+
+
+def test_entity_vector_weights_rare_names_more() -> None:
+    vector = entity_vector(["united states", "zelenskyy"])
+    assert vector["zelenskyy"] > vector["united states"]
+    assert abs(sum(v * v for v in vector.values()) - 1) < 1e-9
+    assert entity_vector([]) == {}
+
+
+def test_weights_must_leave_room_for_the_embedding() -> None:
+    with pytest.raises(ValueError, match="sum to at most 1"):
+        _clusterer(lexical_weight=0.6, entity_weight=0.5)

@@ -14,6 +14,7 @@ from plumbline.analysis.entities import (
     EntityRecognizer,
     Mention,
     default_recognizer,
+    entity_keys,
     extract_entities,
     main_entities,
     mentions_entity,
@@ -257,3 +258,23 @@ def test_concurrent_calls_give_the_same_answers() -> None:
     assert len(results) == 4
     assert all(r == expected for r in results)
     assert default_recognizer() is default_recognizer()
+
+
+def test_entity_keys_for_clustering() -> None:
+    mentions = [
+        m("President Donald J. Trump"),
+        m("Trump's"),
+        m("Martin Luther King Jr."),
+        m("U.S.", L),
+        m("America", L),
+        m("the Democrats", G),
+        m("Federal Reserve", ORG),
+    ]
+    assert entity_keys(mentions) == (
+        "trump",
+        "king",
+        "united states",
+        "democrat",
+        "federal reserve",
+    )
+    assert entity_keys([]) == ()
