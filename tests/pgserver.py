@@ -75,7 +75,11 @@ def _traversable(path: Path) -> None:
 
 
 class PgServer:
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, *, durable: bool = False) -> None:
+        """`durable`: synchronous_commit on, so a commit the server acknowledged survives
+        a crash (stop mode "immediate"); off by default, for speed (a crash may then roll
+        back the last few acknowledged transactions)."""
+        self.durable = durable
         self.root = Path(root or tempfile.mkdtemp(prefix="plumbline-pg-"))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
@@ -121,6 +125,8 @@ class PgServer:
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300 "
             "-c shared_buffers=128MB"
         )
+        if self.durable:
+            options += " -c synchronous_commit=on"
         self._run(
             "pg_ctl",
             "-D",

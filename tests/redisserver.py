@@ -1,5 +1,6 @@
 """A real Redis server (Debian's redis-server) on a free 127.0.0.1 port, without
-persistence, for the worker tests: start, wait until it answers PING, stop."""
+persistence, for the worker tests: start, wait until it answers PING, restart (with or
+without its data), stop."""
 
 from __future__ import annotations
 
@@ -68,14 +69,36 @@ class RedisServer:
     def client(self) -> Redis:
         return Redis.from_url(self.url)
 
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+    def halt(self, *, save: bool = False) -> None:
+        """Stop the server, keeping its folder. With `save`, it writes its data to
+        dump.rdb first (SHUTDOWN SAVE) and a later `start` loads it back; without, a
+        restart comes back empty (no persistence: queued messages are lost)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        if save:
+            client = Redis(host="127.0.0.1", port=self.port, socket_timeout=10)
             try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                client.shutdown(save=True)
+            except RedisError:
+                pass  # the server closes the connection as it exits
+            finally:
+                client.close()
+        else:
+            self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def restart(self, *, save: bool = False, down: float = 0.0) -> None:
+        """Stop and start again on the same port (down for `down` seconds between)."""
+        self.halt(save=save)
+        time.sleep(down)
+        self.start()
+
+    def stop(self) -> None:
+        self.halt()
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> RedisServer:
