@@ -101,11 +101,12 @@ class Settings(BaseSettings):
 
     # Stories
     cluster_threshold: float = Field(
-        0.6,
+        0.45,
         ge=0,
         le=1,
-        description="Cosine similarity of title+lead to a story's centroid needed to join it "
-        "(tuned with bench/cluster_accuracy.py).",
+        description="Score (embedding and term cosines mixed by cluster_lexical_weight) an "
+        "article needs to join a story (tuned with bench/cluster_accuracy.py: 0.45 with the "
+        "term signal at 0.5; 0.70 for the embedding alone).",
     )
     cluster_max_story_days: float = Field(
         5.0,
@@ -117,7 +118,7 @@ class Settings(BaseSettings):
         72.0, gt=0, description="A story closes when no article joined it for this long."
     )
     cluster_lexical_weight: float = Field(
-        0.0,
+        0.5,
         ge=0,
         le=1,
         description="Share of the term signal in a story's score: (1 - w) x embedding cosine "
