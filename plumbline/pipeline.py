@@ -184,6 +184,18 @@ class Pipeline:
         self._cluster_entities.clear()
         for batch in self._batches(ArticleState.ANALYZED, "cluster"):
             self.cluster_batch(batch, report)
+        self.close_stories()
+
+    def close_stories(self) -> None:
+        """After clustering: stories out of reach of any new article (beyond the window and
+        the longest story span, a day's margin) leave the PostgreSQL vector index."""
+        margin = timedelta(
+            hours=self.settings.cluster_window_hours,
+            days=self.settings.cluster_max_story_days + 1,
+        )
+        closed = self.repo.close_story_vectors(margin)
+        if closed:
+            log.info("%d stories closed for clustering", closed)
 
     def cluster_batch(self, batch: list[ArticleRecord], report: PipelineReport) -> None:
         window = timedelta(hours=self.settings.cluster_window_hours)

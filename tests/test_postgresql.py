@@ -4,6 +4,7 @@ of the suite runs against PostgreSQL too (PLUMBLINE_TEST_BACKEND=postgresql)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -156,3 +157,19 @@ def test_hostile_queries_are_plain_words(demo_core: Plumbline, query: str) -> No
     assert demo_core.repo.search_stories("police")[1] > 0  # the table is still there
     with pytest.raises(InvalidInput):
         demo_core.repo.search_stories("(((")
+
+
+def test_stories_out_of_reach_leave_the_vector_index(core: Plumbline) -> None:
+    core.import_articles(jsonl(demo_lines(("2020-05-04", "2020-05-15"))))
+    core.process(synthesize=False)  # the cluster stage closes what is out of reach
+    with core.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT last_published_at::date, centroid_vec IS NULL FROM stories "
+                "WHERE merged_into_id IS NULL"
+            )
+        ).all()
+    early = [closed for day, closed in rows if str(day) <= "2020-05-05"]
+    late = [closed for day, closed in rows if str(day) >= "2020-05-14"]
+    assert early and all(early) and late and not any(late)
+    assert core.repo.close_story_vectors(timedelta(days=1)) == 0  # nothing left to close

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from plumbline.errors import InvalidInput, NotFound
@@ -30,6 +30,27 @@ from plumbline.storage.search import index_story, synthesis_text, unindex_story
 
 class StoryStore(Store):
     # ----------------------------------------------------------------- stories
+    def close_story_vectors(self, margin: timedelta) -> int:
+        """PostgreSQL: take the pgvector copy off the stories whose latest dated article is
+        more than `margin` older than the newest story's, so that the HNSW index holds the
+        open stories and stays small as the archive grows (a story that takes an article
+        again gets its copy back with its new centroid). Returns how many were closed; 0 on
+        SQLite, which keeps no copy."""
+        if self.engine.dialect.name != "postgresql":
+            return 0
+        with self.session() as s:
+            newest = s.scalar(select(func.max(StoryRow.last_published_at)))
+            if newest is None:
+                return 0
+            result = s.execute(
+                text(
+                    "UPDATE stories SET centroid_vec = NULL "
+                    "WHERE centroid_vec IS NOT NULL AND last_published_at < :before"
+                ),
+                {"before": newest - margin},
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
     def open_stories(self, since: datetime) -> list[OpenStory]:
         return self._shapes(
             StoryRow.merged_into_id.is_(None),

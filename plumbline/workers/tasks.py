@@ -303,6 +303,7 @@ def cluster(ctx: WorkerContext, app: Celery, task: Any) -> dict[str, int]:
             while batch := repo.pending(ArticleState.ANALYZED, size):
                 lock.check()
                 pipeline.cluster_batch(batch, report)
+            pipeline.close_stories()
     except (LockBusy, LockLost) as exc:
         log.warning("clustering put off: %s", exc.message)
         raise task.retry(countdown=10, max_retries=None) from exc
