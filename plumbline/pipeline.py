@@ -193,6 +193,7 @@ class Pipeline:
             hours=self.settings.cluster_window_hours,
             days=self.settings.cluster_max_story_days + 1,
         )
+        self._cluster_entities.clear()
         closed = self.repo.close_story_vectors(margin)
         if closed:
             log.info("%d stories closed for clustering", closed)

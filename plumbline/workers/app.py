@@ -19,6 +19,7 @@ from plumbline.workers.metrics import QUEUES
 
 if TYPE_CHECKING:
     from plumbline.core import Plumbline
+    from plumbline.pipeline import Pipeline
 
 ROUTES = {
     "plumbline.poll": "plumbline.fetch",
@@ -43,6 +44,7 @@ class WorkerContext:
         self._core = core
         self._redis: Redis | None = None
         self._lock = threading.Lock()
+        self._local = threading.local()  # one Pipeline per thread (thread pools in tests)
 
     @property
     def core(self) -> Plumbline:
@@ -60,11 +62,24 @@ class WorkerContext:
                 self._redis = Redis.from_url(self.settings.broker_url, socket_timeout=30)
             return self._redis
 
+    def pipeline(self) -> Pipeline:
+        """This thread's Pipeline, kept between tasks so that what it loads once (the
+        entity recognizer, the clusterer's index) is not loaded again for every task."""
+        pipeline: Pipeline | None = getattr(self._local, "pipeline", None)
+        if pipeline is None:
+            from plumbline.pipeline import Pipeline
+
+            core = self.core
+            pipeline = Pipeline(core.repo, core.settings, core.analyzer)
+            self._local.pipeline = pipeline
+        return pipeline
+
     def forget(self) -> None:
         """Drop connections inherited from a parent process (after a fork)."""
         with self._lock:
             self._core = None
             self._redis = None
+            self._local = threading.local()
 
 
 def make_app(settings: Settings, *, core: Plumbline | None = None, preload: bool = False) -> Celery:

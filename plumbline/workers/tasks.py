@@ -185,8 +185,7 @@ def _story_id(value: object) -> int:
 
 # ----------------------------------------------------------------- pipeline
 def _pipeline(ctx: WorkerContext) -> Pipeline:
-    core = ctx.core
-    return Pipeline(core.repo, core.settings, core.analyzer)
+    return ctx.pipeline()
 
 
 def _claims(ctx: WorkerContext, kind: str) -> Claims:
