@@ -60,6 +60,9 @@ class Pipeline:
         # entity keys of the articles seen by this cluster stage (the entity signal), so
         # that a story's members need not be read again by the recognizer
         self._cluster_entities: dict[int, tuple[str, ...]] = {}
+        # title+lead of the articles seen by this cluster stage (the term signal reads the
+        # members of candidate stories again and again; splitting sentences is not free)
+        self._cluster_texts: dict[int, str] = {}
         self.linker = StoryLinker(repo)  # topic tags and related stories
         self._rewriter: Rewriter | None = None  # the LLM back end, when configured
         self._llm_down = False  # an LLM failure turns it off for the rest of the run
@@ -182,6 +185,7 @@ class Pipeline:
         """Cluster every ANALYZED article, one batch at a time. One writer at a time: the
         workers serialize calls with a lock (see plumbline/workers/locks.py)."""
         self._cluster_entities.clear()
+        self._cluster_texts.clear()
         for batch in self._batches(ArticleState.ANALYZED, "cluster"):
             self.cluster_batch(batch, report)
         self.close_stories()
@@ -194,6 +198,7 @@ class Pipeline:
             days=self.settings.cluster_max_story_days + 1,
         )
         self._cluster_entities.clear()
+        self._cluster_texts.clear()
         closed = self.repo.close_story_vectors(margin)
         if closed:
             log.info("%d stories closed for clustering", closed)
@@ -202,6 +207,7 @@ class Pipeline:
         window = timedelta(hours=self.settings.cluster_window_hours)
         features = self.repo.cluster_features([a.id for a in batch])
         texts = [cluster_text(a.title, a.text) for a in batch]
+        self._cluster_texts.update((a.id, t) for a, t in zip(batch, texts, strict=True))
         entities = self._entity_keys([a.id for a in batch], texts)
         items = [
             ClusterInput(
@@ -242,8 +248,12 @@ class Pipeline:
         members = self.repo.story_members(story_id)
         if not self.settings.cluster_lexical_weight and not self.settings.cluster_entity_weight:
             return members  # the term and entity signals are off: no need for the texts
-        texts = {a.id: cluster_text(a.title, a.text) for a in self.repo.story_articles(story_id)}
         ids = [member.id for member in members]
+        missing = [i for i in ids if i not in self._cluster_texts]
+        if missing:
+            for article_id, (title, text) in self.repo.story_texts(story_id).items():
+                self._cluster_texts[article_id] = cluster_text(title, text)
+        texts = self._cluster_texts
         entities = self._entity_keys(ids, [texts.get(i, "") for i in ids])
         for member, keys in zip(members, entities, strict=True):
             member.text = texts.get(member.id, "")

@@ -155,6 +155,16 @@ class StoryStore(Store):
                 .values(dirty=False, error=error[:2000], updated_at=utcnow())
             )
 
+    def story_texts(self, story_id: int) -> dict[int, tuple[str, str]]:
+        """Article id -> (title, text) of a story's members (no analysis decoded)."""
+        with self.session() as s:
+            rows = s.execute(
+                select(ArticleRow.id, ArticleRow.title, ArticleRow.text).where(
+                    ArticleRow.story_id == story_id
+                )
+            ).all()
+        return {id: (title or "", text or "") for id, title, text in rows}
+
     def story_articles(self, story_id: int) -> list[ArticleRecord]:
         with self.session() as s:
             query = (
