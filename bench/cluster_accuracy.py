@@ -378,9 +378,20 @@ def main() -> None:
         help="sentences of text the term signal reads after the title (0: all)",
     )
     parser.add_argument("--show-grid", action="store_true", help="print each tuning run's F1")
+    parser.add_argument(
+        "--dated-only",
+        action="store_true",
+        help="BASIL alone: a dated stream in publication order (what the live pipeline sees)",
+    )
+    parser.add_argument(
+        "--undated-threshold",
+        type=float,
+        default=None,
+        help="a fixed threshold for undated articles; --thresholds then tunes the dated one",
+    )
     args = parser.parse_args()
 
-    items = basil(args.data_dir) + neus(args.data_dir)
+    items = basil(args.data_dir) + ([] if args.dated_only else neus(args.data_dir))
     matrix, leads = vectors(items, args.cache)
     entity_weights = [float(x) for x in args.entity_weights.split(",")]
     ents = entities(leads, args.cache) if any(entity_weights) else [() for _ in leads]
@@ -394,6 +405,7 @@ def main() -> None:
             )
             for it in items
         ]
+    undated = args.undated_threshold  # None: one threshold for all articles
     halves = [
         [i for i, it in enumerate(items) if zlib.crc32(it.event.encode()) % 2 == h] for h in (0, 1)
     ]
@@ -444,13 +456,18 @@ def main() -> None:
             row_keys = {"lexical_weight", "entity_weight"}
             for options in grid:
                 f1 = score(
-                    parts[tune][0], run_plumbline(*parts[tune], index=args.index, **options)
+                    parts[tune][0],
+                    run_plumbline(
+                        *parts[tune], index=args.index, threshold_undated=undated, **options
+                    ),
                 )[2]
                 if args.show_grid:
                     print(f"  tune half {tune} {options}: F1 {f1:.4f}", flush=True)
                 if f1 > tuned_f1:
                     tuned_f1, best = f1, options
-            test_pred = run_plumbline(*parts[test], index=args.index, **best)
+            test_pred = run_plumbline(
+                *parts[test], index=args.index, threshold_undated=undated, **best
+            )
             results.setdefault(name, []).append(score(parts[test][0], test_pred))
             picked = ", ".join(
                 f"{k} {'off' if v is None else v}" for k, v in best.items() if k not in row_keys

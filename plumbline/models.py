@@ -169,6 +169,7 @@ class ArticleRecord:
     lean: LeanScores | None = None
     analysis: ArticleAnalysis | None = None
     error: str | None = None
+    from_feed: bool = False  # fetched from a feed (its fetch time is near its publication)
 
 
 @dataclass(slots=True)

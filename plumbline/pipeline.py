@@ -68,6 +68,7 @@ class Pipeline:
         self._llm_down = False  # an LLM failure turns it off for the rest of the run
         self.clusterer = StoryClusterer(
             threshold=settings.cluster_threshold,
+            threshold_undated=settings.cluster_threshold_undated,
             window=timedelta(hours=settings.cluster_window_hours),
             near_duplicate=settings.near_duplicate_jaccard,
             max_span=timedelta(days=settings.cluster_max_story_days),
@@ -213,7 +214,7 @@ class Pipeline:
             ClusterInput(
                 article_id=a.id,
                 vector=features[a.id][0],
-                when=a.published or a.fetched_at,
+                when=_when(a),
                 outlet_id=features[a.id][2],
                 minhash=features[a.id][1],
                 text=text,
@@ -436,3 +437,12 @@ SaveGuard = Callable[[list[int]], AbstractContextManager[bool]]
 def _no_guard(_members: list[int]) -> Iterator[bool]:
     """In process, nothing else writes stories while the pipeline runs."""
     yield True
+
+
+def _when(article: ArticleRecord) -> datetime | None:
+    """The time the clusterer places an article at: its publication, else (for an article
+    fetched from a feed) its fetch time; an imported article without a date is undated and
+    compared with every open story (see StoryClusterer)."""
+    if article.published is not None:
+        return article.published
+    return article.fetched_at if article.from_feed else None

@@ -101,12 +101,19 @@ class Settings(BaseSettings):
 
     # Stories
     cluster_threshold: float = Field(
+        0.35,
+        ge=0,
+        le=1,
+        description="Score (embedding and term cosines mixed by cluster_lexical_weight) a "
+        "dated article needs to join a story (tuned on BASIL's dated events with "
+        "bench/cluster_accuracy.py: 0.35 with the term signal at 0.5).",
+    )
+    cluster_threshold_undated: float = Field(
         0.45,
         ge=0,
         le=1,
-        description="Score (embedding and term cosines mixed by cluster_lexical_weight) an "
-        "article needs to join a story (tuned with bench/cluster_accuracy.py: 0.45 with the "
-        "term signal at 0.5; 0.70 for the embedding alone).",
+        description="The same for an article with no known time, which is compared with "
+        "every open story (tuned on the undated NeuS stream: 0.45 with the term signal).",
     )
     cluster_max_story_days: float = Field(
         5.0,

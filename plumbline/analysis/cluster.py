@@ -164,6 +164,7 @@ class StoryClusterer:
         self,
         *,
         threshold: float,
+        threshold_undated: float | None = None,
         window: timedelta,
         near_duplicate: float,
         max_span: timedelta = timedelta(days=5),
@@ -176,6 +177,9 @@ class StoryClusterer:
         if lexical_weight < 0 or entity_weight < 0 or lexical_weight + entity_weight > 1:
             raise ValueError("lexical and entity weights must be >= 0 and sum to at most 1")
         self.threshold = threshold
+        # an undated article is compared with every open story, not those of its days: more
+        # candidates, more chance matches, so it may need a higher score to join
+        self.threshold_undated = threshold if threshold_undated is None else threshold_undated
         self.window = window
         self.max_span = max_span
         self.near_duplicate = near_duplicate
@@ -309,7 +313,7 @@ class StoryClusterer:
         if self._index is None or not self._stories:
             return None
         best: _Story | None = None
-        best_score = self.threshold
+        best_score = self.threshold if item.when is not None else self.threshold_undated
         # the signals this article has, their weights scaled to sum to one
         lexical = self.lexical_weight if terms else 0.0
         entity = self.entity_weight if entities else 0.0

@@ -77,6 +77,7 @@ def record(
         outlet_lean=Lean(outlet.lean) if outlet else Lean.UNRATED,
         published=as_utc(row.published_at),
         fetched_at=as_utc(row.fetched_at) or utcnow(),
+        from_feed=row.feed_id is not None,
         author=row.author,
         summary=row.summary,
         topic=row.topic,

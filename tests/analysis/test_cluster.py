@@ -81,3 +81,17 @@ def test_a_long_running_topic_does_not_swallow_later_events() -> None:
     stories = [d.story_id for d in decisions]
     assert stories[0] == stories[1] == stories[2]  # days 0, 2 and 4
     assert stories[3] != stories[0]  # day 6 is past the five-day span
+
+
+def test_an_undated_article_needs_the_stricter_undated_threshold() -> None:
+    def story_of(item: ClusterInput) -> tuple[int, int]:
+        clusterer = StoryClusterer(
+            threshold=0.5, threshold_undated=0.9, window=timedelta(hours=72), near_duplicate=0.8
+        )
+        first = clusterer.assign([_input(1, _unit(1, 0))], [], lambda _id: [])[0].story_id
+        return first, clusterer.assign([item], None, lambda _id: [])[0].story_id
+
+    first, joined = story_of(_input(2, _unit(1, 0.6)))  # dated, cosine 0.86 >= 0.5
+    assert joined == first
+    first, alone = story_of(ClusterInput(2, _unit(1, 0.6), None, 2, None))  # undated
+    assert alone != first  # 0.86 < 0.9: a story of its own
