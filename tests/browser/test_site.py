@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from plumbline.core import Plumbline
 from plumbline.settings import Settings
 from tests.mailserver import MailServer
 from tests.plumbline_fixtures import database_url, demo_lines, jsonl
+from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -46,12 +46,6 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 DEMO_MORNING = datetime(2020, 6, 2, 12, tzinfo=UTC)  # the digest covers the demo day
 WIDTHS = {"phone": (360, 740), "desktop": (1280, 900)}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
