@@ -66,3 +66,11 @@ def test_example_environment_sets_only_real_settings() -> None:
             values[key.removeprefix("PLUMBLINE_").lower()] = value
     settings = Settings.model_validate(values)  # unknown names or bad values raise
     assert settings.mode == "production"
+
+
+def test_workers_run_one_model_thread_per_process() -> None:
+    worker = _compose()["services"]["worker"]
+    assert worker["environment"]["PLUMBLINE_TORCH_THREADS"] == "1"
+    assert worker["environment"]["PLUMBLINE_BROKER_URL"].startswith("redis://")
+    unit = (DEPLOY / "systemd" / "plumbline-worker@.service").read_text()
+    assert "Environment=PLUMBLINE_TORCH_THREADS=1" in unit
