@@ -148,6 +148,11 @@ def _norm(terms: Terms) -> float:
     return math.sqrt(sum(v * v for v in terms.values()))
 
 
+def _cosine(unit: Terms, total: Terms, total_norm: float) -> float:
+    """Cosine of a unit-length vector with a summed one of length `total_norm`."""
+    return _dot(unit, total) / total_norm if total_norm else 0.0
+
+
 def _add(total: Terms, terms: Terms) -> None:
     for w, v in terms.items():
         total[w] = total.get(w, 0.0) + v
@@ -337,14 +342,12 @@ class StoryClusterer:
                 story_terms = self._terms(story, load_members)
                 if story.terms_norm is None:
                     story.terms_norm = _norm(story_terms)
-                norm = story.terms_norm
-                score += lexical * (_dot(terms, story_terms) / norm if norm else 0.0)
+                score += lexical * _cosine(terms, story_terms, story.terms_norm)
             if entity:
                 story_entities = self._entities(story, load_members)
                 if story.entities_norm is None:
                     story.entities_norm = _norm(story_entities)
-                norm = story.entities_norm
-                score += entity * (_dot(entities, story_entities) / norm if norm else 0.0)
+                score += entity * _cosine(entities, story_entities, story.entities_norm)
             if score >= best_score:
                 best, best_score = story, score
         return best
