@@ -106,7 +106,13 @@ def make_app(settings: Settings, *, core: Plumbline | None = None, preload: bool
         worker_prefetch_multiplier=1,
         task_time_limit=hard,
         task_soft_time_limit=hard * 0.9,
-        broker_transport_options={"visibility_timeout": settings.task_redelivery_seconds},
+        broker_transport_options={
+            "visibility_timeout": settings.task_redelivery_seconds,
+            # look for overdue unacknowledged tasks every 10 s (kombu's default scans
+            # every 10th sweep, so a dead worker's task could wait ~100 s longer)
+            "unacked_restore_interval": 10,
+            "unacked_restore_throttle": 1,
+        },
         broker_connection_retry_on_startup=True,
         task_queues={name: {"exchange": name, "routing_key": name} for name in QUEUES},
         task_default_queue="plumbline.pipeline",

@@ -38,7 +38,9 @@ died is delivered again after task_redelivery_seconds):
   and the items keep their state until it succeeds.
 - Redis restarted without persistence: queued messages, claims and metrics are gone; the
   articles keep their state in the database and the next coordinator run (each beat poll)
-  queues them again.
+  queues them again. With persistence, a claim saved without its message (Redis went down
+  between the two) holds its items until it expires (task_redelivery_seconds +
+  task_time_limit); the first beat poll after that queues them.
 """
 
 from __future__ import annotations

@@ -8,9 +8,10 @@ other test; all on loopback, each bounded by the waits' timeouts."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,11 @@ from redis import Redis
 
 from plumbline.analysis.embed import Embedder
 from plumbline.core import Plumbline
+from plumbline.models import ArticleState
 from plumbline.settings import Settings
 from plumbline.workers import make_app
-from plumbline.workers.metrics import done, task_times
+from plumbline.workers.locks import Claims
+from plumbline.workers.metrics import done, queue_depths, task_times
 from tests.feedserver import FeedServer
 from tests.pgserver import PgServer
 from tests.plumbline_fixtures import database_url, demo_lines, jsonl, postgresql_only
@@ -45,6 +48,27 @@ def _wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.1)
+
+
+@contextmanager
+def _beat(app: Celery, every: float) -> Iterator[None]:
+    """What `plumbline beat` does for the pipeline: a coordinator run every `every` s."""
+    stop = threading.Event()
+
+    def tick() -> None:
+        while True:
+            with suppress(Exception):  # a send while the broker reconnects: next tick
+                app.send_task("plumbline.advance")
+            if stop.wait(every):
+                return
+
+    thread = threading.Thread(target=tick, name="test-beat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _runs(redis: Redis, task: str) -> tuple[int, int]:
@@ -161,9 +185,10 @@ def test_redis_restarted_mid_run_recovers_through_the_coordinator(
     embedder: Embedder,
     own_redis: RedisServer,
 ) -> None:
-    """Redis runs without persistence: a restart loses the queued messages, the claims
-    and the metrics. The articles keep their state in the database, and the next
-    coordinator run (what each beat poll does) queues the pending ones again."""
+    """Redis restarted without persistence loses the queued messages, the claims and the
+    metrics; with it, it keeps them, including claims whose message was never sent. The
+    articles keep their state in the database, and beat's coordinator runs queue the
+    pending ones again (a claimed one once its claim expires)."""
     worker_settings = _fast(settings, own_redis.url, settings.database_url)
     redis = own_redis.client()
     core = Plumbline(worker_settings, embedder=embedder)
@@ -183,9 +208,45 @@ def test_redis_restarted_mid_run_recovers_through_the_coordinator(
                 time.sleep(4.0)
                 after = {c.state: c.count for c in core.repo.state_counts()}
                 assert after == before  # no message left: nothing moves by itself
-            app.send_task("plumbline.advance")  # beat's next poll
-            wait_idle(core, redis, timeout=300)
+            # beat's polls: a claim saved with the queues (an article queued just before
+            # Redis went down, its message never sent) holds its article until it expires;
+            # the first poll after that queues it
+            with _beat(app, every=5.0):
+                wait_idle(core, redis, timeout=200)
         _check_against_reference(core, tmp_path, embedder, worker_settings, total)
+    finally:
+        core.close()
+        redis.close()
+
+
+def test_an_orphaned_claim_is_queued_by_the_first_poll_after_it_expires(
+    tmp_path: Path, settings: Settings, embedder: Embedder, own_redis: RedisServer
+) -> None:
+    """What Redis kept across the restart above, made on purpose: every pending article
+    claimed, with no message sent for it (Redis went down between the claim and the
+    send). A coordinator run skips them while the claims hold; a beat poll after they
+    expire queues them, and the run ends as in process."""
+    worker_settings = _fast(settings, own_redis.url, settings.database_url)
+    redis = own_redis.client()
+    core = Plumbline(worker_settings, embedder=embedder)
+    try:
+        core.init()
+        core.import_articles(jsonl(demo_lines(DAY)))
+        total = sum(c.count for c in core.repo.state_counts())
+        pending = core.repo.pending_ids(ArticleState.EXTRACTED, 10_000)
+        assert pending and len(pending) == total
+        claimed_until = time.monotonic() + 8.0
+        assert Claims(redis, "analyze", 8.0).take(pending) == pending
+        app = make_app(worker_settings, core=core)
+        with _worker(app):
+            app.send_task("plumbline.advance")
+            time.sleep(3.0)
+            assert _analyzed(redis) == 0 and sum(queue_depths(redis).values()) == 0
+            with _beat(app, every=2.0):
+                wait_idle(core, redis, timeout=200)
+            assert time.monotonic() > claimed_until
+        _check_against_reference(core, tmp_path, embedder, worker_settings, total)
+        assert _analyzed(redis) == total
     finally:
         core.close()
         redis.close()
