@@ -177,6 +177,24 @@ def test_postgresql_restarted_mid_analysis_loses_and_duplicates_nothing(
         redis.close()
 
 
+@contextmanager
+def _demo_day(
+    settings: Settings, embedder: Embedder, own_redis: RedisServer
+) -> Iterator[tuple[Settings, Plumbline, Redis, int]]:
+    """A store on the test's database holding the demo day's articles, a core object and
+    a Redis client for workers on `own_redis`; yields them with the number of articles."""
+    worker_settings = _fast(settings, own_redis.url, settings.database_url)
+    redis = own_redis.client()
+    core = Plumbline(worker_settings, embedder=embedder)
+    try:
+        core.init()
+        core.import_articles(jsonl(demo_lines(DAY)))
+        yield worker_settings, core, redis, sum(c.count for c in core.repo.state_counts())
+    finally:
+        core.close()
+        redis.close()
+
+
 @pytest.mark.parametrize("keep_data", [False, True], ids=["queues-lost", "queues-kept"])
 def test_redis_restarted_mid_run_recovers_through_the_coordinator(
     keep_data: bool,
@@ -189,13 +207,7 @@ def test_redis_restarted_mid_run_recovers_through_the_coordinator(
     metrics; with it, it keeps them, including claims whose message was never sent. The
     articles keep their state in the database, and beat's coordinator runs queue the
     pending ones again (a claimed one once its claim expires)."""
-    worker_settings = _fast(settings, own_redis.url, settings.database_url)
-    redis = own_redis.client()
-    core = Plumbline(worker_settings, embedder=embedder)
-    try:
-        core.init()
-        core.import_articles(jsonl(demo_lines(DAY)))
-        total = sum(c.count for c in core.repo.state_counts())
+    with _demo_day(settings, embedder, own_redis) as (worker_settings, core, redis, total):
         app = make_app(worker_settings, core=core)
         app.send_task("plumbline.advance")
         with _worker(app):
@@ -214,9 +226,6 @@ def test_redis_restarted_mid_run_recovers_through_the_coordinator(
             with _beat(app, every=5.0):
                 wait_idle(core, redis, timeout=200)
         _check_against_reference(core, tmp_path, embedder, worker_settings, total)
-    finally:
-        core.close()
-        redis.close()
 
 
 def test_an_orphaned_claim_is_queued_by_the_first_poll_after_it_expires(
@@ -226,13 +235,7 @@ def test_an_orphaned_claim_is_queued_by_the_first_poll_after_it_expires(
     claimed, with no message sent for it (Redis went down between the claim and the
     send). A coordinator run skips them while the claims hold; a beat poll after they
     expire queues them, and the run ends as in process."""
-    worker_settings = _fast(settings, own_redis.url, settings.database_url)
-    redis = own_redis.client()
-    core = Plumbline(worker_settings, embedder=embedder)
-    try:
-        core.init()
-        core.import_articles(jsonl(demo_lines(DAY)))
-        total = sum(c.count for c in core.repo.state_counts())
+    with _demo_day(settings, embedder, own_redis) as (worker_settings, core, redis, total):
         pending = core.repo.pending_ids(ArticleState.EXTRACTED, 10_000)
         assert pending and len(pending) == total
         claimed_until = time.monotonic() + 8.0
@@ -247,9 +250,6 @@ def test_an_orphaned_claim_is_queued_by_the_first_poll_after_it_expires(
             assert time.monotonic() > claimed_until
         _check_against_reference(core, tmp_path, embedder, worker_settings, total)
         assert _analyzed(redis) == total
-    finally:
-        core.close()
-        redis.close()
 
 
 GOOD = ["/feeds/rss.xml", "/feeds/atom.xml", "/feeds/dupes-a.xml", "/feeds/dupes-b.xml"]
