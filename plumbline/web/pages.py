@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,6 +19,20 @@ router = APIRouter(include_in_schema=False, route_class=TimedRoute)
 PAGE_SIZE = 30
 SEARCH_PAGE = 20
 FRONT_MIN_OUTLETS = 2  # a story told by one outlet is not yet a story from every side
+
+
+def _pages(path: str, params: dict[str, str], page: int, has_next: bool) -> dict[str, str]:
+    """The previous and next page links of a list at `path` ("" where there is none); the
+    first page's link carries no page number, so it is the list's own address."""
+
+    def link(number: int) -> str:
+        query = urlencode({**params, "page": number} if number > 1 else params)
+        return f"{path}?{query}" if query else path
+
+    return {
+        "prev_href": link(page - 1) if page > 1 else "",
+        "next_href": link(page + 1) if has_next else "",
+    }
 
 
 def _core(request: Request) -> Plumbline:
@@ -49,8 +64,7 @@ async def front(
         "index.html",
         {
             "stories": stories[:PAGE_SIZE],
-            "page": page,
-            "has_next": len(stories) > PAGE_SIZE,
+            **_pages("/", filters, page, len(stories) > PAGE_SIZE),
             "topic": topic or "",
             "blindspot": blindspot,
             "filters": filters,
@@ -73,8 +87,8 @@ async def search(
     return render(
         request,
         "search.html",
-        {"q": q, "stories": stories, "total": total, "page": page,
-         "has_next": page * SEARCH_PAGE < total},
+        {"q": q, "stories": stories, "total": total,
+         **_pages("/search", {"q": q}, page, page * SEARCH_PAGE < total)},
     )  # fmt: skip
 
 
@@ -113,4 +127,6 @@ async def topic(
         raise NotFound(f"topic {slug!r} has no page {page}")
     has_next = len(found.stories) > PAGE_SIZE
     found.stories = found.stories[:PAGE_SIZE]
-    return render(request, "topic.html", {"topic": found, "page": page, "has_next": has_next})
+    return render(
+        request, "topic.html", {"topic": found, **_pages(f"/topic/{slug}", {}, page, has_next)}
+    )

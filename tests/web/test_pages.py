@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import html
 import itertools
+import re
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from plumbline.core import Plumbline
-from plumbline.models import Lean, Outlet
+from plumbline.models import Lean, Outlet, StorySummary
+from plumbline.web import pages
 from plumbline.web.app import create_app
 from tests.plumbline_fixtures import jsonl
 
@@ -195,3 +199,58 @@ def test_front_page_filters_by_blindspot_and_topic(
         assert client.get(f"/?topic={topic}").status_code == 200
     assert client.get("/?topic=no-such-topic").status_code == 404
     assert client.get("/api/stories?blindspot=true").status_code == 200
+
+
+def _walk(client: TestClient, start: str) -> list[str]:
+    """Follow a list's "next" links from `start` to the last page; the story slugs in order.
+    Checks that each page after the first links back to the one before it."""
+    slugs: list[str] = []
+    url: str | None = start
+    previous: str | None = None
+    while url is not None:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.text
+        back = re.search(r'<a rel="prev" href="([^"]+)"', page)
+        assert (back and html.unescape(back.group(1))) == (previous or None), url
+        start_of_list = page.find('<ol class="story-list">')
+        listed = page[start_of_list : page.find("</ol>", start_of_list)]
+        slugs += re.findall(r'<h2><a href="/story/([^"]+)">', listed)
+        ahead = re.search(r'<a rel="next" href="([^"]+)"', page)
+        previous, url = url, html.unescape(ahead.group(1)) if ahead else None
+    return slugs
+
+
+def _every(fetch: Callable[[int], list[StorySummary]]) -> list[str]:
+    """The slugs of every story a core listing returns, 100 at a time."""
+    slugs: list[str] = []
+    while batch := fetch(len(slugs)):
+        slugs += [s.slug for s in batch]
+    return slugs
+
+
+def test_front_topic_and_search_pages_page_through_every_story_once(
+    client: TestClient, demo_core: Plumbline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pages, "PAGE_SIZE", 5)  # several pages from the three demo days
+    monkeypatch.setattr(pages, "SEARCH_PAGE", 5)
+    front = _every(
+        lambda at: demo_core.stories(limit=100, offset=at, min_outlets=pages.FRONT_MIN_OUTLETS)
+    )
+    assert len(front) > 10  # three pages or more
+    assert _walk(client, "/") == front
+
+    topic = max(demo_core.topics(), key=lambda t: t.n_stories)
+    assert topic.n_stories > 10
+    in_topic = _every(lambda at: demo_core.topic(topic.slug, limit=100, offset=at).stories)
+    assert _walk(client, f"/topic/{topic.slug}") == in_topic
+    filtered = _every(
+        lambda at: demo_core.stories(
+            limit=100, offset=at, min_outlets=pages.FRONT_MIN_OUTLETS, topic=topic.slug
+        )
+    )
+    assert _walk(client, f"/?topic={topic.slug}") == filtered  # the filter stays on
+
+    found = _every(lambda at: demo_core.search("president &", limit=100, offset=at)[0])
+    assert len(found) > 10
+    assert _walk(client, "/search?q=president+%26") == found  # "&" survives the links
