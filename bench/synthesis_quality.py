@@ -51,6 +51,7 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+import plumbline
 from plumbline.analysis.article import ArticleAnalyzer
 from plumbline.analysis.embed import Embedder
 from plumbline.analysis.story import coverage_score
@@ -68,6 +69,7 @@ _ITEM = re.compile(r"^TITLE=> (?P<title>.*?)\. ARTICLE=> (?P<text>.*)$", re.DOTA
 SIDES = (Lean.LEFT, Lean.CENTER, Lean.RIGHT)
 ROUGE = ("rouge1", "rouge2", "rougeL")
 CHUNK = 64  # stories per cache file
+HEADS = Path(plumbline.__file__).parent / "data" / "heads"  # the analyzer's packaged heads
 ROUNDS = 1  # of coordinate ascent in --tune (each run takes a minute on a shared core)
 
 
@@ -468,9 +470,12 @@ def main() -> None:
     args = parser.parse_args()
     every = load(args.data, args.split, None)
     stories = every[: args.limit] if args.limit else every
-    digest = hashlib.sha256((args.data / f"{args.split}.source").read_bytes()).hexdigest()[:12]
+    digest = hashlib.sha256((args.data / f"{args.split}.source").read_bytes())
+    for head in sorted(HEADS.iterdir()):  # analyses made with other heads are not reused
+        digest.update(head.name.encode() + head.read_bytes())
     whole_chunks = every[: -(-len(stories) // CHUNK) * CHUNK]  # cache files hold whole chunks
-    analyses = analyze(whole_chunks, args.cache, f"{args.split}-{digest}")[: len(stories)]
+    analyses = analyze(whole_chunks, args.cache, f"{args.split}-{digest.hexdigest()[:12]}")
+    analyses = analyses[: len(stories)]
     if args.tune:
         tune(stories, analyses)
         return
