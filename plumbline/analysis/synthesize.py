@@ -93,11 +93,13 @@ _NEEDS_CONTEXT = re.compile(
     r"their|its|there|here|then|meanwhile|instead)\b",
     re.IGNORECASE,
 )
+# "... surely know this.": the sentence points back at one it came after
+_ENDS_NEEDING_CONTEXT = re.compile(r"\b(?:this|that|these|those)[.!]?[\"”']?$", re.IGNORECASE)
 _WORD = re.compile(r"[a-z][a-z'-]*")
-# "WASHINGTON (Reuters) - ", "SELMA, Ala. (AP) — ": a place line that only makes sense
-# at the top of the original article
+# "WASHINGTON (Reuters) - ", "SELMA, Ala. (AP) — ", "WASHINGTON/MINNEAPOLIS (Reuters) - ": a
+# place line that only makes sense at the top of the original article
 _DATELINE = re.compile(
-    r"^(?:[A-Z][A-Z.'\-]{2,}(?: [A-Z.'\-]+)*(?:, [A-Z][A-Za-z.]+)*(?: \([A-Za-z ]+\))?"
+    r"^(?:[A-Z][A-Z.'\-]{2,}(?:[ /][A-Z.'\-]+)*(?:, [A-Z][A-Za-z.]+)*(?: \([A-Za-z ]+\))?"
     r"|\((?:AP|Reuters|AFP|UPI|CNN|Bloomberg)\))"
     r"\s*[—–-]{1,2}\s+(?=[A-Z\"“])"
 )
@@ -304,7 +306,11 @@ def _candidates(article: ArticleRecord) -> list[_Candidate]:
         if _BOILERPLATE.search(text):
             continue
         n_words = len(text.split())
-        if not MIN_WORDS <= n_words <= MAX_WORDS or _NEEDS_CONTEXT.match(text):
+        if (
+            not MIN_WORDS <= n_words <= MAX_WORDS
+            or _NEEDS_CONTEXT.match(text)
+            or _ENDS_NEEDING_CONTEXT.search(text)
+        ):
             continue
         if (
             text.endswith(("?", "!", ":"))

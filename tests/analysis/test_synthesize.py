@@ -6,7 +6,7 @@ import pytest
 
 from plumbline.analysis.embed import Embedder
 from plumbline.analysis.faithful import check_synthesis
-from plumbline.analysis.synthesize import SIDES_TITLE, Kind, kind, synthesize
+from plumbline.analysis.synthesize import SIDES_TITLE, Kind, _candidates, kind, synthesize
 from plumbline.analysis.text import split_sentences
 from plumbline.models import (
     ArticleAnalysis,
@@ -247,14 +247,14 @@ def test_thin_story_gives_nothing_or_a_short_article() -> None:
     assert synthesis.lead[0].attribution == []  # nobody to disagree with
 
 
-def test_datelines_and_boilerplate_are_left_out_but_text_stays_verbatim() -> None:
+@pytest.mark.parametrize(
+    "dateline",
+    ["WASHINGTON (Reuters) - ", "WASHINGTON/MINNEAPOLIS (Reuters) - ", "SELMA, Ala. (AP) — "],
+)
+def test_datelines_and_boilerplate_are_left_out_but_text_stays_verbatim(dateline: str) -> None:
     articles = _articles()
     for article in articles:
-        article.text = (
-            "WASHINGTON (Reuters) - "
-            + article.text
-            + " Read more at our site about the bill today."
-        )
+        article.text = dateline + article.text + " Read more at our site about the bill today."
         assert article.analysis is not None
         article.analysis.sentences = split_sentences(article.text)
         for s in article.analysis.sentences:
@@ -262,9 +262,20 @@ def test_datelines_and_boilerplate_are_left_out_but_text_stays_verbatim() -> Non
     synthesis = synthesize(articles)
     assert synthesis is not None
     for sentence in _sentences(synthesis):
-        assert not sentence.text.startswith("WASHINGTON")
+        assert not sentence.text.startswith(dateline.split()[0])
         assert "Read more" not in sentence.text
         assert any(sentence.text in a.text for a in articles)
+
+
+def test_a_sentence_pointing_back_at_another_is_left_out() -> None:
+    article = _articles()[0]
+    back = "Officials across the state capital surely know this."
+    plain = "Officials across the state capital surely know the rules."
+    article.text += f" {back} {plain}"
+    assert article.analysis is not None
+    article.analysis.sentences = split_sentences(article.text)
+    texts = [c.text for c in _candidates(article)]
+    assert plain in texts and back not in texts
 
 
 DEMO_LEANS = {0: Lean.LEFT, 1: Lean.CENTER, 2: Lean.RIGHT}
