@@ -96,6 +96,10 @@ _NEEDS_CONTEXT = re.compile(
 # "... surely know this.": the sentence points back at one it came after
 _ENDS_NEEDING_CONTEXT = re.compile(r"\b(?:this|that|these|those)[.!]?[\"”']?$", re.IGNORECASE)
 _WORD = re.compile(r"[a-z][a-z'-]*")
+# A title in its writer's own voice (an opinion piece or an explainer), outside quotations;
+# "US" in capitals is the country
+_OWN_VOICE = re.compile(r"\b(?:I|[Ww]e|[Oo]ur|[Mm]y|[Yy]ou|[Yy]our|us)\b")
+_QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]|‘[^‘’]*’")
 # "WASHINGTON (Reuters) - ", "SELMA, Ala. (AP) — ", "WASHINGTON/MINNEAPOLIS (Reuters) - ": a
 # place line that only makes sense at the top of the original article
 _DATELINE = re.compile(
@@ -492,7 +496,8 @@ def _headline(
     articles: Sequence[ArticleRecord], vectorizer: TfidfVectorizer, centroid: Vector
 ) -> tuple[str, int | None]:
     """The most central source title that has no loaded words, no question or exclamation
-    mark; falls back to the most central title."""
+    mark and is not in its writer's own voice ("We need ...", "Your guide ..."); falls back
+    to the most central title."""
     titled = [a for a in articles if a.title.strip()]
     if not titled:
         return "Untitled story", None
@@ -506,7 +511,8 @@ def _headline(
         shouty = title.endswith(("?", "!")) or sum(
             w.isupper() and len(w) > 3 for w in title.split()
         )
-        return loaded + (1.0 if shouty else 0.0) + (0.5 if ":" in title else 0.0)
+        voice = bool(_OWN_VOICE.search(_QUOTED.sub("", title)))
+        return loaded + (1.0 if shouty else 0.0) + (0.5 if ":" in title else 0.0) + float(voice)
 
     best = max(range(len(titled)), key=lambda k: centrality[k] - 0.5 * penalty(titled[k].title))
     return titled[best].title.strip(), titled[best].id

@@ -135,6 +135,24 @@ def test_headline_is_a_source_title_without_clickbait() -> None:
     assert not synthesis.headline.endswith("!")
 
 
+def test_headline_is_not_in_a_writers_own_voice() -> None:
+    articles = _articles(RICH_STORY)
+    articles[0].title = "We need the new transit budget for night bus routes"  # most central
+    articles[1].title = "Council vote on Tuesday"
+    articles[2].title = "Transit budget vote"
+    synthesis = synthesize(articles)
+    assert synthesis is not None and synthesis.headline != articles[0].title
+    articles[0].title = "Your guide to the new transit budget and its night buses"
+    synthesis = synthesize(articles)
+    assert synthesis is not None and synthesis.headline != articles[0].title
+    # someone quoted in the title is not the writer's voice
+    articles[0].title = 'Council backs transit budget as mayor says "we need night buses"'
+    articles[1].title = "Transit: council passes budget with night buses"
+    articles[2].title = "Budget: council approves transit spending"
+    synthesis = synthesize(articles)
+    assert synthesis is not None and synthesis.headline == articles[0].title
+
+
 def test_sections_follow_the_material() -> None:
     synthesis = synthesize(_articles(RICH_STORY))
     assert synthesis is not None
