@@ -613,7 +613,11 @@ def newsletter_send(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except PlumblineError as exc:  # any command's bad input: a clear message, no traceback
+        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from plumbline import cli
 from plumbline.cli import app
+from plumbline.errors import InvalidInput
 from tests.plumbline_fixtures import BACKEND, database_url
 
 runner = CliRunner()
@@ -107,6 +109,42 @@ def test_import_reports_bad_lines_and_skips_known_articles(tmp_path: Path) -> No
     assert "line 2" in first.output
     again = runner.invoke(app, ["import", str(path)])
     assert "0 added, 2 already stored" in again.output
+
+
+def test_import_names_outlets_in_any_script(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    lines = [
+        {"id": "1", "url": "https://www.xinhuanet.example/1", "outlet": "新华社"},
+        {"id": "2", "url": "https://mitu.example/2", "outlet": "Mitú"},
+        {"id": "3", "url": "https://www.xinhuanet.example/3", "outlet": "新华社"},
+    ]
+    path.write_text(
+        "".join(json.dumps({**line, "title": f"Title {line['id']}", "text": f"Text {line['id']}."})
+                + "\n" for line in lines),
+        encoding="utf-8",
+    )  # fmt: skip
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0 and "3 read, 3 added" in result.output
+    outlets = json.loads(runner.invoke(app, ["sources", "list", "--json"]).output)
+    slugs = {o["name"]: o["slug"] for o in outlets}
+    assert slugs["Mitú"] == "mitu"
+    assert slugs["新华社"].startswith("outlet-")  # one outlet for both of its articles
+    assert [o["name"] for o in outlets].count("新华社") == 1
+
+
+def test_bad_input_anywhere_is_a_message_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A PlumblineError that a command does not handle itself still ends as one line."""
+
+    def command() -> None:
+        raise InvalidInput("cannot read the outlet's name")
+
+    monkeypatch.setattr(cli, "app", command)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.strip() == "error: cannot read the outlet's name"
 
 
 def test_status_counts_articles_by_stage(tmp_path: Path) -> None:

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from plumbline.errors import InvalidInput
-from plumbline.ingest.sources import new_outlet, packaged_outlets, parse_opml, to_opml
+from plumbline.ingest.sources import new_outlet, packaged_outlets, parse_opml, slug_for, to_opml
 from plumbline.models import Lean
 
 
@@ -79,3 +81,24 @@ def test_oversized_opml_is_refused() -> None:
 def test_new_outlet_validates(name: str, homepage: str, feeds: list[str]) -> None:
     with pytest.raises(InvalidInput):
         new_outlet(name, homepage, feeds)
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("The Washington Post", "the-washington-post"),
+        ("Mitú", "mitu"),
+        ("Le Monde diplomatique — édition", "le-monde-diplomatique-edition"),
+        ("Yahoo! News", "yahoo-news"),
+    ],
+)
+def test_slugs_keep_latin_letters_without_accents(name: str, slug: str) -> None:
+    assert slug_for(name) == slug
+
+
+def test_a_name_without_latin_letters_gets_a_stable_slug() -> None:
+    slug = slug_for("新华社")
+    assert re.fullmatch(r"outlet-[0-9a-f]{10}", slug)
+    assert slug_for(" 新华社 ") == slug and slug_for("人民日报") != slug
+    with pytest.raises(InvalidInput):
+        slug_for("  ")

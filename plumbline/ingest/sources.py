@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Iterable
 from importlib import resources
 from typing import Any
@@ -23,10 +25,15 @@ _SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def slug_for(name: str) -> str:
-    slug = _SLUG.sub("-", name.lower()).strip("-")[:80]
-    if not slug:
-        raise InvalidInput(f"cannot make a slug from {name!r}")
-    return slug
+    """The URL slug of an outlet name: accents dropped ("Mitú" -> "mitu"); a name with no
+    Latin letter or digit ("新华社") gets "outlet-" and a digest of the name."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    slug = _SLUG.sub("-", plain.lower()).strip("-")[:80].rstrip("-")
+    if slug:
+        return slug
+    if not name.strip():
+        raise InvalidInput("an outlet needs a name")
+    return "outlet-" + hashlib.sha256(name.strip().encode("utf-8")).hexdigest()[:10]
 
 
 def check_url(url: str, what: str = "URL") -> str:
