@@ -1,13 +1,16 @@
-"""Plain typed objects passed between stages. No logic, no SQL."""
+"""Plain typed objects passed between stages. No logic beyond keeping their text clean; no SQL."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class Lean(StrEnum):
@@ -110,6 +113,15 @@ class ArticleIn:
     topic: str = ""
     summary: str = ""
     raw_html: bytes | None = None  # when set, the article enters as FETCHED
+
+    def __post_init__(self) -> None:
+        """Control characters go (NUL and the like: PostgreSQL refuses NUL in text, and
+        none of them belongs in news); tabs and line breaks stay."""
+        for name in ("url", "title", "text", "outlet", "author", "language", "external_id",
+                     "topic", "summary"):  # fmt: skip
+            value = getattr(self, name)
+            if _CONTROL.search(value):
+                setattr(self, name, _CONTROL.sub("", value))
 
 
 @dataclass(slots=True)

@@ -132,6 +132,18 @@ def test_import_names_outlets_in_any_script(tmp_path: Path) -> None:
     assert [o["name"] for o in outlets].count("新华社") == 1
 
 
+def test_control_characters_never_reach_the_database(tmp_path: Path) -> None:
+    """PostgreSQL refuses NUL in text: a line carrying it is stored clean on both engines."""
+    path = tmp_path / "a.jsonl"
+    line = {"id": "n1", "url": "https://n.example/1", "title": "Nul\u0000 title",
+            "text": "Text\u0000 with NUL.", "outlet": "N\u0000ul News"}  # fmt: skip
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0 and "1 read, 1 added" in result.output
+    outlets = json.loads(runner.invoke(app, ["sources", "list", "--json"]).output)
+    assert "Nul News" in {o["name"] for o in outlets}
+
+
 def test_bad_input_anywhere_is_a_message_not_a_traceback(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -5,7 +5,14 @@ import io
 import json
 from datetime import UTC, datetime
 
-from plumbline.ingest.importers import MAX_LINE_BYTES, parse_date, read_articles
+import pytest
+
+from plumbline.ingest.importers import (
+    MAX_LINE_BYTES,
+    article_from_record,
+    parse_date,
+    read_articles,
+)
 
 
 def _lines(payload: bytes) -> list:
@@ -90,3 +97,28 @@ def test_dirty_dates() -> None:
     assert parse_date("2050-09", now=now) is None
     assert parse_date("yesterday-ish", now=now) is None
     assert parse_date("x" * 500, now=now) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "stored"),
+    [
+        ("example.com/a", "https://example.com/a"),
+        ("example.com:8080/a", "https://example.com:8080/a"),
+        ("HTTPS://Example.com/b", "HTTPS://Example.com/b"),
+        ("javascript:alert(1)", "urn:plumbline:7"),
+        ("mailto:desk@example.com", "urn:plumbline:7"),
+        ("ftp://example.com/c", "urn:plumbline:7"),
+    ],
+)
+def test_only_web_addresses_are_kept_as_urls(url: str, stored: str) -> None:
+    article = article_from_record({"id": "7", "url": url, "title": "T", "text": "Text."})
+    assert article.url == stored
+
+
+def test_control_characters_are_dropped_and_line_breaks_kept() -> None:
+    article = article_from_record(
+        {"id": "8", "title": "Bad\u0000 ti\u0007tle", "text": "One.\nTwo\u001b.\tThree.",
+         "outlet": "Out\u0000let", "author": "A\u007fB"}
+    )  # fmt: skip
+    assert (article.title, article.text) == ("Bad title", "One.\nTwo.\tThree.")
+    assert (article.outlet, article.author) == ("Outlet", "AB")

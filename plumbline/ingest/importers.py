@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from dateutil import parser as dateparser
 from plumbline.models import ArticleIn
 
 MAX_LINE_BYTES = 5_000_000
+_OTHER_SCHEME = re.compile(r"[a-z][a-z0-9+.\-]*:(?!\d)", re.IGNORECASE)  # not host:port
 MAX_TEXT_CHARS = 400_000
 MAX_TITLE_CHARS = 1_000
 
@@ -104,7 +106,9 @@ def article_from_record(data: dict[str, Any]) -> ArticleIn:
     external_id = _text(data, "ID", "id")[:200]
     url = _text(data, "url", "link")
     if url and not url.lower().startswith(("http://", "https://")):
-        url = "" if "://" in url else f"https://{url}"
+        # "example.com/a" is a web address without its scheme; "javascript:…", "mailto:…"
+        # or "ftp://…" are not web addresses: the article is kept without one
+        url = "" if "://" in url or _OTHER_SCHEME.match(url) else f"https://{url}"
     if not url:
         if not external_id:
             raise ValueError("needs a url or an id")
