@@ -109,9 +109,17 @@ _DATELINE = re.compile(
 )
 _BOILERPLATE = re.compile(
     r"read more|click here|sign up|subscribe|newsletter|follow us|all rights reserved|"
-    r"advertisement|getty images|photo:|image:|\bcopyright\b",
+    r"advertisement|getty images|photo:|image:|\bcopyright\b|"
+    # the reporting's own trace, no news: "X did not immediately respond to a request for
+    # comment", "declined to comment", "this story has been updated"
+    r"\b(?:did not|didn't|has not|hasn't|have not|haven't) (?:immediately )?(?:respond|reply)"
+    r" to [^.]{0,80}?\b(?:requests?|inquir|messages?|e-?mails?|calls?)\b|"
+    r"\b(?:declined|refused) to comment|\bcould not (?:immediately )?be reached|"
+    r"\bthis (?:story|article) (?:has been|was|will be) updated",
     re.IGNORECASE,
 )
+# A kicker before the first sentence ("KEY POINTS An 8-year-old ...")
+_KICKER = re.compile(r"^(?:KEY (?:POINTS|DATA|TAKEAWAYS)|BREAKING|UPDATE|EXCLUSIVE):?\s+")
 _MONTHS = (
     r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
 )
@@ -306,7 +314,7 @@ def _candidates(article: ArticleRecord) -> list[_Candidate]:
     found = []
     outlet = article.outlet_slug or f"article-{article.id}"
     for index, sentence in enumerate(article.analysis.sentences):
-        text = _DATELINE.sub("", sentence.text.strip())
+        text = _DATELINE.sub("", _KICKER.sub("", sentence.text.strip()))
         if _BOILERPLATE.search(text):
             continue
         n_words = len(text.split())

@@ -296,6 +296,26 @@ def test_a_sentence_pointing_back_at_another_is_left_out() -> None:
     assert plain in texts and back not in texts
 
 
+@pytest.mark.parametrize(
+    "trace",
+    [
+        "The agency did not immediately respond to a request for comment on Monday.",
+        "A spokesman for the governor declined to comment on the pending lawsuit.",
+        "This story has been updated with figures from the state health department.",
+    ],
+)
+def test_the_reportings_own_trace_is_not_news(trace: str) -> None:
+    article = _articles()[0]
+    kept = "The mayor did not respond to the council's ultimatum before the deadline."
+    news = "The city will close three bridges over the river tonight."
+    article.text += f" {trace} {kept} KEY POINTS {news}"
+    assert article.analysis is not None
+    article.analysis.sentences = split_sentences(article.text)
+    texts = [c.text for c in _candidates(article)]
+    assert trace not in texts and kept in texts
+    assert news in texts  # its kicker stripped
+
+
 DEMO_LEANS = {0: Lean.LEFT, 1: Lean.CENTER, 2: Lean.RIGHT}
 
 
