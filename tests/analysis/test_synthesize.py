@@ -285,14 +285,19 @@ def test_datelines_and_boilerplate_are_left_out_but_text_stays_verbatim(dateline
         assert any(sentence.text in a.text for a in articles)
 
 
-def test_a_sentence_pointing_back_at_another_is_left_out() -> None:
+def _candidate_texts(added: str) -> list[str]:
+    """The sentences synthesis may choose from an article with `added` at its end."""
     article = _articles()[0]
-    back = "Officials across the state capital surely know this."
-    plain = "Officials across the state capital surely know the rules."
-    article.text += f" {back} {plain}"
+    article.text += " " + added
     assert article.analysis is not None
     article.analysis.sentences = split_sentences(article.text)
-    texts = [c.text for c in _candidates(article)]
+    return [c.text for c in _candidates(article)]
+
+
+def test_a_sentence_pointing_back_at_another_is_left_out() -> None:
+    back = "Officials across the state capital surely know this."
+    plain = "Officials across the state capital surely know the rules."
+    texts = _candidate_texts(f"{back} {plain}")
     assert plain in texts and back not in texts
 
 
@@ -305,13 +310,9 @@ def test_a_sentence_pointing_back_at_another_is_left_out() -> None:
     ],
 )
 def test_the_reportings_own_trace_is_not_news(trace: str) -> None:
-    article = _articles()[0]
     kept = "The mayor did not respond to the council's ultimatum before the deadline."
     news = "The city will close three bridges over the river tonight."
-    article.text += f" {trace} {kept} KEY POINTS {news}"
-    assert article.analysis is not None
-    article.analysis.sentences = split_sentences(article.text)
-    texts = [c.text for c in _candidates(article)]
+    texts = _candidate_texts(f"{trace} {kept} KEY POINTS {news}")
     assert trace not in texts and kept in texts
     assert news in texts  # its kicker stripped
 
