@@ -21,9 +21,10 @@ from plumbline.analysis.figures import Figure, conflict, figures
 from plumbline.analysis.story import outlet_key
 
 # the summary's own rules for a sentence that leans on the one before it ("But he …"), a
-# leading dateline ("WASHINGTON (Reuters) - ") and page furniture ("click here"), so both
-# read sentences alike
+# leading dateline ("WASHINGTON (Reuters) - "), page furniture ("click here") and photo
+# captions, so both read sentences alike
 from plumbline.analysis.synthesize import _BOILERPLATE as PAGE_FURNITURE
+from plumbline.analysis.synthesize import _CAPTION as CAPTION
 from plumbline.analysis.synthesize import _DATELINE as DATELINE
 from plumbline.analysis.synthesize import _NEEDS_CONTEXT as NEEDS_CONTEXT
 from plumbline.models import ArticleRecord, EvidenceRef, Lean, SourceRef, SynthSentence
@@ -41,10 +42,6 @@ SIDE_ADJECTIVE = {
     Lean.UNRATED: "unrated",
 }
 
-# "…, in Minneapolis, Minn., May 31, 2020.": a photo caption
-_CAPTION = re.compile(
-    r",\s(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s\d{1,2},\s\d{4}\.?$"
-)
 _QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
 
 
@@ -222,5 +219,5 @@ def _usable(text: str) -> bool:
         MIN_WORDS <= n_words <= MAX_WORDS
         and not text.endswith("?")
         and not PAGE_FURNITURE.search(text)
-        and not _CAPTION.search(text)
+        and not CAPTION.search(text)
     )

@@ -118,6 +118,22 @@ _BOILERPLATE = re.compile(
     r"\bthis (?:story|article) (?:has been|was|will be) updated",
     re.IGNORECASE,
 )
+_MONTH_DAY_YEAR = (
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s\d{1,2},\s\d{4}"
+)
+# A photo caption: "Dr. Anthony Fauci ... listens during the briefing at the White House,
+# April 4, 2020." (someone doing something in the present tense, then a full date), one
+# that ends on its date, or a photo credit ("(AP Photo/...)", "REUTERS/...", "Getty Images")
+_CAPTION = re.compile(
+    r"\b(?:speaks|smiles|gestures|listens|arrives|departs|waves|looks on|walks|stands|sits|"
+    r"talks|poses|attends|delivers|addresses|reacts|greets|leaves|pauses|prays|kneels?|"
+    r"participates|wears|gathers?|takes? part|is seen|are seen)\b.{0,200}?"
+    r"(?:\b(?:on|in)\s+|,\s+)(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
+    + _MONTH_DAY_YEAR
+    + r"|(?<!day),\s"  # "... died Friday, July 17, 2020." is news
+    + _MONTH_DAY_YEAR
+    + r"\.?$|\((?:AP|Reuters|AFP) Photo|\bREUTERS/|Getty Images|toggle caption"
+)
 # A kicker before the first sentence ("KEY POINTS An 8-year-old ...")
 _KICKER = re.compile(r"^(?:KEY (?:POINTS|DATA|TAKEAWAYS)|BREAKING|UPDATE|EXCLUSIVE):?\s+")
 _MONTHS = (
@@ -315,7 +331,7 @@ def _candidates(article: ArticleRecord) -> list[_Candidate]:
     outlet = article.outlet_slug or f"article-{article.id}"
     for index, sentence in enumerate(article.analysis.sentences):
         text = _DATELINE.sub("", _KICKER.sub("", sentence.text.strip()))
-        if _BOILERPLATE.search(text):
+        if _BOILERPLATE.search(text) or _CAPTION.search(text):
             continue
         n_words = len(text.split())
         if (

@@ -317,6 +317,25 @@ def test_the_reportings_own_trace_is_not_news(trace: str) -> None:
     assert news in texts  # its kicker stripped
 
 
+@pytest.mark.parametrize(
+    "caption",
+    [
+        "Dr. Anthony Fauci listens during the daily coronavirus task force briefing at the "
+        "White House, April 4, 2020.",
+        "Protesters against the death penalty gather in Terre Haute, Ind., Wednesday, "
+        "July 15, 2020.",
+        "Sign at a protest against racial inequality in Los Angeles, Calif., June 8, 2020.",
+        "Voters wait in line to cast their ballots at a middle school in Yonkers on Tuesday "
+        "(AP Photo/John Minchillo).",
+    ],
+)
+def test_photo_captions_are_not_news(caption: str) -> None:
+    news = "Lewis, who carried the struggle to the halls of Congress, died Friday, July 17, 2020."
+    texts = _candidate_texts(f"{caption} {news}")
+    assert news in texts
+    assert not any(t in caption for t in texts)
+
+
 DEMO_LEANS = {0: Lean.LEFT, 1: Lean.CENTER, 2: Lean.RIGHT}
 
 
