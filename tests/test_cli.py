@@ -132,6 +132,28 @@ def test_import_names_outlets_in_any_script(tmp_path: Path) -> None:
     assert [o["name"] for o in outlets].count("新华社") == 1
 
 
+def test_only_domain_names_become_outlet_domains(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    lines = [
+        {"id": "h1", "url": "http://[::1]/5"},  # no outlet: an address, not a domain
+        {"id": "h2", "url": "http://10.0.0.1/a", "outlet": "..."},
+        {"id": "h3", "url": "https://www.bücher.example/4"},
+    ]
+    path.write_text(
+        "".join(json.dumps({**line, "title": f"Title {line['id']}", "text": f"Text {line['id']}."})
+                + "\n" for line in lines),
+        encoding="utf-8",
+    )  # fmt: skip
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0 and "3 read, 3 added" in result.output
+    outlets = {
+        o["name"]: o for o in json.loads(runner.invoke(app, ["sources", "list", "--json"]).output)
+    }
+    assert "::1" not in outlets and "10.0.0.1" not in outlets
+    assert outlets["..."]["homepage"] == "" and outlets["..."]["domains"] == []
+    assert outlets["bücher.example"]["homepage"] == "https://bücher.example/"
+
+
 def test_control_characters_never_reach_the_database(tmp_path: Path) -> None:
     """PostgreSQL refuses NUL in text: a line carrying it is stored clean on both engines."""
     path = tmp_path / "a.jsonl"

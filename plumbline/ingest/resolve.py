@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from plumbline.ingest.dedupe import hostname, parent_domains
 from plumbline.ingest.sources import abp_domain_leans, slug_for
 from plumbline.models import ArticleIn, Lean, Outlet
@@ -18,8 +20,8 @@ class OutletResolver:
         self.index = repo.outlet_index()
 
     def resolve(self, article: ArticleIn) -> int | None:
-        url_host = hostname(article.url) if article.url.startswith("http") else ""
-        outlet_host = hostname(article.outlet) if "." in article.outlet else ""
+        url_host = _domain(article.url) if article.url.startswith("http") else ""
+        outlet_host = _domain(article.outlet) if "." in article.outlet else ""
         keys = [article.outlet.lower().strip()] if article.outlet else []
         keys += parent_domains(outlet_host) if outlet_host else []
         keys += parent_domains(url_host) if url_host else []
@@ -45,7 +47,8 @@ class OutletResolver:
                 domains=[domain],
             )
         else:
-            display = name if name and "." not in name else domain
+            # a name that is a domain ("n.example") shows as the domain it resolved to
+            display = name if name and ("." not in name or not domain) else domain
             outlet = Outlet(
                 slug=slug_for(display),
                 name=display,
@@ -63,3 +66,14 @@ class OutletResolver:
             if key:
                 self.index[key] = (outlet_id, outlet.slug)
         return outlet_id
+
+
+# A domain name: two or more labels, the last one letters only ("::1", "...", "10.0.0.1"
+# and "localhost" are not outlets' domains)
+_DOMAIN = re.compile(r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}")
+
+
+def _domain(address: str) -> str:
+    """The domain name of a URL or bare host ("" when it has none)."""
+    host = hostname(address)
+    return host if _DOMAIN.fullmatch(host) else ""
