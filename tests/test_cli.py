@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -111,21 +112,28 @@ def test_import_reports_bad_lines_and_skips_known_articles(tmp_path: Path) -> No
     assert "0 added, 2 already stored" in again.output
 
 
-def test_import_names_outlets_in_any_script(tmp_path: Path) -> None:
-    path = tmp_path / "a.jsonl"
-    lines = [
-        {"id": "1", "url": "https://www.xinhuanet.example/1", "outlet": "新华社"},
-        {"id": "2", "url": "https://mitu.example/2", "outlet": "Mitú"},
-        {"id": "3", "url": "https://www.xinhuanet.example/3", "outlet": "新华社"},
-    ]
+def _import_outlets(path: Path, lines: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """Import `lines` (each with its own title and text added) and list the outlets."""
     path.write_text(
         "".join(json.dumps({**line, "title": f"Title {line['id']}", "text": f"Text {line['id']}."})
                 + "\n" for line in lines),
         encoding="utf-8",
     )  # fmt: skip
     result = runner.invoke(app, ["import", str(path)])
-    assert result.exit_code == 0 and "3 read, 3 added" in result.output
-    outlets = json.loads(runner.invoke(app, ["sources", "list", "--json"]).output)
+    assert result.exit_code == 0 and f"{len(lines)} read, {len(lines)} added" in result.output
+    outlets: list[dict[str, Any]] = json.loads(
+        runner.invoke(app, ["sources", "list", "--json"]).output
+    )
+    return outlets
+
+
+def test_import_names_outlets_in_any_script(tmp_path: Path) -> None:
+    lines = [
+        {"id": "1", "url": "https://www.xinhuanet.example/1", "outlet": "新华社"},
+        {"id": "2", "url": "https://mitu.example/2", "outlet": "Mitú"},
+        {"id": "3", "url": "https://www.xinhuanet.example/3", "outlet": "新华社"},
+    ]
+    outlets = _import_outlets(tmp_path / "a.jsonl", lines)
     slugs = {o["name"]: o["slug"] for o in outlets}
     assert slugs["Mitú"] == "mitu"
     assert slugs["新华社"].startswith("outlet-")  # one outlet for both of its articles
@@ -133,22 +141,12 @@ def test_import_names_outlets_in_any_script(tmp_path: Path) -> None:
 
 
 def test_only_domain_names_become_outlet_domains(tmp_path: Path) -> None:
-    path = tmp_path / "a.jsonl"
     lines = [
         {"id": "h1", "url": "http://[::1]/5"},  # no outlet: an address, not a domain
         {"id": "h2", "url": "http://10.0.0.1/a", "outlet": "..."},
         {"id": "h3", "url": "https://www.bücher.example/4"},
     ]
-    path.write_text(
-        "".join(json.dumps({**line, "title": f"Title {line['id']}", "text": f"Text {line['id']}."})
-                + "\n" for line in lines),
-        encoding="utf-8",
-    )  # fmt: skip
-    result = runner.invoke(app, ["import", str(path)])
-    assert result.exit_code == 0 and "3 read, 3 added" in result.output
-    outlets = {
-        o["name"]: o for o in json.loads(runner.invoke(app, ["sources", "list", "--json"]).output)
-    }
+    outlets = {o["name"]: o for o in _import_outlets(tmp_path / "a.jsonl", lines)}
     assert "::1" not in outlets and "10.0.0.1" not in outlets
     assert outlets["..."]["homepage"] == "" and outlets["..."]["domains"] == []
     assert outlets["bücher.example"]["homepage"] == "https://bücher.example/"
