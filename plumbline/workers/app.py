@@ -103,6 +103,10 @@ def make_app(settings: Settings, *, core: Plumbline | None = None, preload: bool
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         task_acks_on_failure_or_timeout=True,  # a task that raised is not run again
+        # a running task is left to finish when the broker connection drops (its message is
+        # delivered again later, and every task is idempotent): cancelling it would throw
+        # away the batch's work and, in a prefork pool, the process with its loaded model
+        worker_cancel_long_running_tasks_on_connection_loss=False,
         worker_prefetch_multiplier=1,
         task_time_limit=hard,
         task_soft_time_limit=hard * 0.9,
