@@ -369,8 +369,11 @@ class _Picker:
         self.chosen: list[int] = []
 
     def pick(self, pool: Sequence[int], count: int, *, gated: bool = True) -> list[int]:
-        """Up to `count` of `pool`; `gated`: only sentences under the bias limit."""
+        """Up to `count` of `pool` (none when `count` is 0 or less); `gated`: only sentences
+        under the bias limit."""
         picked: list[int] = []
+        if count <= 0:
+            return picked
         for i in sorted(pool, key=lambda k: -self.score[k]):
             if len(picked) == count:
                 break

@@ -6,7 +6,17 @@ import pytest
 
 from plumbline.analysis.embed import Embedder
 from plumbline.analysis.faithful import check_synthesis
-from plumbline.analysis.synthesize import SIDES_TITLE, Kind, _candidates, kind, synthesize
+from plumbline.analysis.synthesize import (
+    BODY_SIZE,
+    CONTEXT_SIZE,
+    NEXT_SIZE,
+    SIDE_SIZE,
+    SIDES_TITLE,
+    Kind,
+    _candidates,
+    kind,
+    synthesize,
+)
 from plumbline.analysis.text import split_sentences
 from plumbline.models import (
     ArticleAnalysis,
@@ -336,6 +346,30 @@ def test_photo_captions_are_not_news(caption: str) -> None:
     assert not any(t in caption for t in texts)
 
 
+# the most sentences each section may hold (sides: SIDE_SIZE for each of three sides)
+SECTION_LIMITS = {
+    "What happened": BODY_SIZE,
+    SIDES_TITLE: 3 * SIDE_SIZE,
+    "Context": CONTEXT_SIZE,
+    "What comes next": NEXT_SIZE,
+}
+
+
+def test_a_long_single_outlet_story_keeps_its_sections_short() -> None:
+    """Many facts and one outlet: "What happened" is filled to BODY_SIZE, never past it."""
+    places = ["library", "high school", "church hall", "arena", "armory", "college gym",
+              "fairground", "community center", "union hall", "hotel", "museum", "stadium"]  # fmt: skip
+    text = " ".join(
+        f"Volunteers at the {place} served {n * 40} meals and set up {n * 12} cots on Tuesday."
+        for n, place in enumerate(places, start=1)
+    )
+    article = _record(1, "left-news", Lean.LEFT, "County opens flood shelters", text)
+    synthesis = synthesize([article])
+    assert synthesis is not None
+    assert all(len(s.sentences) <= SECTION_LIMITS[s.title] for s in synthesis.sections)
+    assert sum(len(s.sentences) for s in synthesis.sections) + len(synthesis.lead) <= 10
+
+
 DEMO_LEANS = {0: Lean.LEFT, 1: Lean.CENTER, 2: Lean.RIGHT}
 
 
@@ -369,6 +403,7 @@ def test_real_demo_articles_give_a_faithful_sectioned_article(
     )
     assert synthesis.headline in {a.title.strip() for a in articles}
     assert 2 <= len(synthesis.sections) <= 5
+    assert all(len(s.sentences) <= SECTION_LIMITS[s.title] for s in synthesis.sections)
     scores = [a.bias_score for a in articles if a.bias_score is not None]
     assert synthesis.bias_score is not None
     assert synthesis.bias_score < sum(scores) / len(scores)
