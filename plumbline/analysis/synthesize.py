@@ -123,7 +123,8 @@ _MONTH_DAY_YEAR = (
 )
 # A photo caption: "Dr. Anthony Fauci ... listens during the briefing at the White House,
 # April 4, 2020." (someone doing something in the present tense, then a full date), one
-# that ends on its date, or a photo credit ("(AP Photo/...)", "REUTERS/...", "Getty Images")
+# that ends on its date, or a photo credit ("(AP Photo/...)", "REUTERS/..."; "Getty Images"
+# is page furniture already, _BOILERPLATE)
 _CAPTION = re.compile(
     r"\b(?:speaks|smiles|gestures|listens|arrives|departs|waves|looks on|walks|stands|sits|"
     r"talks|poses|attends|delivers|addresses|reacts|greets|leaves|pauses|prays|kneels?|"
@@ -132,7 +133,7 @@ _CAPTION = re.compile(
     + _MONTH_DAY_YEAR
     + r"|(?<!day),\s"  # "... died Friday, July 17, 2020." is news
     + _MONTH_DAY_YEAR
-    + r"\.?$|\((?:AP|Reuters|AFP) Photo|\bREUTERS/|Getty Images|toggle caption"
+    + r"\.?$|\((?:AP|Reuters|AFP) Photo|\bREUTERS/|toggle caption"
 )
 # A kicker before the first sentence ("KEY POINTS An 8-year-old ...")
 _KICKER = re.compile(r"^(?:KEY (?:POINTS|DATA|TAKEAWAYS)|BREAKING|UPDATE|EXCLUSIVE):?\s+")
