@@ -20,6 +20,15 @@ class Lean(StrEnum):
     UNRATED = "unrated"
 
 
+class ArticleKind(StrEnum):
+    """What kind of piece an article is (analysis/kinds.py): opinion never supplies a
+    story's facts or headline."""
+
+    NEWS = "news"
+    OPINION = "opinion"
+    ANALYSIS = "analysis"
+
+
 class ArticleState(StrEnum):
     """Where an article is in the pipeline; each stage moves it one step."""
 
@@ -113,6 +122,7 @@ class ArticleIn:
     topic: str = ""
     summary: str = ""
     raw_html: bytes | None = None  # when set, the article enters as FETCHED
+    kind: ArticleKind | None = None  # news / opinion / analysis, when known at entry
 
     def __post_init__(self) -> None:
         """Control characters go (NUL and the like: PostgreSQL refuses NUL in text, and
@@ -155,6 +165,7 @@ class ArticleAnalysis:
     lean: LeanScores
     loaded_phrases: list[LoadedPhrase]
     word_count: int
+    title_bias: float | None = None  # p(biased) of the title; None for older analyses
 
 
 @dataclass(slots=True)
@@ -182,6 +193,7 @@ class ArticleRecord:
     analysis: ArticleAnalysis | None = None
     error: str | None = None
     from_feed: bool = False  # fetched from a feed (its fetch time is near its publication)
+    kind: ArticleKind | None = None  # None: stored before kinds were labelled at entry
 
 
 @dataclass(slots=True)
@@ -197,17 +209,36 @@ class SourceRef:
 
 @dataclass(slots=True)
 class SynthSentence:
-    text: str  # a source sentence verbatim (extractive) or a checked rewrite (LLM back end)
+    # a source sentence verbatim (extractive; relative dates written out, see `inserted`) or
+    # a checked rewrite (LLM back end)
+    text: str
     sources: list[SourceRef]  # every source sentence that backs it, the chosen one first
     bias: float | None = None
-    attribution: list[str] = field(default_factory=list)  # outlets named "according to …"
+    attribution: list[str] = field(default_factory=list)  # outlets named "X reported that …"
     rewritten: bool = False  # written by the LLM back end and passed the faithfulness check
+    paragraph: int = 0  # which paragraph of its section it belongs to, from 0
+    inserted: list[str] = field(default_factory=list)  # dates written in for "on Monday" etc.
 
 
 @dataclass(slots=True)
 class SynthSection:
     title: str
     sentences: list[SynthSentence]
+    kind: str = ""  # facts | background | next | differ
+
+
+@dataclass(slots=True)
+class Perspective:
+    """How one side covered a story: quotations from its most central article, shown as
+    that outlet's words, never as facts."""
+
+    side: Lean
+    article_id: int
+    outlet_name: str
+    title: str
+    url: str
+    kind: ArticleKind
+    quotes: list[SourceRef]
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +288,8 @@ class Synthesis:
     omissions: list[Omission] = field(default_factory=list)
     backend: str = "extractive"  # or "llm:<model>" when the LLM rewrote sentences
     fallbacks: int = 0  # LLM sentences rejected by the faithfulness check
+    perspectives: list[Perspective] = field(default_factory=list)  # left, center, right
+    note: str = ""  # why there is no factual article (e.g. only opinion pieces cover it)
 
 
 @dataclass(slots=True)

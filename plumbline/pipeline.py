@@ -5,11 +5,13 @@ never stores anything twice; a failing item is marked with the stage and the err
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from tqdm import tqdm
 
 from plumbline.analysis.article import ArticleAnalyzer
@@ -29,6 +31,7 @@ from plumbline.analysis.synthesize import synthesize
 from plumbline.errors import ConfigurationError, LLMError, PipelineError
 from plumbline.ingest.dedupe import canonical_url, content_hash, minhash_bytes
 from plumbline.ingest.extract import extract_page
+from plumbline.ingest.prepare import prepare_text
 from plumbline.linking import StoryLinker
 from plumbline.models import ArticleRecord, ArticleState, ClusterMember, PipelineReport, Synthesis
 from plumbline.settings import Settings
@@ -125,10 +128,17 @@ class Pipeline:
             try:
                 html = self.repo.raw_html(article.id) or b""
                 page = extract_page(html, article.url)
+                prepared = prepare_text(
+                    url=article.url,
+                    title=page.title or article.title,
+                    text=page.text,
+                    outlet=article.outlet_name or "",
+                )
                 state = self.repo.save_extraction(
                     article.id,
                     title=page.title,
-                    text=page.text,
+                    text=prepared.text,
+                    kind=prepared.kind,
                     author=page.author,
                     published=page.published,
                     canonical_url=canonical_url(page.canonical_url or article.url),
@@ -353,7 +363,7 @@ class Pipeline:
         self, story_id: int, articles: list[ArticleRecord], guard: SaveGuard
     ) -> bool:
         members = [a.id for a in articles]
-        synthesis = synthesize(articles)
+        synthesis = synthesize(articles, encode=self._encode)
         if synthesis is None:
             with guard(members) as current:
                 if current:
@@ -386,6 +396,10 @@ class Pipeline:
                 stats=stats_json,
             )
         return True
+
+    def _encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Sentence embeddings from the analysis encoder (synthesis compares paraphrases)."""
+        return self._analyzer_factory().embedder.encode(texts)
 
     def _rewrite(self, synthesis: Synthesis, articles: list[ArticleRecord]) -> Synthesis:
         """The LLM back end's checked rewrite when one is configured; otherwise, or when the

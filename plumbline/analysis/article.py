@@ -49,6 +49,7 @@ class ArticleAnalyzer:
                 sentences, probabilities[cursor + 1 : cursor + 1 + len(sentences)], strict=True
             ):
                 sentence.bias = round(float(p), 4)
+            title_bias = round(float(probabilities[cursor]), 4) if title else None
             cursor += 1 + len(sentences)
             analysis = ArticleAnalysis(
                 sentences=sentences,
@@ -56,6 +57,7 @@ class ArticleAnalyzer:
                 lean=lean.article_lean(title or "", text),
                 loaded_phrases=bias.loaded_phrases(sentences),
                 word_count=word_count(text),
+                title_bias=title_bias,
             )
             results.append(AnalyzedText(analysis, _cluster_vector(title_vec, sentence_vecs)))
         return results

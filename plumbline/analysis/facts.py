@@ -17,16 +17,12 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+# the story article's own rules for page furniture, a leading dateline and a sentence that
+# leans on the one before it ("But he …"), so both read sentences alike
+from plumbline.analysis.clean import furniture, strip_lead_in
 from plumbline.analysis.figures import Figure, conflict, figures
+from plumbline.analysis.prose import dangling
 from plumbline.analysis.story import outlet_key
-
-# the summary's own rules for a sentence that leans on the one before it ("But he …"), a
-# leading dateline ("WASHINGTON (Reuters) - "), page furniture ("click here") and photo
-# captions, so both read sentences alike
-from plumbline.analysis.synthesize import _BOILERPLATE as PAGE_FURNITURE
-from plumbline.analysis.synthesize import _CAPTION as CAPTION
-from plumbline.analysis.synthesize import _DATELINE as DATELINE
-from plumbline.analysis.synthesize import _NEEDS_CONTEXT as NEEDS_CONTEXT
 from plumbline.models import ArticleRecord, EvidenceRef, Lean, SourceRef, SynthSentence
 
 SIDES = (Lean.LEFT, Lean.CENTER, Lean.RIGHT)
@@ -175,12 +171,12 @@ def statement_pool(articles: Sequence[ArticleRecord]) -> StatementPool | None:
             index=index,
             text=text,
             bias=sentence.bias or 0.0,
-            standalone=text[:1].isupper() and not NEEDS_CONTEXT.match(text),
+            standalone=text[:1].isupper() and not dangling(text),
         )
         for a in articles
         if a.analysis is not None
         for index, sentence in enumerate(a.analysis.sentences)
-        if _usable(text := DATELINE.sub("", sentence.text.strip()))
+        if _usable(text := strip_lead_in(sentence.text))
     ]
     if not statements:
         return None
@@ -215,9 +211,4 @@ def unquoted(text: str) -> str:
 
 def _usable(text: str) -> bool:
     n_words = len(text.split())
-    return (
-        MIN_WORDS <= n_words <= MAX_WORDS
-        and not text.endswith("?")
-        and not PAGE_FURNITURE.search(text)
-        and not CAPTION.search(text)
-    )
+    return MIN_WORDS <= n_words <= MAX_WORDS and not text.endswith("?") and furniture(text) is None

@@ -43,6 +43,8 @@ _STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 
 _PLAIN = str.maketrans("“”‘’–—", "\"\"''--")
+# the label of a story only opinion or analysis pieces cover ("Opinion: <its title>")
+_LABEL = re.compile(r"^(?:Opinion|Analysis): ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +68,17 @@ def unsupported(
     context: Sequence[str] = (),
     *,
     allowed_names: Collection[str] = (),
+    inserted: Collection[str] = (),
 ) -> list[str]:
     """Why `text` is not supported: empty when it is. `cited` are the source sentences it
     claims to rest on; `context` the full texts of their articles (names, numbers and
     quotations may come from anywhere in them); `allowed_names` are words the product adds
-    itself (outlet names in attributions)."""
+    itself (outlet names in attributions); `inserted` are dates the product wrote in for a
+    relative date ("on Monday" -> "on Monday, July 13"), not checked against the sources."""
     if not text.strip():
         return ["empty sentence"]
+    for phrase in sorted(inserted, key=len, reverse=True):
+        text = text.replace(phrase, " ")
     norm = normalize(text).rstrip(" .")
     if any(norm and norm in normalize(source) for source in cited):
         return []
@@ -121,7 +127,9 @@ def check_sentence(sentence: SynthSentence, article_texts: Mapping[int, str]) ->
         for name in sentence.attribution
         if name not in backers
     ]
-    return reasons + unsupported(sentence.text, cited, context, allowed_names=backers)
+    return reasons + unsupported(
+        sentence.text, cited, context, allowed_names=backers, inserted=sentence.inserted
+    )
 
 
 def check_synthesis(
@@ -130,7 +138,8 @@ def check_synthesis(
     """Every unsupported sentence of a synthesis: headline (must be a source title), lead,
     sections and omitted facts. An empty list means faithful."""
     violations = []
-    if normalize(synthesis.headline) not in {normalize(t) for t in titles}:
+    headline = _LABEL.sub("", synthesis.headline) if synthesis.note else synthesis.headline
+    if normalize(headline) not in {normalize(t) for t in titles}:
         violations.append(Violation(synthesis.headline, "headline is not a source title"))
     sentences = [
         *synthesis.lead,

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from plumbline.analysis.prose import attributed
 from plumbline.models import StoryWriteup, SynthSentence
 
 
 def writeup_json(writeup: StoryWriteup) -> dict[str, Any]:
     """The contract of `plumbline synthesize`: story, headline, lead, sections with each
     sentence's source ids, the article's own bias score, assessment, questions and
-    omissions (plus the coverage score and, when nothing could be written, an error)."""
+    omissions (plus the coverage score and, when nothing could be written, an error).
+    Added since, shape kept: each section's kind, each sentence's attribution with the
+    sentence as printed ("X reported that …") and its paragraph, the perspectives by side,
+    a note when only opinion covers the story, and each input article's kind."""
     synthesis = writeup.synthesis
+    kinds = {
+        writeup.input_ids.get(a.id) or f"article-{a.id}": a.kind.value
+        for a in writeup.articles
+        if a.kind is not None
+    }
     if synthesis is None:
         return {
             "story": writeup.story,
@@ -23,6 +32,8 @@ def writeup_json(writeup: StoryWriteup) -> dict[str, Any]:
             "assessment": None,
             "questions": [],
             "omissions": [],
+            "perspectives": [],
+            "kinds": kinds,
             "error": writeup.error or "nothing to write",
         }
 
@@ -30,6 +41,9 @@ def writeup_json(writeup: StoryWriteup) -> dict[str, Any]:
         data: dict[str, Any] = {"text": s.text, "sources": _ids(s, writeup.input_ids)}
         if s.attribution:
             data["attribution"] = s.attribution
+            data["printed"] = attributed(s.text, s.attribution)
+        if s.paragraph:
+            data["paragraph"] = s.paragraph
         return data
 
     return {
@@ -37,7 +51,11 @@ def writeup_json(writeup: StoryWriteup) -> dict[str, Any]:
         "headline": synthesis.headline,
         "lead": " ".join(s.text for s in synthesis.lead),
         "sections": [
-            {"title": section.title, "sentences": [sentence(s) for s in section.sentences]}
+            {
+                "title": section.title,
+                "kind": section.kind,
+                "sentences": [sentence(s) for s in section.sentences],
+            }
             for section in synthesis.sections
         ],
         "bias_score": synthesis.bias_score,
@@ -53,6 +71,20 @@ def writeup_json(writeup: StoryWriteup) -> dict[str, Any]:
             }
             for o in synthesis.omissions
         ],
+        "perspectives": [
+            {
+                "side": p.side.value,
+                "label": f"How the {p.side.value} covered it",
+                "outlet": p.outlet_name,
+                "kind": p.kind.value,
+                "title": p.title,
+                "source": writeup.input_ids.get(p.article_id) or f"article-{p.article_id}",
+                "quotes": [q.text for q in p.quotes],
+            }
+            for p in synthesis.perspectives
+        ],
+        "note": synthesis.note,
+        "kinds": kinds,
     }
 
 

@@ -1,39 +1,66 @@
-"""The neutral story article, extracted from its sources' own sentences.
+"""The story article: a neutral account written from the sources' own sentences.
 
-Every sentence of the synthesis is a sentence of a source (less a dateline), chosen for
-being central to the story (TF-IDF similarity to the centroid of its sentences and of its
-titles), backed by several outlets, early in its article and low in predicted bias;
-redundant sentences are dropped (maximal marginal relevance). The article has a lead and
-up to four titled sections, each only when it has material: "What happened" (the central
-facts), "What each side says" (what only one side reports, when the sides differ),
-"Context" (earlier events) and "What comes next" (plans, expectations, dates ahead).
+Shaped like a wire story (DESIGN.md, "The story article"):
 
-Each sentence carries every source sentence that says much the same thing. Where the
-sources disagree, the sentence is attributed ("according to …") to the outlets behind it:
-a claim backed by outlets of one side only while others cover the story, a claim whose
-figures another outlet gives differently, and a sentence the bias model finds loaded.
+- **Headline**: a news article's own title, the least loaded of the central ones; never an
+  opinion title, a question, a quotation alone or a title in its writer's own voice.
+- **Lede**: the opening a news writer wrote as a lede (one of the first LEDE_POSITIONS
+  sentences of the most central news article, chosen with the headline so that it says what
+  the headline says), then the best-backed fact it does not already state.
+- **What happened**: facts backed by outlets of more than one side first, then plain
+  reports one side alone gives; paragraphs by source article in the order their writers
+  told them.
+- **Background** and **What comes next**: earlier events; plans and dates ahead, only where
+  no source says they already happened.
+- **Where accounts differ**: figures the outlets give differently and claims one side alone
+  reports, attributed ("Fox News reported that …"); at most one sentence in five of the
+  article carries an attribution.
+- **Perspectives**: how the left, center and right covered it (perspectives.py).
 
-The article must score below its coverage (the same sentence-bias scorer, outlets weighed
-equally): when the chosen sentences do not, the most loaded ones past the lead are dropped,
-and a loaded lead sentence is swapped for the best unused fact that is less loaded, until
-it does or no such move is left (then the page shows both scores as they are)."""
+Every sentence is a source sentence (less a dateline), relative dates written out against
+its article's publication date (dates.py), and carries every source sentence that says
+much the same. News and analysis articles supply facts (news first: an analysis piece's
+headline and opening count ANALYSIS_WEIGHT as much); opinion informs the perspectives
+only (kinds.py). A sentence stands in the
+site's voice only when it reads alone, is no fragment, says no "I" or "we" and is not loaded
+(prose.py). No fact is told twice: a sentence is left out when it repeats one already
+chosen (a TF-IDF cosine of REDUNDANT_SIMILARITY, or SAME_FACT_OVERLAP of the shorter
+sentence's content words).
+
+Sentences are ranked as before (tuned on NeuS train: bench/synthesis_quality.py --tune):
+centrality (TF-IDF cosine to the story's sentences and its news titles) x (1 - bias x
+p(biased)) x (1 + support x ln(backing outlets)) / (1 + position x index in its article),
+and the body keeps to the lede's event (RELEVANT cosine to the headline, lede and story).
+
+The article must score below its coverage (same sentence-bias scorer): the most loaded
+sentences past the lead are dropped, and a loaded lead sentence swapped, until it does or no
+such move is left."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from plumbline.analysis.bias import loaded_words, weighted_share
+from plumbline.analysis.clean import furniture, strip_lead_in
+from plumbline.analysis.dates import resolve
+from plumbline.analysis.figures import conflict, figures
+from plumbline.analysis.kinds import kind_of
+from plumbline.analysis.perspectives import perspectives
+from plumbline.analysis.prose import introduced, needs, quote_problem, voice_problem
 from plumbline.analysis.story import coverage_score
 from plumbline.models import (
+    ArticleKind,
     ArticleRecord,
     Lean,
+    Perspective,
     SourceRef,
     Synthesis,
     SynthSection,
@@ -42,37 +69,51 @@ from plumbline.models import (
 
 Matrix = npt.NDArray[np.float64]
 Vector = npt.NDArray[np.float64]
+# unit sentence embeddings of texts (the analysis encoder): a finer test of "the same fact"
+Encoder = Callable[[Sequence[str]], npt.NDArray[np.float32]]
 
 LEAD_SIZE = 2
-BODY_SIZE = 4
-MIN_BODY = 2  # "What happened" is topped up to this from one side's facts
-SIDE_SIZE = 2  # sentences per side in "What each side says"
+BODY_SIZE = 5
 CONTEXT_SIZE = 2
 NEXT_SIZE = 2
+DIFFER_SIZE = 2
+PARAGRAPH_SIZE = 3  # sentences at most in one paragraph
+LEDE_POSITIONS = 3  # the lede is one of an article's first this many sentences
+MIN_LEDE_WORDS = 12
 SUPPORT_SIMILARITY = 0.32  # TF-IDF cosine at which another sentence backs a sentence
 REDUNDANT_SIMILARITY = 0.45  # ... at which it would repeat one already chosen
-OPINION_BIAS = 0.5  # p(biased) from which a chosen sentence is attributed to its outlets
-MAX_BIAS = 0.75  # sentences above this are left out while others remain
-MIN_WORDS, MAX_WORDS = 8, 55
+SAME_FACT_OVERLAP = 0.5  # ... or this share of the shorter one's content words in common
+MIN_SHARED_WORDS = 3
+SAME_FACT_COSINE = 0.7  # ... or this sentence-embedding cosine (with an encoder)
+MAX_ENCODED = 160  # the best-scored usable sentences of a story that are embedded
+RELEVANT = 0.12  # cosine to the story's core a sentence past the lede needs
+MIN_NEW_WORDS = 3  # content words the second lead sentence adds to the headline and lede
+MAX_ATTRIBUTED_SHARE = 0.2  # of the article's sentences, at most, carry an attribution
+ANALYSIS_WEIGHT = 0.8
 RATED = (Lean.LEFT, Lean.CENTER, Lean.RIGHT)
+OPINION_ONLY = (
+    "Only opinion pieces cover this story so far. Plumbline writes no factual account from "
+    "opinion: below, how each side argues it."
+)
+NO_USABLE_SENTENCE = (
+    "No sentence of this story's sources reads neutrally and whole on its own, so Plumbline "
+    "writes no account of it: below, how each side covered it."
+)
 
 
 @dataclass(frozen=True, slots=True)
 class SelectionWeights:
-    """How sentences are scored and let in (tuned on NeuS train:
-    bench/synthesis_quality.py --tune). Score = centrality x (1 - bias x p(biased))
-    x (1 + support x ln(backing outlets)) / (1 + position x index in its article)
-    x (1 - quote, for a quotation), where centrality mixes the TF-IDF cosine to the
-    story's sentences (1 - title) and to its titles (title). A sentence is only taken
-    when its p(biased) is at most the `bias_quantile` quantile of the story's sentences
-    (and MAX_BIAS), the lead too unless nothing else is left."""
+    """How sentences are scored (tuned on NeuS train: bench/synthesis_quality.py --tune).
+    Score = centrality x (1 - bias x p(biased)) x (1 + support x ln(backing outlets))
+    / (1 + position x index in its article) x (1 - quote, for a quotation), where centrality
+    mixes the TF-IDF cosine to the story's sentences (1 - title) and to its news titles
+    (title)."""
 
     bias: float = 0.4
     support: float = 0.15
     position: float = 0.2
     title: float = 0.6
-    quote: float = 0.0  # score x (1 - quote) for a sentence that quotes someone
-    bias_quantile: float = 0.6  # sentences must have p(biased) at most this quantile's
+    quote: float = 0.0
 
 
 class Kind(StrEnum):
@@ -82,61 +123,23 @@ class Kind(StrEnum):
 
 
 SECTION_TITLES = {
-    Kind.FACT: "What happened",
-    Kind.CONTEXT: "Context",
-    Kind.NEXT: "What comes next",
+    "facts": "What happened",
+    "background": "Background",
+    "next": "What comes next",
+    "differ": "Where accounts differ",
 }
-SIDES_TITLE = "What each side says"
 
-_NEEDS_CONTEXT = re.compile(
-    r"^(but|and|or|so|also|however|still|yet|he|she|they|it|this|that|these|those|his|her|"
-    r"their|its|there|here|then|meanwhile|instead)\b",
-    re.IGNORECASE,
-)
-# "... surely know this.": the sentence points back at one it came after
-_ENDS_NEEDING_CONTEXT = re.compile(r"\b(?:this|that|these|those)[.!]?[\"”']?$", re.IGNORECASE)
-_WORD = re.compile(r"[a-z][a-z'-]*")
+_WORD = re.compile(r"[a-z][a-z'’-]*")
+_CONTENT = re.compile(r"[A-Za-z][A-Za-z'’\-]+|\d[\d,.]*")
 # A title in its writer's own voice (an opinion piece or an explainer), outside quotations;
 # "US" in capitals is the country
 _OWN_VOICE = re.compile(r"\b(?:I|[Ww]e|[Oo]ur|[Mm]y|[Yy]ou|[Yy]our|us)\b")
 _QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]|‘[^‘’]*’")
-# "WASHINGTON (Reuters) - ", "SELMA, Ala. (AP) — ", "WASHINGTON/MINNEAPOLIS (Reuters) - ": a
-# place line that only makes sense at the top of the original article
-_DATELINE = re.compile(
-    r"^(?:[A-Z][A-Z.'\-]{2,}(?:[ /][A-Z.'\-]+)*(?:, [A-Z][A-Za-z.]+)*(?: \([A-Za-z ]+\))?"
-    r"|\((?:AP|Reuters|AFP|UPI|CNN|Bloomberg)\))"
-    r"\s*[—–-]{1,2}\s+(?=[A-Z\"“])"
-)
-_BOILERPLATE = re.compile(
-    r"read more|click here|sign up|subscribe|newsletter|follow us|all rights reserved|"
-    r"advertisement|getty images|photo:|image:|\bcopyright\b|"
-    # the reporting's own trace, no news: "X did not immediately respond to a request for
-    # comment", "declined to comment", "this story has been updated"
-    r"\b(?:did not|didn't|has not|hasn't|have not|haven't) (?:immediately )?(?:respond|reply)"
-    r" to [^.]{0,80}?\b(?:requests?|inquir|messages?|e-?mails?|calls?)\b|"
-    r"\b(?:declined|refused) to comment|\bcould not (?:immediately )?be reached|"
-    r"\bthis (?:story|article) (?:has been|was|will be) updated",
+_TITLE_LABEL = re.compile(
+    r"^\W*(?:opinion|op-ed|column|editorial|commentary|analysis|explainer|watch|listen|live|"
+    r"video|podcast|exclusive|breaking)\b\s*[:|—–-]",
     re.IGNORECASE,
 )
-_MONTH_DAY_YEAR = (
-    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s\d{1,2},\s\d{4}"
-)
-# A photo caption: "Dr. Anthony Fauci ... listens during the briefing at the White House,
-# April 4, 2020." (someone doing something in the present tense, then a full date), one
-# that ends on its date, or a photo credit ("(AP Photo/...)", "REUTERS/..."; "Getty Images"
-# is page furniture already, _BOILERPLATE)
-_CAPTION = re.compile(
-    r"\b(?:speaks|smiles|gestures|listens|arrives|departs|waves|looks on|walks|stands|sits|"
-    r"talks|poses|attends|delivers|addresses|reacts|greets|leaves|pauses|prays|kneels?|"
-    r"participates|wears|gathers?|takes? part|is seen|are seen)\b.{0,200}?"
-    r"(?:\b(?:on|in)\s+|,\s+)(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
-    + _MONTH_DAY_YEAR
-    + r"|(?<!day),\s"  # "... died Friday, July 17, 2020." is news
-    + _MONTH_DAY_YEAR
-    + r"\.?$|\((?:AP|Reuters|AFP) Photo|\bREUTERS/|toggle caption"
-)
-# A kicker before the first sentence ("KEY POINTS An 8-year-old ...")
-_KICKER = re.compile(r"^(?:KEY (?:POINTS|DATA|TAKEAWAYS)|BREAKING|UPDATE|EXCLUSIVE):?\s+")
 _MONTHS = (
     r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
 )
@@ -162,193 +165,127 @@ _QUOTE = re.compile(r"[\"“”]")
 # Someone's statement rather than a plain report of what happened.
 _CLAIM = re.compile(
     r"\b(?:said|says|say|told|argued|argues|claimed|claims|warned|warns|accused|accuses|"
-    r"called|calls|criticized|praised|insisted|according to|believes?|contends?)\b",
+    r"called|calls|criticized|praised|insisted|according to|believes?|contends?|alleged|"
+    r"alleges|denied|denies)\b",
     re.IGNORECASE,
 )
-# A number and the word after it ("15,000 cases", "36 percent"): the same word with
-# another number in a similar sentence is a disagreement on the figure.
-_FIGURE = re.compile(r"(\d+(?:[.,]\d+)*)(?:\s*(%)|\s+([a-z]{3,}))", re.IGNORECASE)
-_NOT_UNITS_TEXT = """
-and the for from with than per out off over under into onto about after before are was
-were has have had who which that this each more less most
-"""
-_NOT_UNITS = frozenset(_NOT_UNITS_TEXT.split())
+# The verb of a plan ("will hear", "intends to sign", "is expected to vote")
+_PLANNED = re.compile(
+    r"\b(?:will|would|to)\s+(?:(?:finally|soon|also|then|likely|not)\s+)?(?P<verb>[a-z]{3,})\b",
+    re.IGNORECASE,
+)
+_IRREGULAR_PAST = {
+    "hear": "heard", "take": "took", "give": "gave", "make": "made", "hold": "held",
+    "meet": "met", "win": "won", "begin": "began", "go": "went", "come": "came",
+    "say": "said", "speak": "spoke", "tell": "told", "send": "sent", "leave": "left",
+    "bring": "brought", "buy": "bought", "sell": "sold", "pay": "paid", "choose": "chose",
+    "lose": "lost", "run": "ran", "fall": "fell", "rise": "rose", "find": "found",
+    "write": "wrote", "put": "put", "set": "set", "read": "read", "lead": "led",
+    "build": "built", "fight": "fought", "keep": "kept", "sit": "sat", "stand": "stood",
+}  # fmt: skip
+_STOPWORDS_TEXT = """
+    a an the and or but if then than that this these those there here of in on at to for from
+    by with as is are was were be been being has have had do does did will would shall should
+    can could may might must it its he she they them their his her him we us our you your i
+    me my who whom whose which what when where why how also about after before over under
+    into onto out up down off again once said says say according more most some such only own
+    same so too very just while during because until against between through each few other
+    both all any not no new one two mr ms mrs
+    """
+_STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 
 @dataclass(slots=True)
 class _Candidate:
     article: ArticleRecord
     index: int  # sentence index in the article's analysis
-    text: str
+    text: str  # the source sentence, less a dateline
+    shown: str  # as the article prints it: relative dates written out
+    inserted: tuple[str, ...]
     bias: float
     kind: Kind
     outlet: str
+    factual: bool  # from an article that may supply facts (news or analysis)
+    news: bool  # from a news article
+    voice: str | None  # why it cannot stand in the site's voice; None when it can
+    quote: str | None  # why it cannot be quoted as a perspective; None when it can
+    needs: frozenset[str] = field(default_factory=frozenset)
+    words: frozenset[str] = field(default_factory=frozenset)  # stemmed content words
+
+    @property
+    def usable(self) -> bool:
+        return self.factual and self.voice is None
 
 
 def synthesize(
-    articles: Sequence[ArticleRecord], *, weights: SelectionWeights | None = None
+    articles: Sequence[ArticleRecord],
+    *,
+    weights: SelectionWeights | None = None,
+    encode: Encoder | None = None,
 ) -> Synthesis | None:
-    """The extractive neutral article for a story, or None when no article has a usable
-    sentence."""
+    """The story article for a story (see the module docstring), or None when no article
+    has a usable sentence. With `encode`, two sentences whose embeddings are at least
+    SAME_FACT_COSINE alike also count as the same fact (paraphrases share few words)."""
     weights = weights or SelectionWeights()
     originals = [a for a in articles if a.analysis and a.duplicate_of is None] or [
         a for a in articles if a.analysis
     ]
-    candidates = [c for a in originals for c in _candidates(a)]
+    kinds = {a.id: kind_of(a) for a in originals}
+    factual = [a for a in originals if kinds[a.id] is not ArticleKind.OPINION]
+    candidates = [c for a in originals for c in _candidates(a, kinds[a.id])]
     if not candidates:
         return None
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=1)
-    try:
-        matrix = vectorizer.fit_transform([c.text for c in candidates])
-    except ValueError:  # nothing but stop words
+    story = _Story.build(candidates, originals, factual, weights, kinds)
+    if story is None:
         return None
-    similarity: Matrix = np.asarray((matrix @ matrix.T).toarray(), dtype=np.float64)
-    centroid = _unit(np.asarray(matrix.mean(axis=0), dtype=np.float64).ravel())
-    titles = [a.title for a in originals if a.title.strip()]
-    title_centroid = (
-        _unit(np.asarray(vectorizer.transform(titles).mean(axis=0), dtype=np.float64).ravel())
-        if titles
-        else centroid
-    )
-    centrality = (1.0 - weights.title) * np.asarray(matrix @ centroid).ravel() + (
-        weights.title * np.asarray(matrix @ title_centroid).ravel()
-    )
-    story = _Story(candidates, similarity, _story_sides(originals))
-    support = np.array([len(story.backers(i)) for i in range(len(candidates))], dtype=np.float64)
-    bias = np.array([c.bias for c in candidates])
-    score: Vector = (
-        centrality
-        * (1.0 - weights.bias * bias)
-        * (1.0 + weights.support * np.log(support))
-        / (1.0 + weights.position * np.array([c.index for c in candidates], dtype=np.float64))
-        * np.array([1.0 - weights.quote * bool(_QUOTE.search(c.text)) for c in candidates])
-    )
-    # Past the lead, a sentence must be among the story's less loaded ones: the article
-    # then scores below its sources rather than averaging them.
-    limit = min(MAX_BIAS, float(np.quantile(bias, weights.bias_quantile)))
-    picker = _Picker(score, similarity, bias <= limit)
-    everything = range(len(candidates))
-    facts = [i for i in everything if candidates[i].kind is Kind.FACT]
-    shared = [i for i in facts if story.is_shared(i)]
-    lead = picker.pick(shared or facts or everything, LEAD_SIZE) or picker.pick(
-        everything, 1, gated=False
-    )
-    body = picker.pick(shared, BODY_SIZE)
-    if len(story.sides) < 2:  # no sides section: every fact may come here
-        body += picker.pick(facts, BODY_SIZE - len(body))
-    # Few facts that the sides share: the best of one side's, attributed, plain reports
-    # before what someone said.
-    plain = [i for i in facts if not _CLAIM.search(candidates[i].text)]
-    body += picker.pick(plain, MIN_BODY - len(body))
-    body += picker.pick(facts, MIN_BODY - len(body))
-    sides = story.side_sentences(picker) if len(story.sides) >= 2 else []
-    context = picker.pick(
-        [i for i in everything if candidates[i].kind is Kind.CONTEXT], CONTEXT_SIZE
-    )
-    coming = picker.pick([i for i in everything if candidates[i].kind is Kind.NEXT], NEXT_SIZE)
+    if encode is not None and len(factual) >= 2:
+        story.embed(encode)
+    if not factual or not any(c.usable for c in candidates):
+        views = perspectives(originals, kinds, story.similarity_to_core, words=content_words)
+        return _no_account(originals, kinds, views, factual)
+
+    headline, headline_article, lede = story.front()
+    picker = _Picker(story)
+    lead = [lede] if lede is not None else []
+    if lede is not None:
+        picker.take(lede)
+        second = story.second_lead(picker, headline)
+        if second is not None:
+            lead.append(second)
+            picker.take(second)
+    seen = " ".join([headline, *(candidates[i].shown for i in lead)])
+    body = story.body(picker, seen)
+    seen += " " + " ".join(candidates[i].shown for i in body)
+    background = story.extra(picker, Kind.CONTEXT, CONTEXT_SIZE, seen)
+    coming = story.extra(picker, Kind.NEXT, NEXT_SIZE, seen)
+    differ = story.differ(picker, len(lead) + len(body) + len(background) + len(coming))
     ceiling = coverage_score(articles)
     if ceiling is not None:
-        _below_coverage(candidates, ceiling, lead, [body, sides, context, coming], score, facts)
+        _below_coverage(candidates, ceiling, lead, [body, background, coming, differ], story)
     sections = [
-        SynthSection(SECTION_TITLES[Kind.FACT], [story.sentence(i) for i in _ordered(body, story)]),
-        SynthSection(SIDES_TITLE, [story.sentence(i) for i in sides]),
-        SynthSection(
-            SECTION_TITLES[Kind.CONTEXT], [story.sentence(i) for i in _ordered(context, story)]
-        ),
-        SynthSection(
-            SECTION_TITLES[Kind.NEXT], [story.sentence(i) for i in _ordered(coming, story)]
-        ),
+        story.section("facts", story.paragraphs(body)),
+        story.section("background", story.paragraphs(background)),
+        story.section("next", story.paragraphs(coming)),
+        story.section("differ", [[i] for i in differ], attributed=True),
     ]
-    lead_sentences = [story.sentence(i) for i in lead]
     sections = [s for s in sections if s.sentences]
-    all_sentences = lead_sentences + [s for sec in sections for s in sec.sentences]
-    headline, headline_article = _headline(originals, vectorizer, centroid)
+    lead_sentences = [story.sentence(i) for i in lead]
+    every = lead_sentences + [s for sec in sections for s in sec.sentences]
+    views = perspectives(
+        originals,
+        kinds,
+        story.similarity_to_core,
+        said=[content_words(s.text) for s in every],
+        words=content_words,
+    )
     return Synthesis(
         headline=headline,
         headline_article_id=headline_article,
         lead=lead_sentences,
         sections=sections,
-        bias_score=_score(all_sentences),
+        bias_score=_score(every),
+        perspectives=views,
     )
-
-
-def _share(candidates: Sequence[_Candidate], indices: Sequence[int]) -> float:
-    return weighted_share(
-        [candidates[i].text for i in indices], [candidates[i].bias for i in indices]
-    )
-
-
-def _below_coverage(
-    candidates: Sequence[_Candidate],
-    ceiling: float,
-    lead: list[int],
-    parts: list[list[int]],
-    score: Vector,
-    facts: Sequence[int],
-) -> None:
-    """Edit `lead` and `parts` (in place) until their sentences score below `ceiling`.
-    Each step takes the first move that applies: drop the most loaded sentence past the
-    lead that is above the current score; swap the most loaded lead sentence for the
-    best-scored unused sentence (facts first) that is less loaded and under the ceiling;
-    drop a second lead sentence above the current score. Stops when none applies."""
-
-    def chosen() -> list[int]:
-        return lead + [i for part in parts for i in part]
-
-    while lead and _share(candidates, chosen()) >= ceiling:
-        current = _share(candidates, chosen())
-        droppable = [
-            (candidates[i].bias, n, i)
-            for n, part in enumerate(parts)
-            for i in part
-            if 100.0 * candidates[i].bias > current
-        ]
-        if droppable:
-            _, n, i = max(droppable)
-            parts[n].remove(i)
-            continue
-        used = set(chosen())
-        worst = max(lead, key=lambda i: candidates[i].bias)
-        spare = [
-            i
-            for i in range(len(candidates))
-            if i not in used
-            and candidates[i].bias < candidates[worst].bias
-            and 100.0 * candidates[i].bias < ceiling
-        ]
-        if spare:
-            fact_set = set(facts)
-            lead[lead.index(worst)] = max(spare, key=lambda i: (i in fact_set, score[i]))
-            continue
-        if len(lead) > 1 and 100.0 * candidates[worst].bias > current:
-            lead.remove(worst)
-            continue
-        return
-
-
-def _candidates(article: ArticleRecord) -> list[_Candidate]:
-    assert article.analysis is not None
-    found = []
-    outlet = article.outlet_slug or f"article-{article.id}"
-    for index, sentence in enumerate(article.analysis.sentences):
-        text = _DATELINE.sub("", _KICKER.sub("", sentence.text.strip()))
-        if _BOILERPLATE.search(text) or _CAPTION.search(text):
-            continue
-        n_words = len(text.split())
-        if (
-            not MIN_WORDS <= n_words <= MAX_WORDS
-            or _NEEDS_CONTEXT.match(text)
-            or _ENDS_NEEDING_CONTEXT.search(text)
-        ):
-            continue
-        if (
-            text.endswith(("?", "!", ":"))
-            or text.count('"') % 2
-            or text.count("“") != text.count("”")
-        ):
-            continue
-        found.append(_Candidate(article, index, text, sentence.bias or 0.0, kind(text), outlet))
-    return found
 
 
 def kind(text: str) -> Kind:
@@ -360,112 +297,460 @@ def kind(text: str) -> Kind:
     return Kind.FACT
 
 
-class _Picker:
-    """Best-scored sentences first, skipping any that repeats one already chosen."""
+def content_words(text: str) -> frozenset[str]:
+    """The stemmed content words of `text` (what two statements of one fact share)."""
+    return frozenset(
+        _stem(w.lower().strip("'’-"))
+        for w in _CONTENT.findall(text)
+        if w.lower() not in _STOPWORDS and len(w) > 1
+    )
 
-    def __init__(self, score: Vector, similarity: Matrix, allowed: npt.NDArray[np.bool_]) -> None:
-        self.score = score
-        self.similarity = similarity
-        self.allowed = allowed
-        self.chosen: list[int] = []
 
-    def pick(self, pool: Sequence[int], count: int, *, gated: bool = True) -> list[int]:
-        """Up to `count` of `pool` (none when `count` is 0 or less); `gated`: only sentences
-        under the bias limit."""
-        picked: list[int] = []
-        if count <= 0:
-            return picked
-        for i in sorted(pool, key=lambda k: -self.score[k]):
-            if len(picked) == count:
-                break
-            if gated and not self.allowed[i]:
-                continue
-            if all(self.similarity[i, j] < REDUNDANT_SIMILARITY for j in self.chosen):
-                picked.append(i)
-                self.chosen.append(i)
-        return picked
+def _candidates(article: ArticleRecord, article_kind: ArticleKind) -> list[_Candidate]:
+    assert article.analysis is not None
+    found = []
+    outlet = article.outlet_slug or f"article-{article.id}"
+    for index, sentence in enumerate(article.analysis.sentences):
+        text = strip_lead_in(sentence.text)
+        if not text or furniture(text):
+            continue
+        bias = sentence.bias or 0.0
+        resolved = resolve(text, article.published)
+        voice = voice_problem(text, bias)
+        if voice is None and resolved is None:
+            voice = "undated"
+        found.append(
+            _Candidate(
+                article=article,
+                index=index,
+                text=text,
+                shown=resolved.text if resolved else text,
+                inserted=resolved.inserted if resolved else (),
+                bias=bias,
+                kind=kind(text),
+                outlet=outlet,
+                factual=article_kind is not ArticleKind.OPINION,
+                news=article_kind is ArticleKind.NEWS,
+                voice=voice,
+                quote=quote_problem(text),
+                needs=frozenset(needs(text)),
+                words=content_words(text),
+            )
+        )
+    return found
 
 
 class _Story:
-    """The candidates of one story, with who backs which sentence."""
+    """The candidates of one story: similarities, who backs which sentence, scores."""
 
     def __init__(
-        self, candidates: Sequence[_Candidate], similarity: Matrix, sides: set[Lean]
+        self,
+        candidates: Sequence[_Candidate],
+        matrix: Any,  # scipy sparse, one L2-normalized TF-IDF row per candidate
+        similarity: Matrix,
+        score: Vector,
+        centrality: Vector,
+        titles: dict[int, tuple[str, Vector, float]],
+        factual: Sequence[ArticleRecord],
+        vectorizer: TfidfVectorizer,
+        centroid: Vector,
     ) -> None:
         self.candidates = candidates
+        self.centroid = centroid
+        self.matrix = matrix
         self.similarity = similarity
-        self.sides = sides
-        self.outlets = {c.outlet for c in candidates}
+        self.score = score
+        self.centrality = centrality
+        self.titles = titles  # article id -> (title, unit TF-IDF vector, title penalty)
+        self.factual = factual
+        self.vectorizer = vectorizer
+        self.sides = {a.outlet_lean for a in factual if a.outlet_lean in RATED}
+        self.outlets = {c.outlet for c in candidates if c.factual}
         self._backing: dict[int, list[int]] = {}
+        self.vectors: dict[int, npt.NDArray[np.float32]] = {}
+        self.core: Vector = np.zeros(similarity.shape[0])
+        self.relevance: Vector = np.zeros(similarity.shape[0])
 
+    @classmethod
+    def build(
+        cls,
+        candidates: Sequence[_Candidate],
+        originals: Sequence[ArticleRecord],
+        factual: Sequence[ArticleRecord],
+        weights: SelectionWeights,
+        kinds: dict[int, ArticleKind],
+    ) -> _Story | None:
+        vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=1)
+        try:
+            matrix = vectorizer.fit_transform([c.text for c in candidates])
+        except ValueError:  # nothing but stop words
+            return None
+        similarity: Matrix = np.asarray((matrix @ matrix.T).toarray(), dtype=np.float64)
+        rows = [i for i, c in enumerate(candidates) if c.factual] or list(range(len(candidates)))
+        centroid = _unit(np.asarray(matrix[rows].mean(axis=0), dtype=np.float64).ravel())
+        titled = [a for a in (factual or originals) if a.title.strip()]
+        titles: dict[int, tuple[str, Vector, float]] = {}
+        if titled:
+            vectors = vectorizer.transform([a.title for a in titled]).toarray()
+            for a, v in zip(titled, vectors, strict=True):
+                penalty = _title_penalty(a.title, a.analysis.title_bias if a.analysis else None)
+                if kinds.get(a.id) is ArticleKind.ANALYSIS:
+                    penalty += 1.0 - ANALYSIS_WEIGHT
+                titles[a.id] = (a.title.strip(), _unit(np.asarray(v, dtype=np.float64)), penalty)
+            title_centroid = _unit(np.mean([v for _, v, _ in titles.values()], axis=0))
+        else:
+            title_centroid = centroid
+        centrality = (1.0 - weights.title) * np.asarray(matrix @ centroid).ravel() + (
+            weights.title * np.asarray(matrix @ title_centroid).ravel()
+        )
+        story = cls(
+            candidates,
+            matrix,
+            similarity,
+            np.zeros(len(candidates)),
+            centrality,
+            titles,
+            factual,
+            vectorizer,
+            centroid,
+        )
+        support = np.array([len(story.backers(i)) for i in range(len(candidates))], dtype=float)
+        bias = np.array([c.bias for c in candidates])
+        story.score = (
+            centrality
+            * (1.0 - weights.bias * bias)
+            * (1.0 + weights.support * np.log(np.maximum(support, 1.0)))
+            / (1.0 + weights.position * np.array([c.index for c in candidates], dtype=float))
+            * np.array([1.0 - weights.quote * bool(_QUOTE.search(c.text)) for c in candidates])
+        )
+        return story
+
+    def embed(self, encode: Encoder) -> None:
+        """Sentence embeddings of the MAX_ENCODED best-scored sentences that may be printed."""
+        rows = [
+            i for i, c in enumerate(self.candidates) if c.factual and c.voice in (None, "loaded")
+        ]
+        rows = sorted(rows, key=lambda i: -self.score[i])[:MAX_ENCODED]
+        if rows:
+            vectors = encode([self.candidates[i].text for i in rows])
+            self.vectors = {i: vectors[k] for k, i in enumerate(rows)}
+
+    # ------------------------------------------------------------------ backing
     def backing(self, i: int) -> list[int]:
         """Candidate i, then the most similar sentence of each other article that backs
-        it: says much the same and gives no other figure for the same thing."""
+        it: says much the same (see `same_fact`'s cosine and shared words) and gives no
+        other figure for what it counts."""
         if i in self._backing:
             return self._backing[i]
         found = [i]
         seen = {self.candidates[i].article.id}
+        mine = figures(self.candidates[i].text)
         for j in (int(k) for k in np.argsort(-self.similarity[i])):
             if self.similarity[i, j] < SUPPORT_SIMILARITY:
                 break
-            article = self.candidates[j].article.id
-            if article in seen or _figures_differ(self.candidates[i].text, self.candidates[j].text):
+            other = self.candidates[j]
+            if other.article.id in seen:
                 continue
-            seen.add(article)
+            if len(self.candidates[i].words & other.words) < MIN_SHARED_WORDS:
+                continue
+            if conflict(mine, figures(other.text)):
+                continue
+            seen.add(other.article.id)
             found.append(j)
         self._backing[i] = found
         return found
 
     def backers(self, i: int) -> set[str]:
-        return {self.candidates[j].outlet for j in self.backing(i)}
+        """The outlets of news (factual) articles that back candidate i."""
+        return {self.candidates[j].outlet for j in self.backing(i) if self.candidates[j].factual}
+
+    def sides_of(self, i: int) -> set[Lean]:
+        return {
+            self.candidates[j].article.outlet_lean
+            for j in self.backing(i)
+            if self.candidates[j].factual and self.candidates[j].article.outlet_lean in RATED
+        }
 
     def is_shared(self, i: int) -> bool:
         """Backed across the story's sides (or by several outlets of a one-sided story)."""
         if len(self.sides) >= 2:
-            return len(self._sides_of(self.backing(i))) >= 2
+            return len(self.sides_of(i)) >= 2
         return len(self.backers(i)) >= 2 or len(self.outlets) == 1
 
-    def disputed(self, i: int) -> bool:
-        """Whether the sources disagree about candidate i: one side's claim in a story
-        covered by several, a figure another outlet gives differently, or loaded wording."""
-        if len(self.outlets) < 2:
-            return False
-        if self.candidates[i].bias >= OPINION_BIAS:
+    def same_fact(self, i: int, j: int) -> bool:
+        """Whether candidates i and j state the same fact (see the module docstring)."""
+        if self.similarity[i, j] >= REDUNDANT_SIMILARITY:
             return True
-        if len(self.sides) >= 2 and len(self._sides_of(self.backing(i))) <= 1:
+        if (
+            i in self.vectors
+            and j in self.vectors
+            and float(self.vectors[i] @ self.vectors[j]) >= SAME_FACT_COSINE
+        ):
             return True
-        return any(
-            self.similarity[i, j] >= SUPPORT_SIMILARITY
-            and c.outlet != self.candidates[i].outlet
-            and _figures_differ(self.candidates[i].text, c.text)
-            for j, c in enumerate(self.candidates)
-        )
+        a, b = self.candidates[i].words, self.candidates[j].words
+        shared = len(a & b)
+        return shared >= MIN_SHARED_WORDS and shared >= SAME_FACT_OVERLAP * min(len(a), len(b))
 
-    def side_sentences(self, picker: _Picker) -> list[int]:
-        """For each side, its best sentences that no other side backs; none at all unless
-        at least two sides have such sentences (otherwise the sides do not differ)."""
-        by_side: list[list[int]] = []
-        for side in RATED:
-            if side not in self.sides:
+    def similarity_to_core(self, text: str) -> float:
+        """TF-IDF cosine of any text to the story's core (headline, lede and story)."""
+        vector = np.asarray(self.vectorizer.transform([text]).toarray()[0], dtype=np.float64)
+        return float(_unit(vector) @ (self.core if self.core.any() else self.centroid))
+
+    # ------------------------------------------------------------------ the front
+    def front(self) -> tuple[str, int | None, int | None]:
+        """The headline, its article, and the lede: chosen together, from one news article
+        when its title is fit to be a headline and its opening a lede."""
+        titles = {aid: t for aid, t in self.titles.items() if t[2] < 1.0}
+        title_score = {
+            aid: float(vector @ self.centroid) - 0.5 * penalty
+            for aid, (_text, vector, penalty) in (titles or self.titles).items()
+        }
+        ledes = self._ledes()
+        best: tuple[float, int, int | None] | None = None
+        with_lede = {self.candidates[i].article.id for _, i in ledes}
+        for aid, score in title_score.items():
+            if with_lede and aid not in with_lede:
+                continue  # a title whose own article opens with no fit lede comes last
+            title = self.titles[aid][0]
+            own = [(s, i) for s, i in ledes if self.candidates[i].article.id == aid]
+            lede_score, lede = max(own, default=(0.0, None))
+            fit = _overlap(title, self.candidates[lede].text) if lede is not None else 0.0
+            total = score + lede_score + 2.5 * fit
+            if best is None or total > best[0]:
+                best = (total, aid, lede)
+        if best is None and title_score:  # no article with both: the best title alone
+            aid = max(title_score, key=lambda a: title_score[a])
+            best = (title_score[aid], aid, None)
+        if best is None:  # no titles at all
+            headline, headline_article = "Untitled story", None
+            lede = max(ledes, default=(0.0, None))[1]
+        else:
+            _, headline_article, lede = best
+            headline = self.titles[headline_article][0]
+            if lede is None:  # that article has no fit opening: the best one that matches
+                scored = [
+                    (s * (0.5 + _overlap(headline, self.candidates[i].text)), i) for s, i in ledes
+                ]
+                lede = max(scored, default=(0.0, None))[1]
+        if lede is None:
+            usable = [i for i, c in enumerate(self.candidates) if c.usable]
+            lede = max(usable, key=lambda i: self.score[i], default=None)
+        self._set_core(headline, lede)
+        return headline, headline_article, lede
+
+    def _ledes(self) -> list[tuple[float, int]]:
+        """(score, candidate) for every sentence fit to open the article: a usable sentence
+        among the first LEDE_POSITIONS of a news article, long enough to say what happened,
+        not opening on a quotation."""
+        found = []
+        for i, c in enumerate(self.candidates):
+            if (
+                not c.usable
+                or c.index >= LEDE_POSITIONS
+                or len(c.text.split()) < MIN_LEDE_WORDS
+                or c.text[:1] in "\"“‘'"
+                or any(not introduced(n, c.article.title) for n in c.needs)
+            ):
                 continue
-            pool = [
+            position = (1.0, 0.8, 0.6)[min(c.index, 2)]
+            support = 1.0 + 0.3 * np.log(max(1, len(self.backers(i))))
+            title = self.titles[c.article.id][0] if c.article.id in self.titles else ""
+            loaded = (c.article.bias_score or 0.0) / 100.0
+            weight = 1.0 if c.news else ANALYSIS_WEIGHT
+            found.append(
+                (
+                    weight
+                    * float(self.centrality[i])
+                    * position
+                    * support
+                    * (1.0 - 0.5 * c.bias)
+                    * (1.0 - 0.5 * loaded)
+                    * (0.5 + _overlap(title, c.text)),
+                    i,
+                )
+            )
+        return found
+
+    def _set_core(self, headline: str, lede: int | None) -> None:
+        parts = [np.asarray(self.vectorizer.transform([headline]).toarray()[0], dtype=float)]
+        if lede is not None:
+            parts.append(np.asarray(self.matrix[lede].toarray()[0], dtype=float))
+        core = _unit(np.sum([_unit(p) for p in parts], axis=0) + 0.5 * self.centroid)
+        self.core = core
+        self.relevance = np.asarray(self.matrix @ core).ravel()
+
+    def second_lead(self, picker: _Picker, headline: str) -> int | None:
+        """The best-backed fact that adds to the headline and lede what they do not say."""
+        lede = picker.chosen[0]
+        said = content_words(headline) | self.candidates[lede].words
+        best: tuple[tuple[float, ...], int] | None = None
+        for i, c in enumerate(self.candidates):
+            if (
+                not c.usable
+                or c.kind is Kind.NEXT
+                or _mostly_quoted(c.text)
+                or self.relevance[i] < RELEVANT
+                or len(c.words - said) < MIN_NEW_WORDS
+                or not picker.fresh(i)
+                or any(
+                    not introduced(n, headline + " " + self.candidates[lede].shown) for n in c.needs
+                )
+            ):
+                continue
+            # the lede's own writer's next sentences read on from it: they win unless
+            # another fact is backed by more sides
+            same_article = c.article.id == self.candidates[lede].article.id and c.index <= 4
+            key = (
+                len(self.sides_of(i))
+                + 0.25 * len(self.backers(i))
+                + (1.0 if same_article else 0.0),
+                float(self.score[i]),
+            )
+            if best is None or key > best[0]:
+                best = (key, i)
+        return best[1] if best else None
+
+    # ------------------------------------------------------------------ the body
+    def body(self, picker: _Picker, seen: str) -> list[int]:
+        """Shared facts first, then plain reports of one side (claims one side alone makes
+        go to "Where accounts differ"), each relevant to the lede's event."""
+        facts = [
+            i
+            for i, c in enumerate(self.candidates)
+            if c.usable and c.kind is Kind.FACT and self.relevance[i] >= RELEVANT
+        ]
+        shared = [i for i in facts if self.is_shared(i)]
+        picked = picker.pick(shared, BODY_SIZE, seen)
+        if len(picked) < BODY_SIZE:
+            rest = [
                 i
-                for i, c in enumerate(self.candidates)
-                if c.kind is Kind.FACT
-                and c.article.outlet_lean is side
-                and self._sides_of(self.backing(i)) == {side}
+                for i in facts
+                if i not in picked
+                and (len(self.sides) < 2 or not _CLAIM.search(self.candidates[i].text))
             ]
-            by_side.append(pool)
-        if sum(1 for pool in by_side if pool) < 2:
-            return []
-        picked: list[int] = []
-        for pool in by_side:
-            picked.extend(picker.pick(pool, SIDE_SIZE))
+            picked += picker.pick(rest, BODY_SIZE - len(picked), seen)
         return picked
 
-    def sentence(self, i: int) -> SynthSentence:
-        """Candidate i with every source sentence that backs it (itself first), and the
-        outlets to name when the sources disagree about it."""
+    def extra(self, picker: _Picker, which: Kind, size: int, seen: str) -> list[int]:
+        """Background (earlier events) or what comes next (only what no source says has
+        already happened)."""
+        pool = [
+            i
+            for i, c in enumerate(self.candidates)
+            if c.usable
+            and c.kind is which
+            and self.relevance[i] >= RELEVANT
+            and not (which is Kind.NEXT and self._happened(i))
+        ]
+        return picker.pick(pool, size, seen)
+
+    def _happened(self, i: int) -> bool:
+        """Whether another source sentence, from an article no older, tells the plan of
+        candidate i as done ("will hear arguments" / "heard arguments")."""
+        c = self.candidates[i]
+        verbs = {m.group("verb").lower() for m in _PLANNED.finditer(c.text)}
+        if not verbs:
+            return False
+        past = {_IRREGULAR_PAST.get(v, v + ("d" if v.endswith("e") else "ed")) for v in verbs}
+        for j, other in enumerate(self.candidates):
+            if j == i or other.kind is Kind.NEXT:
+                continue
+            if (
+                c.article.published is not None
+                and other.article.published is not None
+                and other.article.published < c.article.published
+            ):
+                continue
+            said = set(_WORD.findall(other.text.lower()))
+            if past & said and len((c.words & other.words) - {_stem(v) for v in verbs}) >= 2:
+                return True
+        return False
+
+    def differ(self, picker: _Picker, others: int) -> list[int]:
+        """Figures the outlets give differently (both accounts), then claims one side alone
+        makes, attributed; no more than keeps MAX_ATTRIBUTED_SHARE of the article."""
+        room = min(DIFFER_SIZE, int(others * MAX_ATTRIBUTED_SHARE / (1 - MAX_ATTRIBUTED_SHARE)))
+        if room <= 0 or len(self.outlets) < 2:
+            return []
+        picked: list[int] = []
+        quotable = [
+            i
+            for i, c in enumerate(self.candidates)
+            if c.factual and c.voice in (None, "loaded") and self.relevance[i] >= RELEVANT
+        ]
+        if room >= 2:
+            pair = self._figure_conflict(quotable, picker)
+            if pair:
+                for i in pair:
+                    picker.take(i)
+                picked.extend(pair)
+        if len(self.sides) >= 2 and len(picked) < room:
+            claims = [
+                i
+                for i in quotable
+                if _CLAIM.search(self.candidates[i].text)
+                and len(self.sides_of(i)) == 1
+                and self.candidates[i].kind is Kind.FACT
+            ]
+            picked += picker.pick(claims, room - len(picked), "", fresh_only=True)
+        return picked
+
+    def _figure_conflict(self, pool: Sequence[int], picker: _Picker) -> list[int]:
+        ranked = sorted(pool, key=lambda i: -self.score[i])[:40]
+        for a, i in enumerate(ranked):
+            mine = figures(self.candidates[i].text)
+            if not mine or not picker.fresh(i):
+                continue
+            for j in ranked[a + 1 :]:
+                ci, cj = self.candidates[i], self.candidates[j]
+                if (
+                    ci.outlet == cj.outlet
+                    or self.similarity[i, j] < SUPPORT_SIMILARITY
+                    or len(ci.words & cj.words) < MIN_SHARED_WORDS
+                    or not picker.fresh(j)
+                ):
+                    continue
+                if conflict(mine, figures(cj.text)) and not self._gives_both(i, j):
+                    return [i, j]
+        return []
+
+    def _gives_both(self, i: int, j: int) -> bool:
+        """Whether either article also gives the other's figure somewhere (then the two
+        count different things, not the same thing differently)."""
+        a, b = self.candidates[i], self.candidates[j]
+        values_a = {f.value for f in figures(a.article.text)}
+        values_b = {f.value for f in figures(b.article.text)}
+        return bool({f.value for f in figures(b.text)} & values_a) or bool(
+            {f.value for f in figures(a.text)} & values_b
+        )
+
+    # ------------------------------------------------------------------ output
+    def paragraphs(self, picked: Sequence[int]) -> list[list[int]]:
+        """The picked sentences grouped by source article (in the order their first
+        sentence was picked), each group in its writer's order, PARAGRAPH_SIZE at most."""
+        groups: dict[int, list[int]] = {}
+        for i in picked:
+            groups.setdefault(self.candidates[i].article.id, []).append(i)
+        out: list[list[int]] = []
+        for members in groups.values():
+            members.sort(key=lambda i: self.candidates[i].index)
+            for start in range(0, len(members), PARAGRAPH_SIZE):
+                out.append(members[start : start + PARAGRAPH_SIZE])
+        return out
+
+    def section(
+        self, key: str, paragraphs: Sequence[Sequence[int]], *, attributed: bool = False
+    ) -> SynthSection:
+        sentences = [
+            self.sentence(i, paragraph=n, attributed=attributed)
+            for n, members in enumerate(paragraphs)
+            for i in members
+        ]
+        return SynthSection(SECTION_TITLES[key], sentences, kind=key)
+
+    def sentence(self, i: int, *, paragraph: int = 0, attributed: bool = False) -> SynthSentence:
+        """Candidate i as printed, with every source sentence that backs it (itself first);
+        `attributed`: named after the outlets of its own side that back it."""
         refs = []
         for j in self.backing(i):
             c = self.candidates[j]
@@ -478,72 +763,198 @@ class _Story:
                     text=c.text,
                 )
             )
-        attribution = list(dict.fromkeys(r.outlet_name for r in refs)) if self.disputed(i) else []
         c = self.candidates[i]
-        return SynthSentence(c.text, refs, round(c.bias, 4), attribution=attribution)
-
-    def _sides_of(self, indices: Sequence[int]) -> set[Lean]:
-        return {
-            self.candidates[j].article.outlet_lean
-            for j in indices
-            if self.candidates[j].article.outlet_lean in RATED
-        }
-
-
-def _story_sides(articles: Sequence[ArticleRecord]) -> set[Lean]:
-    return {a.outlet_lean for a in articles if a.outlet_lean in RATED}
-
-
-def _figures(text: str) -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {}
-    for number, percent, word in _FIGURE.findall(text):
-        unit = "percent" if percent else word.lower()
-        if unit not in _NOT_UNITS:
-            found.setdefault(unit, set()).add(number.replace(",", ""))
-    return found
+        attribution: list[str] = []
+        if attributed:
+            side = c.article.outlet_lean
+            attribution = list(
+                dict.fromkeys(r.outlet_name for r in refs if r.outlet_lean is side)
+            ) or [refs[0].outlet_name]
+        return SynthSentence(
+            c.shown,
+            refs,
+            round(c.bias, 4),
+            attribution=attribution,
+            paragraph=paragraph,
+            inserted=list(c.inserted),
+        )
 
 
-def _figures_differ(a: str, b: str) -> bool:
-    """Whether two sentences give different numbers for the same thing ("15,000 cases"
-    against "11,000 cases")."""
-    fa, fb = _figures(a), _figures(b)
-    return any(fa[unit].isdisjoint(fb[unit]) for unit in fa.keys() & fb.keys())
+class _Picker:
+    """Best-scored sentences first, never one that states a fact already chosen, and a
+    sentence taking a noun phrase for granted only once the article has introduced it."""
+
+    def __init__(self, story: _Story) -> None:
+        self.story = story
+        self.chosen: list[int] = []
+
+    def fresh(self, i: int) -> bool:
+        return i not in self.chosen and not any(self.story.same_fact(i, j) for j in self.chosen)
+
+    def take(self, i: int) -> None:
+        self.chosen.append(i)
+
+    def drop(self, i: int) -> None:
+        if i in self.chosen:
+            self.chosen.remove(i)
+
+    def pick(
+        self, pool: Sequence[int], count: int, seen: str, *, fresh_only: bool = False
+    ) -> list[int]:
+        """Up to `count` of `pool` (none when `count` is 0 or less), best first; `seen` is
+        the article so far, for the nouns a sentence takes for granted."""
+        picked: list[int] = []
+        if count <= 0:
+            return picked
+        text = seen
+        for i in sorted(pool, key=lambda k: -self.story.score[k]):
+            if len(picked) == count:
+                break
+            if not self.fresh(i):
+                continue
+            c = self.story.candidates[i]
+            if not fresh_only and any(not introduced(n, text) for n in c.needs):
+                continue
+            picked.append(i)
+            self.take(i)
+            text += " " + c.shown
+        return picked
 
 
-def _ordered(picked: Sequence[int], story: _Story) -> list[int]:
-    """In the order a reader meets them: by place in their article."""
-    return sorted(picked, key=lambda i: story.candidates[i].index)
+def _no_account(
+    originals: Sequence[ArticleRecord],
+    kinds: dict[int, ArticleKind],
+    views: list[Perspective],
+    factual: Sequence[ArticleRecord],
+) -> Synthesis | None:
+    """A story with no sentence fit for a factual account: the perspectives alone, with a
+    note that says why. When only opinion covers it, its headline is its first title
+    labelled "Opinion: "; when its news articles have no usable sentence, a news title."""
+    if not any(view.quotes for view in views):
+        return None
+    if factual:
+        source = next((a for a in factual if a.title.strip()), factual[0])
+        headline, note = source.title.strip() or "Untitled story", NO_USABLE_SENTENCE
+    else:
+        titled = [a for a in originals if a.title.strip()]
+        source = titled[0] if titled else originals[0]
+        label = "Opinion" if kinds.get(source.id) is ArticleKind.OPINION else "Analysis"
+        headline, note = f"{label}: {source.title.strip() or 'Untitled'}", OPINION_ONLY
+    return Synthesis(
+        headline=headline,
+        headline_article_id=source.id,
+        lead=[],
+        sections=[],
+        bias_score=None,
+        perspectives=views,
+        note=note,
+    )
+
+
+def _below_coverage(
+    candidates: Sequence[_Candidate],
+    ceiling: float,
+    lead: list[int],
+    parts: list[list[int]],
+    story: _Story,
+) -> None:
+    """Edit `lead` and `parts` (in place) until their sentences score below `ceiling`.
+    Each step takes the first move that applies: drop the most loaded sentence past the
+    lead that is above the current score; swap a loaded second lead sentence for the
+    best-scored unused usable fact that is less loaded; drop a second lead sentence above the
+    current score. Stops when none applies."""
+
+    def chosen() -> list[int]:
+        return lead + [i for part in parts for i in part]
+
+    def share(indices: Sequence[int]) -> float:
+        return weighted_share(
+            [candidates[i].text for i in indices], [candidates[i].bias for i in indices]
+        )
+
+    while lead and share(chosen()) >= ceiling:
+        current = share(chosen())
+        droppable = [
+            (candidates[i].bias, n, i)
+            for n, part in enumerate(parts)
+            for i in part
+            if 100.0 * candidates[i].bias > current
+        ]
+        if droppable:
+            _, n, i = max(droppable)
+            parts[n].remove(i)
+            continue
+        if len(lead) > 1 and 100.0 * candidates[lead[1]].bias > current:
+            used = set(chosen())
+            spare = [
+                i
+                for i, c in enumerate(candidates)
+                if i not in used
+                and c.usable
+                and c.kind is Kind.FACT
+                and c.bias < candidates[lead[1]].bias
+                and 100.0 * c.bias < ceiling
+                and story.relevance[i] >= RELEVANT
+                and not any(story.same_fact(i, j) for j in used)
+                and not c.needs
+            ]
+            if spare:
+                lead[1] = max(spare, key=lambda i: story.score[i])
+                continue
+            lead.pop()
+            continue
+        return
+
+
+def _mostly_quoted(text: str) -> bool:
+    """Whether a sentence opens on a quotation or is mostly one."""
+    return text[:1] in "\"“‘'" or len(_QUOTED.sub("", text).split()) < 0.5 * len(text.split())
+
+
+def _title_penalty(title: str, title_bias: float | None = None) -> float:
+    """How unfit a title is to head the story: loaded words (the lexicon's, and twice the
+    bias model's p(biased) when the analysis has it), a question or exclamation, shouting,
+    a colon, a label ("Opinion:", "Watch:"), the writer's own voice, or a quotation standing
+    for the title."""
+    words = _WORD.findall(title.lower())
+    lexicon = loaded_words()
+    loaded = sum(lexicon.get(w, 0.0) for w in words if lexicon.get(w, 0.0) >= 0.5)
+    shouty = title.rstrip("\"”’' ").endswith(("?", "!")) or sum(
+        w.isupper() and len(w) > 3 for w in title.split()
+    )
+    unquoted = _QUOTED.sub("", title)
+    voice = bool(_OWN_VOICE.search(unquoted))
+    quote_only = len(unquoted.split()) < 0.4 * max(1, len(title.split()))
+    return (
+        loaded
+        + 2.0 * (title_bias or 0.0)
+        + (1.0 if shouty else 0.0)
+        + (0.5 if ":" in title else 0.0)
+        + (1.0 if _TITLE_LABEL.match(title) else 0.0)
+        + float(voice)
+        + (1.0 if quote_only else 0.0)
+    )
+
+
+def _overlap(headline: str, sentence: str) -> float:
+    """The share of the headline's content words that the sentence contains."""
+    wanted = content_words(headline)
+    if not wanted:
+        return 0.0
+    return len(wanted & content_words(sentence)) / len(wanted)
+
+
+def _stem(word: str) -> str:
+    """A crude suffix strip so "protests" meets "protest" and "voted" meets "vote"."""
+    for suffix in ("'s", "’s", "ies", "ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
 
 
 def _unit(vector: Vector) -> Vector:
     norm = float(np.linalg.norm(vector))
     return vector / norm if norm > 0 else vector
-
-
-def _headline(
-    articles: Sequence[ArticleRecord], vectorizer: TfidfVectorizer, centroid: Vector
-) -> tuple[str, int | None]:
-    """The most central source title that has no loaded words, no question or exclamation
-    mark and is not in its writer's own voice ("We need ...", "Your guide ..."); falls back
-    to the most central title."""
-    titled = [a for a in articles if a.title.strip()]
-    if not titled:
-        return "Untitled story", None
-    vectors = vectorizer.transform([a.title for a in titled])
-    centrality = np.asarray(vectors @ centroid).ravel()
-    lexicon = loaded_words()
-
-    def penalty(title: str) -> float:
-        words = _WORD.findall(title.lower())
-        loaded = sum(lexicon.get(w, 0.0) for w in words)
-        shouty = title.endswith(("?", "!")) or sum(
-            w.isupper() and len(w) > 3 for w in title.split()
-        )
-        voice = bool(_OWN_VOICE.search(_QUOTED.sub("", title)))
-        return loaded + (1.0 if shouty else 0.0) + (0.5 if ":" in title else 0.0) + float(voice)
-
-    best = max(range(len(titled)), key=lambda k: centrality[k] - 0.5 * penalty(titled[k].title))
-    return titled[best].title.strip(), titled[best].id
 
 
 def _score(sentences: Sequence[SynthSentence]) -> float | None:

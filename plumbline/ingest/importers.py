@@ -16,12 +16,14 @@ from typing import IO, Any, cast
 
 from dateutil import parser as dateparser
 
-from plumbline.models import ArticleIn
+from plumbline.ingest.prepare import prepare_text
+from plumbline.models import ArticleIn, ArticleKind
 
 MAX_LINE_BYTES = 5_000_000
 _OTHER_SCHEME = re.compile(r"[a-z][a-z0-9+.\-]*:(?!\d)", re.IGNORECASE)  # not host:port
 MAX_TEXT_CHARS = 400_000
 MAX_TITLE_CHARS = 1_000
+_KINDS = frozenset(k.value for k in ArticleKind)
 
 
 @dataclass(slots=True)
@@ -95,7 +97,9 @@ def _text(data: dict[str, Any], *keys: str) -> str:
 
 
 def article_from_record(data: dict[str, Any]) -> ArticleIn:
-    """An ArticleIn from a Plumbline JSONL object or an Article-Bias-Prediction record."""
+    """An ArticleIn from a Plumbline JSONL object or an Article-Bias-Prediction record: its
+    text cleaned of page furniture and its kind labelled (ingest/prepare.py), unless the
+    line says its "kind" (news, opinion or analysis) itself."""
     abp = "content_original" in data or "bias_text" in data
     title = _text(data, "title")[:MAX_TITLE_CHARS]
     text = _text(data, "text", "content_original", "content")
@@ -116,10 +120,20 @@ def article_from_record(data: dict[str, Any]) -> ArticleIn:
     outlet = _text(data, "outlet", "source_url", "source") if not abp else ""
     if abp:
         outlet = _text(data, "source_url", "source")
+    given = _text(data, "kind").lower()
+    if given and given not in _KINDS:
+        raise ValueError(f"kind must be one of {', '.join(sorted(_KINDS))}, not {given[:40]!r}")
+    kind = ArticleKind(given) if given else None
+    if text:
+        prepared = prepare_text(
+            url=url, title=title, text=text, outlet=_text(data, "source", "outlet")
+        )
+        text, kind = prepared.text, kind or prepared.kind
     return ArticleIn(
         url=url[:2000],
         title=title,
         text=text,
+        kind=kind,
         outlet=outlet[:200],
         published=parse_date(_text(data, "published", "date")),
         author=_text(data, "author", "authors")[:500],

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from plumbline.errors import NotFound
 from plumbline.models import (
     ArticleIn,
+    ArticleKind,
     ArticleRecord,
     ArticleState,
     StageCount,
@@ -84,6 +85,7 @@ class ArticleStore(Store):
                         author=article.author[:500],
                         language=article.language[:16],
                         topic=article.topic[:100],
+                        kind=article.kind.value if article.kind else "",
                         published_at=article.published,
                         fetched_at=utcnow(),
                         raw_html=article.raw_html,
@@ -150,6 +152,7 @@ class ArticleStore(Store):
         canonical_url: str,
         language: str,
         content_hash: str,
+        kind: ArticleKind | None = None,
     ) -> ArticleState | None:
         """Store extracted text; an exact copy (same canonical url or text) becomes a
         DUPLICATE pointing at the first, keeping no text of its own. None when the article
@@ -183,6 +186,7 @@ class ArticleStore(Store):
             row.canonical_url = canonical_url or row.canonical_url
             row.language = language[:16]
             row.content_hash = content_hash
+            row.kind = kind.value if kind else row.kind
             row.state = ArticleState.EXTRACTED.value
             return ArticleState.EXTRACTED
 

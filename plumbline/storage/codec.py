@@ -10,6 +10,7 @@ import numpy as np
 
 from plumbline.models import (
     ArticleAnalysis,
+    ArticleKind,
     AssessmentSentence,
     EntityToneView,
     EvidenceRef,
@@ -18,6 +19,7 @@ from plumbline.models import (
     LeanScores,
     LoadedPhrase,
     Omission,
+    Perspective,
     Sentence,
     SideToneView,
     SourceRef,
@@ -51,6 +53,7 @@ def analysis_dict(a: ArticleAnalysis) -> dict[str, Any]:
         "lean": {"left": a.lean.left, "center": a.lean.center, "right": a.lean.right},
         "loaded_phrases": [[p.text, p.sentence_index, p.weight] for p in a.loaded_phrases],
         "word_count": a.word_count,
+        "title_bias": a.title_bias,
     }
 
 
@@ -62,6 +65,7 @@ def analysis(data: dict[str, Any]) -> ArticleAnalysis:
         lean=LeanScores(lean["left"], lean["center"], lean["right"]),
         loaded_phrases=[LoadedPhrase(t, i, w) for t, i, w in data.get("loaded_phrases", [])],
         word_count=int(data.get("word_count", 0)),
+        title_bias=data.get("title_bias"),
     )
 
 
@@ -113,25 +117,61 @@ def _sentence_dict(s: SynthSentence) -> dict[str, Any]:
     data: dict[str, Any] = {
         "text": s.text,
         "bias": s.bias,
-        "sources": [
-            [r.article_id, r.sentence_index, r.outlet_name, r.outlet_lean.value, r.text]
-            for r in s.sources
-        ],
+        "sources": [_ref_dict(r) for r in s.sources],
     }
     if s.attribution:
         data["attribution"] = s.attribution
     if s.rewritten:
         data["rewritten"] = True
+    if s.paragraph:
+        data["paragraph"] = s.paragraph
+    if s.inserted:
+        data["inserted"] = s.inserted
     return data
+
+
+def _ref_dict(r: SourceRef) -> list[Any]:
+    return [r.article_id, r.sentence_index, r.outlet_name, r.outlet_lean.value, r.text]
+
+
+def _ref(data: list[Any]) -> SourceRef:
+    article_id, index, outlet, lean, text = data
+    return SourceRef(article_id, index, outlet, Lean(lean), text)
+
+
+def _perspective_dict(p: Perspective) -> dict[str, Any]:
+    return {
+        "side": p.side.value,
+        "article_id": p.article_id,
+        "outlet": p.outlet_name,
+        "title": p.title,
+        "url": p.url,
+        "kind": p.kind.value,
+        "quotes": [_ref_dict(r) for r in p.quotes],
+    }
+
+
+def _perspective(data: dict[str, Any]) -> Perspective:
+    return Perspective(
+        side=Lean(data["side"]),
+        article_id=int(data["article_id"]),
+        outlet_name=str(data["outlet"]),
+        title=str(data.get("title", "")),
+        url=str(data.get("url", "")),
+        kind=ArticleKind(data.get("kind", "news")),
+        quotes=[_ref(r) for r in data.get("quotes", [])],
+    )
 
 
 def _sentence(data: dict[str, Any]) -> SynthSentence:
     return SynthSentence(
         text=data["text"],
         bias=data.get("bias"),
-        sources=[SourceRef(a, i, o, Lean(lean), t) for a, i, o, lean, t in data["sources"]],
+        sources=[_ref(r) for r in data["sources"]],
         attribution=list(data.get("attribution", [])),
         rewritten=bool(data.get("rewritten", False)),
+        paragraph=int(data.get("paragraph", 0)),
+        inserted=[str(x) for x in data.get("inserted", [])],
     )
 
 
@@ -150,7 +190,11 @@ def synthesis_dict(s: Synthesis) -> dict[str, Any]:
         "headline_article_id": s.headline_article_id,
         "lead": [_sentence_dict(x) for x in s.lead],
         "sections": [
-            {"title": sec.title, "sentences": [_sentence_dict(x) for x in sec.sentences]}
+            {
+                "title": sec.title,
+                "kind": sec.kind,
+                "sentences": [_sentence_dict(x) for x in sec.sentences],
+            }
             for sec in s.sections
         ],
         "bias_score": s.bias_score,
@@ -172,6 +216,8 @@ def synthesis_dict(s: Synthesis) -> dict[str, Any]:
         ],
         "backend": s.backend,
         "fallbacks": s.fallbacks,
+        "perspectives": [_perspective_dict(p) for p in s.perspectives],
+        "note": s.note,
     }
 
 
@@ -181,7 +227,9 @@ def synthesis(data: dict[str, Any]) -> Synthesis:
         headline_article_id=data.get("headline_article_id"),
         lead=[_sentence(x) for x in data["lead"]],
         sections=[
-            SynthSection(sec["title"], [_sentence(x) for x in sec["sentences"]])
+            SynthSection(
+                sec["title"], [_sentence(x) for x in sec["sentences"]], kind=sec.get("kind", "")
+            )
             for sec in data["sections"]
         ],
         bias_score=data.get("bias_score"),
@@ -203,4 +251,6 @@ def synthesis(data: dict[str, Any]) -> Synthesis:
         ],
         backend=data.get("backend", "extractive"),
         fallbacks=int(data.get("fallbacks", 0)),
+        perspectives=[_perspective(p) for p in data.get("perspectives", [])],
+        note=str(data.get("note", "")),
     )

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plumbline.models import (
+    ArticleKind,
     ArticleRecord,
     ArticleState,
     FeedStatus,
@@ -20,6 +21,8 @@ from plumbline.models import (
 from plumbline.storage import codec
 from plumbline.storage.base import as_utc, utcnow
 from plumbline.storage.schema import ArticleRow, FeedRow, OutletRow, StoryRow
+
+_KINDS = frozenset(k.value for k in ArticleKind)
 
 
 def feeds_by_outlet(s: Session) -> dict[int, list[str]]:
@@ -81,6 +84,7 @@ def record(
         author=row.author,
         summary=row.summary,
         topic=row.topic,
+        kind=ArticleKind(row.kind) if row.kind in _KINDS else None,
         story_id=row.story_id,
         duplicate_of=row.duplicate_of_id or row.near_duplicate_of_id,
         bias_score=row.bias_score,

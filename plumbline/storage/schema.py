@@ -80,6 +80,7 @@ class ArticleRow(Base):
     author: Mapped[str] = mapped_column(String(500), default="")
     language: Mapped[str] = mapped_column(String(16), default="")
     topic: Mapped[str] = mapped_column(String(100), default="")
+    kind: Mapped[str] = mapped_column(String(16), default="", server_default="")
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     raw_html: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

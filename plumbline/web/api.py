@@ -7,8 +7,9 @@ from email.utils import format_datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from plumbline.analysis.prose import attributed
 from plumbline.analysis.topics import TOPICS
 from plumbline.core import Plumbline
 from plumbline.errors import NotFound
@@ -17,8 +18,11 @@ from plumbline.models import (
     EntityToneView,
     EvidenceRef,
     Outlet,
+    Perspective,
+    SourceRef,
     StoryDetail,
     StorySummary,
+    SynthSentence,
     TopicSummary,
 )
 from plumbline.web.forms import READER_COOKIE, check_form, set_reader_cookie
@@ -62,14 +66,36 @@ class SourceOut(BaseModel):
 
 
 class SentenceOut(BaseModel):
-    text: str
+    text: str  # the source sentence (relative dates written out)
     bias: float | None
     sources: list[SourceOut]
+    attribution: list[str] = Field(
+        default=[], description="Outlets the sentence is attributed to (accounts differ)"
+    )
+    printed: str = Field(
+        default="", description='As the page prints it: "Fox News reported that …" when attributed'
+    )
+    paragraph: int = Field(default=0, description="Paragraph of its section, from 0")
 
 
 class SectionOut(BaseModel):
     title: str
+    kind: str = Field(default="", description="facts | background | next | differ")
     sentences: list[SentenceOut]
+
+
+class PerspectiveOut(BaseModel):
+    """How one side covered the story: quotations from its most central article, the
+    outlet's words, never facts."""
+
+    side: str
+    label: str  # "How the left covered it"
+    article_id: int
+    outlet: str
+    title: str
+    url: str
+    kind: str  # news | opinion | analysis
+    quotes: list[SourceOut]
 
 
 class EvidenceOut(BaseModel):
@@ -108,6 +134,7 @@ class ArticleOut(BaseModel):
     lean: dict[str, float] | None
     loaded_phrases: list[str]
     near_duplicate_of: int | None
+    kind: str | None = Field(default=None, description="news | opinion | analysis")
 
 
 class StoryDetailOut(StoryOut):
@@ -115,6 +142,8 @@ class StoryDetailOut(StoryOut):
     tones: list[EntityToneView]
     lead_sentences: list[SentenceOut]
     sections: list[SectionOut]
+    perspectives: list[PerspectiveOut] = []
+    note: str = ""  # why there is no factual account (only opinion pieces cover it)
     assessment: list[AssessmentOut]
     questions: list[QuestionOut]
     omissions: list[OmissionOut]
@@ -218,6 +247,7 @@ def _article_out(a: ArticleRecord) -> ArticleOut:
         else None,
         loaded_phrases=[p.text for p in a.analysis.loaded_phrases] if a.analysis else [],
         near_duplicate_of=a.duplicate_of,
+        kind=a.kind.value if a.kind else None,
     )
 
 
@@ -228,21 +258,35 @@ def _evidence_out(refs: list[EvidenceRef]) -> list[EvidenceOut]:
     ]
 
 
+def _source_out(r: SourceRef) -> SourceOut:
+    return SourceOut(
+        article_id=r.article_id, outlet=r.outlet_name, lean=r.outlet_lean.value, text=r.text
+    )
+
+
+def _perspective_out(p: Perspective) -> PerspectiveOut:
+    return PerspectiveOut(
+        side=p.side.value,
+        label=f"How the {p.side.value} covered it",
+        article_id=p.article_id,
+        outlet=p.outlet_name,
+        title=p.title,
+        url=p.url,
+        kind=p.kind.value,
+        quotes=[_source_out(r) for r in p.quotes],
+    )
+
+
 def _detail_out(d: StoryDetail) -> StoryDetailOut:
-    def sentences(items: list) -> list[SentenceOut]:  # type: ignore[type-arg]
+    def sentences(items: list[SynthSentence]) -> list[SentenceOut]:
         return [
             SentenceOut(
                 text=s.text,
                 bias=s.bias,
-                sources=[
-                    SourceOut(
-                        article_id=r.article_id,
-                        outlet=r.outlet_name,
-                        lean=r.outlet_lean.value,
-                        text=r.text,
-                    )
-                    for r in s.sources
-                ],
+                sources=[_source_out(r) for r in s.sources],
+                attribution=s.attribution,
+                printed=attributed(s.text, s.attribution),
+                paragraph=s.paragraph,
             )
             for s in items
         ]
@@ -254,10 +298,13 @@ def _detail_out(d: StoryDetail) -> StoryDetailOut:
         tones=d.summary.tones,
         lead_sentences=sentences(synthesis.lead) if synthesis else [],
         sections=[
-            SectionOut(title=s.title, sentences=sentences(s.sentences)) for s in synthesis.sections
+            SectionOut(title=s.title, kind=s.kind, sentences=sentences(s.sentences))
+            for s in synthesis.sections
         ]
         if synthesis
         else [],
+        perspectives=[_perspective_out(p) for p in synthesis.perspectives] if synthesis else [],
+        note=synthesis.note if synthesis else "",
         assessment=[
             AssessmentOut(text=a.text, evidence=_evidence_out(a.evidence))
             for a in (synthesis.assessment if synthesis else [])

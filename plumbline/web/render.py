@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import Response
 
 from plumbline.analysis.assess import bias_label
+from plumbline.analysis.prose import attributed
 from plumbline.analysis.topics import TOPICS, topic_label
 from plumbline.models import ArticleRecord, Lean, LeanMix
 from plumbline.web.charts import history_chart
@@ -125,25 +126,6 @@ def by_side(articles: list[ArticleRecord]) -> list[tuple[str, str, list[ArticleR
         if members:
             groups.append((lean.value, heading, members))
     return groups
-
-
-_COMMON_FIRST_WORDS = (
-    "a an the in on at after before as some many most more one two three four five this that "
-    "these those there it its he she they we his her their our when while since if but and "
-    "so also about under over during despite"
-)
-_LOWERCASE_FIRST = frozenset(_COMMON_FIRST_WORDS.split())
-
-
-def attributed(text: str, names: list[str]) -> str:
-    """A synthesized sentence as shown: "According to A and B, …" when it carries an
-    attribution (the sentence itself stays verbatim after the comma)."""
-    if not names or text.lower().startswith("according to"):
-        return text
-    who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    first = text.split(" ", 1)[0].strip(",.;:")
-    start = text[:1].lower() if first.lower() in _LOWERCASE_FIRST else text[:1]
-    return f"According to {who}, {start}{text[1:]}"
 
 
 templates.env.globals["attributed"] = attributed

@@ -56,13 +56,14 @@ def test_articles_group_by_side_left_to_right_unrated_last() -> None:
 
 def test_attribution_reads_as_a_sentence() -> None:
     assert attributed("The bill passed.", []) == "The bill passed."
-    assert attributed("The bill passed.", ["CNN"]) == "According to CNN, the bill passed."
+    assert attributed("The bill passed.", ["CNN"]) == "CNN reported that the bill passed."
     assert attributed("One official said so.", ["A", "B", "C"]) == (
-        "According to A, B and C, one official said so."
+        "A, B and C reported that one official said so."
     )
     assert (
         attributed("Donald Trump spoke.", ["Fox News"])
-        == "According to Fox News, Donald Trump spoke."
+        == "Fox News reported that Donald Trump spoke."
     )
-    already = "According to the Times, troops moved."
-    assert attributed(already, ["Washington Post"]) == already
+    assert attributed("According to the Times, troops moved.", ["Washington Post"]) == (
+        "Washington Post reported that according to the Times, troops moved."
+    )

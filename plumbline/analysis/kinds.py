@@ -1,0 +1,317 @@
+"""News, opinion or analysis: what kind of piece an article is.
+
+Opinion pieces inform a story's perspectives, never its factual body or its headline, so
+every article is labelled when it enters (import or extraction). The label comes from a
+small multinomial logistic regression over signals a copy editor reads:
+
+- the page's own marks: an opinion or analysis section in the URL ("/opinion/", "/ideas/",
+  "/analysis/"), an outlet name such as "New York Times - Opinion", a title prefix
+  ("Opinion:", "Analysis:"), an opinion label or an author bio that cleaning removed
+  ("ANALYSIS/OPINION:", "… is a CNN contributor", "The views expressed …");
+- the title's form: a question, an explainer ("What we know", "Why …", "Here's how");
+- the writer's voice outside quotations: first person, second person, "should/must",
+  rhetorical questions, how often claims are attributed ("said", "according to");
+- a voice model: TF-IDF word 1-2 grams of the text with its quotations blanked out and a
+  logistic regression, trained on Article-Bias-Prediction articles that their URL or outlet
+  marks as opinion against wire and newsroom news (distant labels; the demo corpus left out).
+
+The weights live in ``plumbline/data/heads/article_kind.{npz,json}`` (numeric arrays only);
+``scripts/train_kinds.py`` trains them and measures the labels against 200 demo articles
+labelled by two annotators (``bench/data/article_kinds.jsonl``); see docs/methodology.md,
+"News or opinion"."""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from plumbline.analysis.clean import Removal
+from plumbline.analysis.lean import TfidfLogit
+from plumbline.errors import ConfigurationError
+from plumbline.models import ArticleKind, ArticleRecord
+
+FloatArray = npt.NDArray[np.float64]
+
+FORMAT = "plumbline-article-kind-1"
+CLASSES = tuple(sorted(k.value for k in ArticleKind))  # analysis, news, opinion
+VOICE_CHARS = 6000  # the voice model reads the first this many characters of the text
+VOICE_SENTENCES = 60  # the voice features count over the first this many sentences
+
+_QUOTED = re.compile(r"“[^”]{0,600}”|\"[^\"\n]{0,600}\"")
+_FIRST_SINGULAR = re.compile(r"\b(?:I|me|my|mine|myself|I'm|I’m|I've|I’ve|I'd|I’d|I'll|I’ll)\b")
+# "US" in capitals is the country
+_FIRST_PLURAL = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Oo]urs|us|[Oo]urselves|[Ww]e're|[Ww]e’re)\b")
+_SECOND = re.compile(r"\b(?:[Yy]ou|[Yy]our|[Yy]ours|[Yy]ou're|[Yy]ou’re)\b")
+_ATTRIBUTION = re.compile(
+    r"\b(?:said|says|told|according to|announced|reported|stated|added|confirmed)\b",
+    re.IGNORECASE,
+)
+_MODAL = re.compile(r"\b(?:should|must|ought to|need to|needs to|have to)\b", re.IGNORECASE)
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?[\"”’]?")
+
+OPINION_URL = re.compile(
+    r"/(?:opinions?|op-?eds?|commentary|editorials?|columns?|columnists?|voices|perspectives?|"
+    r"blogs?|corner|ideas|views|contributors?|tipsheet|letters)(?:/|-|_|\.|$)",
+    re.IGNORECASE,
+)
+ANALYSIS_URL = re.compile(
+    r"/(?:analysis|news-analysis|explainers?|fact-?checks?|factcheck|features|the-fix|upshot|"
+    r"research|interactive|graphics)(?:/|-|_|$)|[/-]analysis[/-]",
+    re.IGNORECASE,
+)
+# the sections that hold nothing but opinion: a URL here is opinion whatever the model says
+OPINION_SECTION = re.compile(
+    r"/(?:opinions?|op-?eds?|commentary|editorials?|columns?|columnists?)(?:/|-|_|\.|$)",
+    re.IGNORECASE,
+)
+OPINION_OUTLET = re.compile(r"opinion|editorial|op-ed|commentary|guest writer", re.IGNORECASE)
+ANALYSIS_OUTLET = re.compile(
+    r"fact ?check|fivethirtyeight|pew research|the 360|gallup|brookings|opensecrets|"
+    r"the flip side",
+    re.IGNORECASE,
+)
+OPINION_TITLE = re.compile(
+    r"^\W*(?:opinion|op-ed|column|editorial|commentary|letters?|my turn|view)\s*[:|]|"
+    r"\|\s*opinion\W*$",
+    re.IGNORECASE,
+)
+ANALYSIS_TITLE = re.compile(
+    r"^\W*(?:analysis|explainer|fact ?check|factbox|q&a|the big picture)\s*[:|]|\b(?:what (?:we|"
+    r"you) (?:know|need to know)|explained|takeaways|things to know|here(?:'|’)s (?:what|how|"
+    r"why))\b|^\W*(?:why|how|what|who|when|where|will|can|should|is|are|does|do)\b",
+    re.IGNORECASE,
+)
+
+FEATURES = (
+    "voice",
+    "first_singular",
+    "first_plural",
+    "second_person",
+    "attribution",
+    "modal",
+    "questions",
+    "page_label",
+    "speakers",
+    "opinion_url",
+    "analysis_url",
+    "opinion_outlet",
+    "analysis_outlet",
+    "opinion_title",
+    "analysis_title",
+    "question_title",
+)
+
+
+def voice_text(text: str) -> str:
+    """The text as the voice model reads it: its first VOICE_CHARS characters with every
+    quotation blanked out (what others say is not the writer's voice)."""
+    return _QUOTED.sub(' " ', text[:VOICE_CHARS])
+
+
+def features(
+    *,
+    url: str,
+    title: str,
+    text: str,
+    outlet: str = "",
+    removed: Sequence[Removal] = (),
+    voice: float = 0.0,
+) -> dict[str, float]:
+    """The signals of one article (see the module docstring), as named in FEATURES;
+    `text` is the cleaned text, `removed` what cleaning took out of it, `voice` the voice
+    model's logit."""
+    sentences = [m.group().strip() for m in _SENTENCE.finditer(text[: VOICE_CHARS * 2])]
+    sentences = [s for s in sentences if len(s) > 20][:VOICE_SENTENCES]
+    n = max(1, len(sentences))
+    own = [_QUOTED.sub(" ", s) for s in sentences]
+    title = title.strip()
+
+    def share(pattern: re.Pattern[str], texts: Sequence[str]) -> float:
+        return sum(1 for t in texts if pattern.search(t)) / n
+
+    return {
+        "voice": voice,
+        "first_singular": share(_FIRST_SINGULAR, own),
+        "first_plural": share(_FIRST_PLURAL, own),
+        "second_person": share(_SECOND, own),
+        "attribution": share(_ATTRIBUTION, sentences),
+        "modal": share(_MODAL, own),
+        "questions": sum(1 for t in own if t.rstrip('"”’ ').endswith("?")) / n,
+        "page_label": float(sum(1 for r in removed if r.kind in ("bio", "opinion_label"))),
+        "speakers": min(5.0, float(sum(1 for r in removed if r.kind == "speaker"))),
+        "opinion_url": float(bool(OPINION_URL.search(url))),
+        "analysis_url": float(bool(ANALYSIS_URL.search(url))),
+        "opinion_outlet": float(bool(OPINION_OUTLET.search(outlet))),
+        "analysis_outlet": float(bool(ANALYSIS_OUTLET.search(outlet))),
+        "opinion_title": float(bool(OPINION_TITLE.search(title))),
+        "analysis_title": float(bool(ANALYSIS_TITLE.search(title))),
+        "question_title": float(title.endswith("?")),
+    }
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class KindModel:
+    """The voice model and the kind classifier over FEATURES (standardized with the
+    stored mean and scale)."""
+
+    voice: TfidfLogit  # classes (news, opinion)
+    mean: FloatArray
+    scale: FloatArray
+    coef: FloatArray  # (len(CLASSES), len(FEATURES))
+    intercept: FloatArray
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        k, d = len(CLASSES), len(FEATURES)
+        if (
+            self.mean.shape != (d,)
+            or self.scale.shape != (d,)
+            or self.coef.shape != (k, d)
+            or self.intercept.shape != (k,)
+            or self.voice.intercept.shape != (2,)
+        ):
+            raise ConfigurationError("article kind model: arrays do not fit its features")
+        if not np.all(self.scale > 0):
+            raise ConfigurationError("article kind model: scales must be positive")
+
+    def voice_logit(self, text: str) -> float:
+        """log p(opinion) / p(news) of the writer's voice."""
+        logits = self.voice.decision_function([voice_text(text)])[0]
+        return float(logits[1] - logits[0])
+
+    def probabilities(self, values: Mapping[str, float]) -> dict[str, float]:
+        x = (np.array([values[f] for f in FEATURES]) - self.mean) / self.scale
+        z = self.coef @ x + self.intercept
+        e = np.exp(z - z.max())
+        p = e / e.sum()
+        return {c: float(v) for c, v in zip(CLASSES, p, strict=True)}
+
+    def save(self, path: Path) -> tuple[Path, Path]:
+        """Write ``<path>.npz`` (numeric arrays only) and ``<path>.json`` (metadata)."""
+        npz_path = path.with_name(path.name + ".npz")
+        json_path = path.with_name(path.name + ".json")
+        arrays = dict(self.voice.arrays("voice"))
+        arrays.update(mean=self.mean, scale=self.scale, coef=self.coef, intercept=self.intercept)
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, allow_pickle=False, **arrays)
+        npz_path.write_bytes(buffer.getvalue())
+        doc = dict(self.metadata)
+        doc.update(format=FORMAT, classes=list(CLASSES), features=list(FEATURES))
+        json_path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        return npz_path, json_path
+
+    @classmethod
+    def from_bytes(cls, npz_bytes: bytes, json_text: str, *, source: str) -> KindModel:
+        """The model from its ``.npz`` and ``.json`` contents; refuses pickles and junk."""
+        try:
+            meta = json.loads(json_text)
+        except json.JSONDecodeError as exc:
+            raise ConfigurationError(f"{source}: metadata is not valid JSON: {exc}") from exc
+        if (
+            not isinstance(meta, dict)
+            or meta.get("format") != FORMAT
+            or meta.get("classes") != list(CLASSES)
+            or meta.get("features") != list(FEATURES)
+        ):
+            raise ConfigurationError(f"{source}: not a {FORMAT} model for these features")
+        try:
+            with np.load(io.BytesIO(npz_bytes), allow_pickle=False) as npz:
+                arrays = {key: npz[key] for key in npz.files}
+        except (ValueError, OSError, EOFError) as exc:
+            raise ConfigurationError(f"{source}: not a safe numeric npz file: {exc}") from exc
+        if any(a.dtype.kind not in "fiu" for a in arrays.values()):
+            raise ConfigurationError(f"{source}: arrays must be numeric")
+        try:
+            voice = TfidfLogit.from_arrays(arrays, "voice", 2, source)
+            return cls(
+                voice=voice,
+                mean=np.asarray(arrays["mean"], dtype=np.float64),
+                scale=np.asarray(arrays["scale"], dtype=np.float64),
+                coef=np.asarray(arrays["coef"], dtype=np.float64),
+                intercept=np.asarray(arrays["intercept"], dtype=np.float64),
+                metadata=meta,
+            )
+        except KeyError as exc:
+            raise ConfigurationError(f"{source}: missing array {exc}") from exc
+
+
+@functools.cache
+def packaged_kind_model() -> KindModel:
+    """The model shipped as ``plumbline/data/heads/article_kind.{npz,json}`` (cached)."""
+    folder = resources.files("plumbline").joinpath("data", "heads")
+    try:
+        npz_bytes = folder.joinpath("article_kind.npz").read_bytes()
+        json_text = folder.joinpath("article_kind.json").read_text(encoding="utf-8")
+    except (OSError, FileNotFoundError) as exc:
+        raise ConfigurationError(
+            "packaged article kind model is missing (run scripts/train_kinds.py)"
+        ) from exc
+    return KindModel.from_bytes(npz_bytes, json_text, source="plumbline/data/heads/article_kind")
+
+
+def kind_probabilities(
+    *, url: str, title: str, text: str, outlet: str = "", removed: Sequence[Removal] = ()
+) -> dict[str, float]:
+    """p(news), p(opinion), p(analysis) of an article (cleaned `text`; see `features`)."""
+    model = packaged_kind_model()
+    values = features(
+        url=url,
+        title=title,
+        text=text,
+        outlet=outlet,
+        removed=removed,
+        voice=model.voice_logit(text),
+    )
+    return model.probabilities(values)
+
+
+def marked_opinion(values: Mapping[str, float], url: str) -> bool:
+    """Whether the page itself says the piece is opinion: an opinion section in its URL,
+    an opinion outlet name or title label, or an opinion label or author bio removed from
+    its text. The classifier weighs these among other signals; a mark this plain decides."""
+    return bool(
+        OPINION_SECTION.search(url)
+        or values["opinion_outlet"]
+        or values["opinion_title"]
+        or values["page_label"]
+    )
+
+
+def article_kind(
+    *, url: str, title: str, text: str, outlet: str = "", removed: Sequence[Removal] = ()
+) -> ArticleKind:
+    """The kind of an article: opinion when the page marks it so (`marked_opinion`), else
+    the classifier's most likely kind (see `kind_probabilities`)."""
+    model = packaged_kind_model()
+    values = features(
+        url=url,
+        title=title,
+        text=text,
+        outlet=outlet,
+        removed=removed,
+        voice=model.voice_logit(text),
+    )
+    if marked_opinion(values, url):
+        return ArticleKind.OPINION
+    p = model.probabilities(values)
+    return ArticleKind(max(p, key=lambda c: p[c]))
+
+
+def kind_of(article: ArticleRecord) -> ArticleKind:
+    """An article's kind: the one stored when it entered, else labelled now from its stored
+    URL, title, text and outlet name (articles stored before kinds were labelled)."""
+    if article.kind is not None:
+        return article.kind
+    return article_kind(
+        url=article.url, title=article.title, text=article.text, outlet=article.outlet_name or ""
+    )

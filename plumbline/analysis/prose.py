@@ -1,0 +1,277 @@
+"""Which source sentences can stand in a story article, and in whose voice.
+
+The story article is written from its sources' own sentences. A sentence lifted out of its
+article must still read correctly, so it is checked here, and the first reason it fails is
+returned (None when it passes):
+
+- furniture: a caption, credit, appeal, transcript label or link residue (analysis/clean.py);
+- fragment: it starts in lower case, ends without a full stop, breaks off ("…"), has
+  unbalanced quotation marks or parentheses, or is too short or too long to be a sentence;
+- question: it asks or exclaims;
+- dangling: it leans on a sentence the reader has not seen: it starts with a pronoun, a
+  conjunction or a pointing word ("He", "But", "This"), with a definite noun phrase for
+  someone or something not yet named ("The trooper hit Lewis again", "The former vice
+  president"), or it ends by pointing back ("… surely know this.") or with an attribution to
+  an unnamed speaker ("…, the statement added.", "…, he said." with nobody named);
+- first_person: the writer says "I" or "we" outside a quotation;
+- loaded: wording the bias model (p ≥ SITE_VOICE_BIAS) or the BABE lexicon (a word marked
+  in at least LOADED_RATE of its uses, outside quotations) flags as loaded: such a sentence
+  never stands in the site's voice (it may be quoted as a perspective).
+
+`voice_problem` applies every check (the site's own voice); `quote_problem` the lighter set
+for a sentence shown as a quotation with its outlet (perspectives).
+
+A definite noun phrase is allowed once its noun has been introduced: `needs` returns the
+nouns a sentence takes for granted, and the article checks them against what it has said."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from plumbline.analysis.bias import loaded_words, word_keys
+from plumbline.analysis.clean import furniture
+
+MIN_WORDS, MAX_WORDS = 8, 55
+MIN_QUOTE_WORDS, MAX_QUOTE_WORDS = 10, 60
+SITE_VOICE_BIAS = 0.5
+LOADED_RATE = 0.6
+
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|‘[^’]*’(?!\w)")
+_STARTS_LEANING = re.compile(
+    r"^[\"“‘']?(?:in contrast|by contrast|in turn|as a result|as it is|for (?:his|her|their|its) "
+    r"part|on the other hand|at the same time|even so|in addition|"
+    r"but|and|or|so|also|however|still|yet|he|she|they|it|its|this|that|these|those|"
+    r"his|her|their|there|here|then|meanwhile|instead|such|him|them|both|either|neither|"
+    r"another|other|others|likewise|similarly|moreover|furthermore|nevertheless|nonetheless|"
+    r"thus|therefore|hence|indeed|rather|otherwise|further|additionally|besides|again|"
+    r"now|later|earlier|afterward|afterwards|the latter|the former|the same)\b",
+    re.IGNORECASE,
+)
+# "Trump, in contrast, said …": a sentence answering one the reader has not seen
+_LEANS_MIDWAY = re.compile(r"^[^.]{0,60}?, (?:in contrast|by contrast|however|though|too|in turn),")
+# "… surely know this.": the sentence points back at one it came after
+_ENDS_POINTING = re.compile(r"\b(?:this|that|these|those|it)[.!]?[\"”']?$", re.IGNORECASE)
+# "…, the statement added." / "…, the official said." / "…, he said."
+_TRAILING_SPEAKER = re.compile(
+    r",[\"”’]?\s+(?P<who>(?:he|she|they|it|the [a-z][a-z\- ]{1,40}?))\s+"
+    r"(?:said|says|added|adds|wrote|writes|continued|noted|explained|told [a-z ]+)[.!]?[\"”']?$",
+)
+# "The trooper …", "The former vice president …", "These officers …": a definite noun
+# phrase that needs its noun introduced; capitalized names ("The Senate") are fine
+_DEFINITE = re.compile(
+    r"^[\"“]?(?:The|This|That|These|Those|Such)\s+(?P<phrase>(?:[a-z0-9][a-z0-9\-]*[\s,]+){1,4})"
+)
+# words before the head noun of a definite noun phrase ("the former vice president")
+_MODIFIERS_TEXT = """
+    former same new old top senior junior chief deputy acting interim local federal national
+    state city county regional global white black young elderly other two three four five
+    first second third last latest recent previous next many several few both whole entire
+    unidentified unnamed anonymous alleged accused suspected fatal deadly violent peaceful
+    vice assistant associate executive general special independent main key major minor
+    """
+_MODIFIERS = frozenset(_MODIFIERS_TEXT.split())
+# nouns that need no introduction in a news sentence: times, places, the general public
+_KNOWN_NOUNS_TEXT = """
+    week weekend month year day days morning afternoon evening night decade century time
+    country nation world city state states economy pandemic virus coronavirus outbreak crisis
+    public government administration people government's country's nation's news media
+    police military election elections campaign vote
+    """
+_KNOWN_NOUNS = frozenset(_KNOWN_NOUNS_TEXT.split())
+# lower case, a bullet, "titled …", or a short label before a colon ("Trump's response: …")
+_FRAGMENT_START = re.compile(
+    r"^[a-z(\-–—…•*]|^\W*(?:titled|called|dubbed)\b|^[A-Z][\w’'.\-]*(?: [\w’'.\-]+){0,3}:\s"
+)
+_ENDS_SENTENCE = re.compile(r"[.!?][\"”’)\]]*$")
+_FIRST_PERSON = re.compile(
+    r"\b(?:I|me|my|mine|myself|I'm|I’m|I've|I’ve|I'd|I’d|I'll|I’ll|[Ww]e|[Oo]ur|[Oo]urs|"
+    r"[Oo]urselves|[Ww]e're|[Ww]e’re|[Ww]e've|[Ww]e’ve|us)\b"
+)
+_ELLIPSIS = re.compile(r"…|\.\.\.")
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def outside_quotes(text: str) -> str:
+    """`text` with its quotations blanked out: what the writer says in their own voice."""
+    return _QUOTED.sub(" ", text)
+
+
+def fragment(text: str) -> bool:
+    """Whether `text` is not a whole sentence (see the module docstring)."""
+    body = text.strip()
+    return bool(
+        not body
+        or _FRAGMENT_START.match(body)
+        or not _ENDS_SENTENCE.search(body)
+        or _ELLIPSIS.search(body)
+        or body.count('"') % 2
+        or body.count("“") != body.count("”")
+        or body.count("(") != body.count(")")
+    )
+
+
+def dangling(text: str) -> bool:
+    """Whether `text` leans on a sentence before it that the reader has not seen (a pronoun
+    or conjunction start, a personal pronoun before anyone is named, a pointing end, an
+    unnamed trailing speaker). Definite noun phrases are judged separately (`needs`)."""
+    body = text.strip()
+    if _STARTS_LEANING.match(body) or _ENDS_POINTING.search(body) or _LEANS_MIDWAY.search(body):
+        return True
+    if _unnamed_pronoun(outside_quotes(body)):
+        return True
+    speaker = _TRAILING_SPEAKER.search(body)
+    return bool(speaker and speaker.group("who").split()[0].lower() in ("he", "she", "they", "it"))
+
+
+_PRONOUN = re.compile(r"\b(?:he|she|they|him|his|her|hers|them|their|theirs)\b")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z][\w'’\-]*")
+_NOT_NAMES_TEXT = """
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May
+    June July August September October November December The A An In On At As After Before
+    When While Since If But And For From With By During Despite According Asked Earlier Later
+    """
+_NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
+
+
+def _unnamed_pronoun(text: str) -> bool:
+    """Whether a personal pronoun ("he said") comes before any name in the sentence."""
+    pronoun = _PRONOUN.search(text)
+    if pronoun is None or _DEFINITE.match(text.strip()):  # "The governor said he …"
+        return False
+    names = [m.group() for m in _NAME.finditer(text, 0, pronoun.start())]
+    first = re.match(r"\W*([A-Z][\w'’\-]*)", text)
+    if first and first.group(1) not in _NOT_NAMES and first.group(1) not in ("It", "There"):
+        names.append(first.group(1))
+    return not any(name not in _NOT_NAMES for name in names)
+
+
+def needs(text: str) -> set[str]:
+    """The nouns `text` takes for granted: the head of a definite noun phrase it starts with
+    ("The trooper" -> {"trooper"}) or of an unnamed trailing speaker ("the statement added"),
+    unless it is a noun news needs no introduction for."""
+    found: set[str] = set()
+    start = _DEFINITE.match(text.strip())
+    if start:
+        for word in start.group("phrase").replace(",", " ").split():
+            if word not in _MODIFIERS and not word[:1].isdigit():
+                if len(word) > 2:
+                    found.add(word)
+                break
+    speaker = _TRAILING_SPEAKER.search(text.strip())
+    if speaker and speaker.group("who").startswith("the "):
+        found.add(speaker.group("who").split()[-1].lower())
+    return {noun for noun in found if noun not in _KNOWN_NOUNS}
+
+
+def introduced(noun: str, seen: str) -> bool:
+    """Whether `noun` (or its plural or singular) occurs in `seen`, the text so far."""
+    stem = noun[:-1] if noun.endswith("s") and len(noun) > 4 else noun
+    return re.search(rf"\b{re.escape(stem)}", seen, re.IGNORECASE) is not None
+
+
+def first_person(text: str) -> bool:
+    """Whether the writer speaks as "I" or "we" outside quotations ("US" is the country)."""
+    return bool(_FIRST_PERSON.search(outside_quotes(text)))
+
+
+# "denied her claim" is a noun, not the loaded verb "claimed"
+_NOUN_USES = frozenset({"claim", "claims"})
+_DETERMINERS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "his",
+        "her",
+        "their",
+        "its",
+        "our",
+        "my",
+        "your",
+        "this",
+        "that",
+        "these",
+        "those",
+        "any",
+        "no",
+        "such",
+        "whose",
+    ]
+)
+
+
+def loaded(text: str, bias: float, lexicon: Mapping[str, float] | None = None) -> bool:
+    """Whether the bias model or the BABE lexicon flags the wording outside quotations."""
+    if bias >= SITE_VOICE_BIAS:
+        return True
+    rates = loaded_words() if lexicon is None else lexicon
+    keys = word_keys(outside_quotes(text))
+    return any(
+        rates.get(w, 0.0) >= LOADED_RATE
+        and not (w in _NOUN_USES and k and keys[k - 1] in _DETERMINERS)
+        for k, w in enumerate(keys)
+    )
+
+
+def voice_problem(text: str, bias: float) -> str | None:
+    """Why `text` cannot stand in the site's own voice, or None (see the module docstring)."""
+    kind = furniture(text)
+    if kind:
+        return f"furniture:{kind}"
+    n = words(text)
+    if n < MIN_WORDS or n > MAX_WORDS or fragment(text):
+        return "fragment"
+    if text.rstrip("\"”’') ").endswith(("?", "!")):
+        return "question"
+    if dangling(text):
+        return "dangling"
+    if first_person(text):
+        return "first_person"
+    if loaded(text, bias):
+        return "loaded"
+    return None
+
+
+def quote_problem(text: str, context: str = "") -> str | None:
+    """Why `text` cannot be shown as a quotation from its outlet, or None: furniture,
+    fragments, questions and dangling sentences read badly even in quotation marks.
+    `context` is what the reader sees with it (its article's title): a noun introduced
+    there may be taken for granted."""
+    kind = furniture(text)
+    if kind:
+        return f"furniture:{kind}"
+    n = words(text)
+    if n < MIN_QUOTE_WORDS or n > MAX_QUOTE_WORDS or fragment(text):
+        return "fragment"
+    if text.rstrip("\"”’') ").endswith("?"):
+        return "question"
+    if dangling(text) or any(not introduced(noun, context) for noun in needs(text)):
+        return "dangling"
+    return None
+
+
+_COMMON_FIRST_WORDS_TEXT = """
+    a an the in on at after before as some many most more one two three four five this that
+    these those there it its he she they we his her their our when while since if but and so
+    also about under over during despite according until by for from with without among
+    officials police protesters researchers lawmakers democrats republicans people
+    """
+_COMMON_FIRST_WORDS = frozenset(_COMMON_FIRST_WORDS_TEXT.split())
+
+
+def attributed(text: str, names: Sequence[str]) -> str:
+    """A sentence as the article prints it: "Fox News reported that …" when it carries an
+    attribution (the sentence itself stays verbatim after "that"; one that opens on a
+    quotation follows a colon)."""
+    if not names:
+        return text
+    who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if text[:1] in "\"“‘'":
+        return f"{who} reported: {text}"
+    first = text.split(" ", 1)[0].strip(",.;:")
+    start = text[:1].lower() if first.lower() in _COMMON_FIRST_WORDS else text[:1]
+    return f"{who} reported that {start}{text[1:]}"

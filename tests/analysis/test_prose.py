@@ -1,0 +1,167 @@
+"""Which source sentences can stand in the story article, and in whose voice."""
+
+from __future__ import annotations
+
+import pytest
+
+from plumbline.analysis.prose import (
+    attributed,
+    dangling,
+    first_person,
+    fragment,
+    introduced,
+    loaded,
+    needs,
+    quote_problem,
+    voice_problem,
+)
+
+PLAIN = "The Senate passed a $900 billion coronavirus relief bill late on Monday night."
+
+
+def test_a_plain_news_sentence_stands_in_the_sites_voice() -> None:
+    assert voice_problem(PLAIN, 0.1) is None
+    assert quote_problem(PLAIN) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "titled “The NRA And Russia: How a Tax-Exempt Organization Became a Foreign Asset”",
+            "fragment",
+        ),
+        (
+            "Chad WolfChad WolfTrump threatens to double down on the border wall plan MORE said.",
+            "furniture:residue",
+        ),
+        (
+            "AMY GOODMAN: Well, today we're joined by two guests who covered the march in Selma.",
+            "furniture:speaker",
+        ),
+        (
+            "In this March 7, 1965, file photo, a state trooper swings a billy club at John Lewis.",
+            "furniture:caption",
+        ),
+        (
+            "Support Progressive Journalism The Nation is reader supported: Chip in $10 or more.",
+            "furniture:appeal",
+        ),
+        (
+            "Will the Supreme Court finally force the release of the president's tax returns?",
+            "question",
+        ),
+        (
+            "The trooper hit Lewis again and again as marchers fled back across the bridge",
+            "fragment",
+        ),
+        (
+            "But the governor said the order would stay in place through the end of the month.",
+            "dangling",
+        ),
+        (
+            "As recently as Friday, he said he hoped fewer than 100,000 Americans would die.",
+            "dangling",
+        ),
+        ("The budget adds night bus service to twelve routes, the statement added.", None),
+        (
+            "I made official visits to Virginia's forts to meet the soldiers stationed there.",
+            "first_person",
+        ),
+        (
+            "First, virtually nothing we hear from the White House about the virus can be taken at face value.",
+            "first_person",
+        ),
+        (
+            "Officials across the state capital surely know the rules and must surely know this.",
+            "dangling",
+        ),
+    ],
+)
+def test_why_a_sentence_cannot_stand_in_the_sites_voice(text: str, reason: str | None) -> None:
+    assert voice_problem(text, 0.1) == reason
+
+
+def test_loaded_wording_by_the_model_or_the_lexicon_outside_quotations() -> None:
+    assert loaded(PLAIN, 0.7)  # the bias model
+    assert not loaded(PLAIN, 0.2)
+    assert loaded("Trump claimed the protesters were paid by donors, officials reported.", 0.1)
+    # quoted words are the speaker's
+    assert not loaded("The mayor said the protesters were “thugs,” according to the report.", 0.1)
+    assert voice_problem(PLAIN, 0.6) == "loaded"
+
+
+def test_definite_noun_phrases_need_their_noun_introduced() -> None:
+    assert needs("The trooper hit Lewis again as the marchers fled across the bridge.") == {
+        "trooper"
+    }
+    assert needs("The former vice president met with Floyd's family in Houston.") == {"president"}
+    assert needs("The Senate passed the bill on Monday night after a long debate.") == set()
+    assert needs("The pandemic has killed more than 100,000 Americans so far this year.") == set()
+    assert needs("The budget adds night bus service to twelve routes, the statement added.") == {
+        "budget",
+        "statement",
+    }
+    assert introduced("president", "Former Vice President Joe Biden said on Monday")
+    assert introduced("officers", "an officer knelt on his neck")
+    assert not introduced("trooper", "Marchers crossed the Edmund Pettus Bridge.")
+
+
+def test_pronouns_before_any_name_and_pointing_ends_dangle() -> None:
+    assert dangling("He said the plan would not work.")
+    assert dangling("Officials across the state surely know this.")
+    assert dangling("Cases rose sharply in the state this week, he said.")
+    assert not dangling("Biden said he would not support defunding the police departments.")
+    assert not dangling("The governor said he would extend the order through June.")
+
+
+def test_fragments() -> None:
+    assert fragment("and then the police arrived at the scene.")
+    assert fragment("The Senate passed the bill")
+    assert fragment("The senator said “we will never give up on this fight.")
+    assert fragment("The report … found many problems.")
+    assert not fragment(PLAIN)
+    assert not fragment("“We will vote,” he said.")
+
+
+def test_first_person_outside_quotations_only() -> None:
+    assert first_person("We need to reopen the schools this fall.")
+    assert not first_person("“We need to reopen the schools,” the governor said.")
+    assert not first_person("The US and China agreed on a trade deal.")
+
+
+@pytest.mark.parametrize(
+    ("text", "names", "printed"),
+    [
+        (
+            "The Senate passed the bill.",
+            ["Reuters"],
+            "Reuters reported that the Senate passed the bill.",
+        ),
+        (
+            "Trump said the bill was a disaster.",
+            ["Fox News", "Breitbart News"],
+            "Fox News and Breitbart News reported that Trump said the bill was a disaster.",
+        ),
+        (
+            "“It is over,” the mayor said.",
+            ["The Hill"],
+            "The Hill reported: “It is over,” the mayor said.",
+        ),
+        ("The Senate passed the bill.", [], "The Senate passed the bill."),
+        (
+            "Police said three people died.",
+            ["A", "B", "C"],
+            "A, B and C reported that police said three people died.",
+        ),
+    ],
+)
+def test_attribution_reads_naturally(text: str, names: list[str], printed: str) -> None:
+    assert attributed(text, names) == printed
+
+
+def test_hostile_sentences() -> None:
+    for text in ("", " ", "A" * 5000, "The " * 2000, "“" * 500, "He " * 3000):
+        voice_problem(text, 0.0)
+        quote_problem(text)
+        needs(text)
