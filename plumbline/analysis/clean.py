@@ -168,9 +168,16 @@ DATELINE = re.compile(
     r"\s*(?:[—–-]{1,2}\s*)?)(?=[A-Z\"“‘'0-9])"
 )
 # A kicker before the first sentence: "KEY POINTS An 8-year-old …", "BREAKING: …"
+# ... and Axios's labels ("Why it matters: As demand …", "The big picture: …")
 KICKER = re.compile(
-    r"^(?:KEY (?:POINTS|DATA|TAKEAWAYS)|BREAKING(?: NEWS)?|UPDATE|EXCLUSIVE|URGENT|FACT CHECK|"
-    r"ANALYSIS|WATCH|LIVE(?: UPDATES)?)\b:?\s+(?=[A-Z\"“‘'0-9])"
+    r"^(?:(?:KEY (?:POINTS|DATA|TAKEAWAYS)|BREAKING(?: NEWS)?|UPDATE|EXCLUSIVE|URGENT|"
+    r"FACT CHECK|ANALYSIS|WATCH|LIVE(?: UPDATES)?)\b:?|(?:Why it matters|The big picture|"
+    r"Reality check|The bottom line|Bottom line|Between the lines|Driving the news|Details|"
+    r"What they're saying|What they’re saying|Yes, but|The other side|Flashback|"
+    r"By the numbers|Our thought bubble|The backstory|Worth noting|Be smart|The intrigue|"
+    r"Zoom in|Zoom out|State of play|Catch up quick|Where it stands|The latest|Of note|"
+    r"Go deeper|What's next|What’s next|The state of play|Context|The details):)"
+    r"\s+(?=[A-Z\"“‘'0-9])"
 )
 
 # --- spans inside a paragraph ----------------------------------------------------------------

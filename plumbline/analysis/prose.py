@@ -114,12 +114,20 @@ def fragment(text: str) -> bool:
     )
 
 
+# "There were nearly 4.7 million background checks …": an existential "there" needs nothing
+_EXISTENTIAL = re.compile(
+    r"^[\"“]?There (?:is|are|was|were|has been|have been|had been|will be|remain|remains)\b"
+)
+
+
 def dangling(text: str) -> bool:
     """Whether `text` leans on a sentence before it that the reader has not seen (a pronoun
     or conjunction start, a personal pronoun before anyone is named, a pointing end, an
     unnamed trailing speaker). Definite noun phrases are judged separately (`needs`)."""
     body = text.strip()
-    if _STARTS_LEANING.match(body) or _ENDS_POINTING.search(body) or _LEANS_MIDWAY.search(body):
+    if _STARTS_LEANING.match(body) and not _EXISTENTIAL.match(body):
+        return True
+    if _ENDS_POINTING.search(body) or _LEANS_MIDWAY.search(body):
         return True
     if _unnamed_pronoun(outside_quotes(body)):
         return True
@@ -217,8 +225,10 @@ def loaded(text: str, bias: float, lexicon: Mapping[str, float] | None = None) -
     )
 
 
-def voice_problem(text: str, bias: float) -> str | None:
-    """Why `text` cannot stand in the site's own voice, or None (see the module docstring)."""
+def voice_problem(text: str, bias: float, *, follows: bool = False) -> str | None:
+    """Why `text` cannot stand in the site's own voice, or None (see the module docstring).
+    `follows`: it will be printed right after the sentence its writer put before it, which
+    gives its pronouns and pointing words their antecedent (no "dangling")."""
     kind = furniture(text)
     if kind:
         return f"furniture:{kind}"
@@ -227,7 +237,7 @@ def voice_problem(text: str, bias: float) -> str | None:
         return "fragment"
     if text.rstrip("\"”’') ").endswith(("?", "!")):
         return "question"
-    if dangling(text):
+    if not follows and dangling(text):
         return "dangling"
     if first_person(text):
         return "first_person"

@@ -30,7 +30,8 @@ sentence's content words).
 Sentences are ranked as before (tuned on NeuS train: bench/synthesis_quality.py --tune):
 centrality (TF-IDF cosine to the story's sentences and its news titles) x (1 - bias x
 p(biased)) x (1 + support x ln(backing outlets)) / (1 + position x index in its article),
-and the body keeps to the lede's event (RELEVANT cosine to the headline, lede and story).
+and the body keeps to the lede's event (a TF-IDF cosine of `relevant` to the headline, lede
+and story).
 
 The article must score below its coverage (same sentence-bias scorer): the most loaded
 sentences past the lead are dropped, and a loaded lead sentence swapped, until it does or no
@@ -86,7 +87,6 @@ SAME_FACT_OVERLAP = 0.5  # ... or this share of the shorter one's content words 
 MIN_SHARED_WORDS = 3
 SAME_FACT_COSINE = 0.7  # ... or this sentence-embedding cosine (with an encoder)
 MAX_ENCODED = 160  # the best-scored usable sentences of a story that are embedded
-RELEVANT = 0.12  # cosine to the story's core a sentence past the lede needs
 MIN_NEW_WORDS = 3  # content words the second lead sentence adds to the headline and lede
 MAX_ATTRIBUTED_SHARE = 0.2  # of the article's sentences, at most, carry an attribution
 ANALYSIS_WEIGHT = 0.8
@@ -114,6 +114,7 @@ class SelectionWeights:
     position: float = 0.2
     title: float = 0.6
     quote: float = 0.0
+    relevant: float = 0.12  # cosine to the story's core a sentence past the lede needs
 
 
 class Kind(StrEnum):
@@ -209,12 +210,18 @@ class _Candidate:
     news: bool  # from a news article
     voice: str | None  # why it cannot stand in the site's voice; None when it can
     quote: str | None  # why it cannot be quoted as a perspective; None when it can
+    follower: bool = False  # may stand right after the sentence before it in its article
     needs: frozenset[str] = field(default_factory=frozenset)
     words: frozenset[str] = field(default_factory=frozenset)  # stemmed content words
 
     @property
     def usable(self) -> bool:
         return self.factual and self.voice is None
+
+    @property
+    def usable_after(self) -> bool:
+        """Usable when printed right after its writer's previous sentence."""
+        return self.factual and (self.voice is None or self.follower)
 
 
 def synthesize(
@@ -262,6 +269,7 @@ def synthesize(
     ceiling = coverage_score(articles)
     if ceiling is not None:
         _below_coverage(candidates, ceiling, lead, [body, background, coming, differ], story)
+    story.drop_orphans(lead, [body, background, coming, differ])
     sections = [
         story.section("facts", story.paragraphs(body)),
         story.section("background", story.paragraphs(background)),
@@ -317,8 +325,9 @@ def _candidates(article: ArticleRecord, article_kind: ArticleKind) -> list[_Cand
         bias = sentence.bias or 0.0
         resolved = resolve(text, article.published)
         voice = voice_problem(text, bias)
-        if voice is None and resolved is None:
-            voice = "undated"
+        follower = voice in ("dangling", None) and voice_problem(text, bias, follows=True) is None
+        if resolved is None:
+            voice, follower = voice or "undated", False
         found.append(
             _Candidate(
                 article=article,
@@ -333,6 +342,7 @@ def _candidates(article: ArticleRecord, article_kind: ArticleKind) -> list[_Cand
                 news=article_kind is ArticleKind.NEWS,
                 voice=voice,
                 quote=quote_problem(text),
+                follower=follower,
                 needs=frozenset(needs(text)),
                 words=content_words(text),
             )
@@ -357,6 +367,7 @@ class _Story:
     ) -> None:
         self.candidates = candidates
         self.centroid = centroid
+        self.relevant = SelectionWeights.relevant
         self.matrix = matrix
         self.similarity = similarity
         self.score = score
@@ -368,6 +379,7 @@ class _Story:
         self.outlets = {c.outlet for c in candidates if c.factual}
         self._backing: dict[int, list[int]] = {}
         self.vectors: dict[int, npt.NDArray[np.float32]] = {}
+        self.at = {(c.article.id, c.index): i for i, c in enumerate(candidates)}
         self.core: Vector = np.zeros(similarity.shape[0])
         self.relevance: Vector = np.zeros(similarity.shape[0])
 
@@ -414,6 +426,7 @@ class _Story:
             vectorizer,
             centroid,
         )
+        story.relevant = weights.relevant
         support = np.array([len(story.backers(i)) for i in range(len(candidates))], dtype=float)
         bias = np.array([c.bias for c in candidates])
         story.score = (
@@ -579,21 +592,33 @@ class _Story:
         self.core = core
         self.relevance = np.asarray(self.matrix @ core).ravel()
 
+    def next_of(self, i: int) -> int | None:
+        """The candidate its writer put right after candidate i, if there is one."""
+        c = self.candidates[i]
+        return self.at.get((c.article.id, c.index + 1))
+
     def second_lead(self, picker: _Picker, headline: str) -> int | None:
-        """The best-backed fact that adds to the headline and lede what they do not say."""
+        """The best-backed fact that adds to the headline and lede what they do not say (the
+        lede's own next sentence may lean on the lede: "He said …")."""
         lede = picker.chosen[0]
         said = content_words(headline) | self.candidates[lede].words
+        after_lede = self.next_of(lede)
         best: tuple[tuple[float, ...], int] | None = None
         for i, c in enumerate(self.candidates):
+            usable = c.usable or (i == after_lede and c.usable_after)
             if (
-                not c.usable
+                not usable
                 or c.kind is Kind.NEXT
                 or _mostly_quoted(c.text)
-                or self.relevance[i] < RELEVANT
+                or self.relevance[i] < self.relevant
                 or len(c.words - said) < MIN_NEW_WORDS
                 or not picker.fresh(i)
-                or any(
-                    not introduced(n, headline + " " + self.candidates[lede].shown) for n in c.needs
+                or (
+                    i != after_lede
+                    and any(
+                        not introduced(n, headline + " " + self.candidates[lede].shown)
+                        for n in c.needs
+                    )
                 )
             ):
                 continue
@@ -617,7 +642,7 @@ class _Story:
         facts = [
             i
             for i, c in enumerate(self.candidates)
-            if c.usable and c.kind is Kind.FACT and self.relevance[i] >= RELEVANT
+            if c.usable and c.kind is Kind.FACT and self.relevance[i] >= self.relevant
         ]
         shared = [i for i in facts if self.is_shared(i)]
         picked = picker.pick(shared, BODY_SIZE, seen)
@@ -629,7 +654,39 @@ class _Story:
                 and (len(self.sides) < 2 or not _CLAIM.search(self.candidates[i].text))
             ]
             picked += picker.pick(rest, BODY_SIZE - len(picked), seen)
-        return picked
+        return self.with_followers(picker, picked, BODY_SIZE)
+
+    def drop_orphans(self, lead: list[int], parts: list[list[int]]) -> None:
+        """Remove (in place) every sentence that leans on its writer's previous sentence
+        when that one is no longer printed right before it (the bias guard may drop it)."""
+        for part in [lead, *parts]:
+            kept = set(lead) | set(part)
+            for i in list(part):
+                c = self.candidates[i]
+                if c.voice is not None and c.follower:
+                    before = self.at.get((c.article.id, c.index - 1))
+                    if before not in kept:
+                        part.remove(i)
+
+    def with_followers(self, picker: _Picker, picked: list[int], size: int) -> list[int]:
+        """`picked` and, while there is room, the writer's next sentence after a picked one
+        when it leans on it ("He said …", "The company …"): printed together, in order."""
+        out = list(picked)
+        for i in picked:
+            if len(out) >= size:
+                break
+            j = self.next_of(i)
+            if (
+                j is not None
+                and j not in out
+                and self.candidates[j].usable_after
+                and self.candidates[j].kind is Kind.FACT
+                and self.relevance[j] >= self.relevant
+                and picker.fresh(j)
+            ):
+                out.append(j)
+                picker.take(j)
+        return out
 
     def extra(self, picker: _Picker, which: Kind, size: int, seen: str) -> list[int]:
         """Background (earlier events) or what comes next (only what no source says has
@@ -639,7 +696,7 @@ class _Story:
             for i, c in enumerate(self.candidates)
             if c.usable
             and c.kind is which
-            and self.relevance[i] >= RELEVANT
+            and self.relevance[i] >= self.relevant
             and not (which is Kind.NEXT and self._happened(i))
         ]
         return picker.pick(pool, size, seen)
@@ -676,7 +733,7 @@ class _Story:
         quotable = [
             i
             for i, c in enumerate(self.candidates)
-            if c.factual and c.voice in (None, "loaded") and self.relevance[i] >= RELEVANT
+            if c.factual and c.voice in (None, "loaded") and self.relevance[i] >= self.relevant
         ]
         if room >= 2:
             pair = self._figure_conflict(quotable, picker)
@@ -894,7 +951,7 @@ def _below_coverage(
                 and c.kind is Kind.FACT
                 and c.bias < candidates[lead[1]].bias
                 and 100.0 * c.bias < ceiling
-                and story.relevance[i] >= RELEVANT
+                and story.relevance[i] >= story.relevant
                 and not any(story.same_fact(i, j) for j in used)
                 and not c.needs
             ]
