@@ -404,8 +404,9 @@ def report(result: dict[str, object], split: str) -> None:
     print(f"\nFirst {FIRST_WORDS} words of each against the roundup:")
     for name, s in first.items():
         label = name.replace(" (length-matched)", "")
+        r1, r2 = 100 * _mean(s.rouge["rouge1"]), 100 * _mean(s.rouge["rouge2"])
         print(
-            f"{label:34} {100 * _mean(s.rouge['rouge1']):6.2f} {100 * _mean(s.rouge['rouge2']):6.2f}"
+            f"{label:34} {r1:6.2f} {r2:6.2f}"
             f" {100 * _mean(s.rouge['rougeL']):6.2f} {_mean(s.words):6.1f}"
             f" {_mean(s.subjectivity):6.3f} {_mean(s.vader):7.3f}"
         )

@@ -367,7 +367,7 @@ class _Story:
     ) -> None:
         self.candidates = candidates
         self.centroid = centroid
-        self.relevant = SelectionWeights.relevant
+        self.relevant = SelectionWeights().relevant
         self.matrix = matrix
         self.similarity = similarity
         self.score = score
