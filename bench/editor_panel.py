@@ -5,6 +5,8 @@ for an editor who has not seen the code and rates them with bench/editor_brief.m
     .venv/bin/python bench/editor_panel.py packet --before DIR --after DIR
         [--sample 12 --seed 7 --min-outlets 4] --out DIR
     .venv/bin/python bench/editor_panel.py score --out DIR
+    .venv/bin/python bench/editor_panel.py pairs --before DIR --after DIR --sample 30
+        --min-outlets 3 --seed 30 --out DIR
 
 `packet` draws the stories from the "before" store (stories with --min-outlets outlets or
 more, by seeded random sample), finds each one's articles in the "after" store (the story
@@ -81,46 +83,57 @@ def sources(articles: list[ArticleRecord]) -> str:
     return "\n".join(f"- {name} ({lean}): {title}" for lean, name, title in rows)
 
 
-def packet(args: argparse.Namespace) -> int:
+def drawn(args: argparse.Namespace) -> list[tuple[int, list[ArticleRecord], str, str]]:
+    """The drawn stories: (before id, before articles, before text, after text)."""
     before = Plumbline(Settings(data_dir=args.before))
     after = Plumbline(Settings(data_dir=args.after))
     pool = []
     while batch := before.stories(limit=200, offset=len(pool), min_outlets=args.min_outlets):
         pool += batch
     pool.sort(key=lambda s: s.id)
-    drawn = random.Random(args.seed).sample(pool, min(args.sample, len(pool)))
+    picked = random.Random(args.seed).sample(pool, min(args.sample, len(pool)))
     with after.repo.session() as s:
-        where = dict(s.execute(select(ArticleRow.canonical_url, ArticleRow.story_id)).tuples())
-    rng = random.Random(args.seed + 1)
-    out: list[str] = [(REPO / "bench" / "editor_brief.md").read_text(encoding="utf-8"), ""]
-    key = []
-    for n, summary in enumerate(drawn, start=1):
+        rows = s.execute(select(ArticleRow.canonical_url, ArticleRow.story_id)).all()
+        where = {url: story for url, story in rows}
+    found = []
+    for summary in picked:
         old_articles = before.repo.story_articles(summary.id)
         old = before.story(summary.id).synthesis
         votes = Counter(where.get(a.canonical_url) for a in old_articles)
         votes.pop(None, None)
-        new_id = votes.most_common(1)[0][0]
-        new_articles = after.repo.story_articles(int(new_id))
+        new_articles = after.repo.story_articles(int(votes.most_common(1)[0][0]))
         new = synthesize(new_articles, encode=after.embedder.encode)
         if new is not None:
             drop_unsupported(
                 new, {a.id: a.text for a in new_articles}, [a.title for a in new_articles]
             )
-        texts = {
-            "before": render(old, old_articles, old=True) if old else "(nothing written)\n",
-            "after": render(new, new_articles, old=False) if new else "(nothing written)\n",
-        }
+        found.append(
+            (
+                summary.id,
+                old_articles,
+                render(old, old_articles, old=True) if old else "(nothing written)\n",
+                render(new, new_articles, old=False) if new else "(nothing written)\n",
+            )
+        )
+    return found
+
+
+def packet(args: argparse.Namespace) -> int:
+    rng = random.Random(args.seed + 1)
+    out: list[str] = [(REPO / "bench" / "editor_brief.md").read_text(encoding="utf-8"), ""]
+    key = []
+    stories = drawn(args)
+    for n, (story_id, articles, before_text, after_text) in enumerate(stories, start=1):
+        texts = {"before": before_text, "after": after_text}
         first = rng.choice(("before", "after"))
         second = "after" if first == "before" else "before"
-        key.append(
-            {"story": n, "A": first, "B": second, "before_id": summary.id, "after_id": new_id}
-        )
+        key.append({"story": n, "A": first, "B": second, "before_id": story_id})
         out += [
             "---",
             f"# Story {n}",
             "",
             "Sources (outlet, lean, title):",
-            sources(old_articles),
+            sources(articles),
             "",
             "## Version A",
             "",
@@ -132,7 +145,31 @@ def packet(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "packet.md").write_text("\n".join(out), encoding="utf-8")
     (args.out / "key.json").write_text(json.dumps(key, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {args.out / 'packet.md'} ({len(drawn)} stories) and the key")
+    print(f"wrote {args.out / 'packet.md'} ({len(stories)} stories) and the key")
+    return 0
+
+
+def pairs(args: argparse.Namespace) -> int:
+    """Both versions of each drawn story, labelled, for a reader who keeps the table of
+    what was wrong before and after (docs/benchmarks.md)."""
+    out = []
+    for story_id, articles, before_text, after_text in drawn(args):
+        out += [
+            "---",
+            f"# Story {story_id} (before store)",
+            "",
+            sources(articles),
+            "",
+            "## Before",
+            "",
+            before_text,
+            "## After",
+            "",
+            after_text,
+        ]
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "pairs.md").write_text("\n".join(out), encoding="utf-8")
+    print(f"wrote {args.out / 'pairs.md'}")
     return 0
 
 
@@ -160,17 +197,22 @@ def score(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    make = sub.add_parser("packet", help="draw the stories and write the packet and its key")
-    make.add_argument("--before", type=Path, required=True)
-    make.add_argument("--after", type=Path, required=True)
-    make.add_argument("--sample", type=int, default=12)
-    make.add_argument("--seed", type=int, default=7)
-    make.add_argument("--min-outlets", type=int, default=4)
-    make.add_argument("--out", type=Path, required=True)
+    for name, help_text in (
+        ("packet", "draw the stories and write the blind packet and its key"),
+        ("pairs", "draw the stories and write both versions, labelled"),
+    ):
+        make = sub.add_parser(name, help=help_text)
+        make.add_argument("--before", type=Path, required=True)
+        make.add_argument("--after", type=Path, required=True)
+        make.add_argument("--sample", type=int, default=12)
+        make.add_argument("--seed", type=int, default=7)
+        make.add_argument("--min-outlets", type=int, default=4)
+        make.add_argument("--out", type=Path, required=True)
     rate = sub.add_parser("score", help="summarize ratings.json against key.json")
     rate.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    return packet(args) if args.command == "packet" else score(args)
+    commands = {"packet": packet, "pairs": pairs, "score": score}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

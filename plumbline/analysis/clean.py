@@ -192,12 +192,18 @@ _LAST_WORD = re.compile(r"(?:^|(?<=[\s(]))([A-Z][\w.'’\-]{2,})$")
 RESIDUE_WINDOW = 700  # characters before "MORE" where its start is looked for
 # The Nation's "MORE FROM Eric Alterman Trump’s New Press Secretary …" at a paragraph's end
 _MORE_FROM = re.compile(r"\s*\bMORE FROM [A-Z][\w.'’\-]+(?: [A-Z][\w.'’\-]+){0,3}\b.*$")
-# inline credits: "(AP Photo/John Minchillo)", "(Photo by Jane Doe/Getty Images)"
+# inline credits: "(AP Photo/John Minchillo)", "(Photo by Jane Doe/Getty Images)", Politico's
+# "| Joe Burbank/Orlando Sentinel via AP"
 _INLINE_CREDIT = re.compile(
     r"\s*\((?:AP|Reuters|AFP|UPI|EPA)(?: Photo)?/[^)]{0,60}\)"
-    r"|\s*\((?:Photo|Image|Credit)s?(?: by)?[: ][^)]{0,80}\)",
+    r"|\s*\((?:Photo|Image|Credit)s?(?: by)?[: ][^)]{0,80}\)"
+    r"|^\s*\|\s*[A-Z][\w.'’\-]*(?: [A-Z][\w.'’\-]*){0,3}/(?:[\w .&'’\-]{0,40}? via "
+    r"(?:AP|Getty Images|AFP|Reuters)|AP(?: Photo)?|Getty Images|AFP|Reuters|Bloomberg)\b",
     re.IGNORECASE,
 )
+# a drop capital set apart from its word ("P rinceton University has announced …") and
+# National Review's "NRPLUS MEMBER ARTICLE" before it
+_DROP_CAP = re.compile(r"^(?:NRPLUS MEMBER ARTICLE\s+)?(?:([B-HJ-Z]) (?=[a-z]{2,})|(I) (?=n ))")
 
 # "… the still-raging outbreak ." (a space before a full stop or comma, as some wires print)
 _SPACE_BEFORE_STOP = re.compile(r"(?<=\w) +([.,;:!?])(?=\s|$)")
@@ -328,6 +334,9 @@ def _inline(paragraph: str, removed: list[Removal], *, first: bool) -> str:
             if lead:
                 removed.append(Removal("dateline", lead.group().strip()))
                 paragraph = paragraph[lead.end() :]
+    paragraph = _DROP_CAP.sub(lambda m: m.group(1) or m.group(2) or "", paragraph)
+    if paragraph.startswith("NRPLUS MEMBER ARTICLE"):
+        paragraph = paragraph[len("NRPLUS MEMBER ARTICLE") :].lstrip()
     more = _MORE_FROM.search(paragraph)
     if more and more.start() > 0:
         removed.append(Removal("link", more.group().strip()))

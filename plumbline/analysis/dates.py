@@ -50,7 +50,9 @@ _RELATIVE = re.compile(
     r"|(?P<ago>\b(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
     r"\s+(?P<unit>day|week|month|year)s?\s+ago)\b"
     r"|(?P<span>\b(?:(?P<when>earlier|later)\s+)?(?P<rel>last|this|next)\s+(?P<what>week|"
-    r"month|year)(?:['’]s)?)\b"
+    r"month|year)(?P<sposs>['’]s)?)\b"
+    r"|(?P<vague>\b(?:a few|several|some|many|a couple of|couple of)?\s*(?:days|weeks|months|"
+    r"years|decades) ago)\b"
     r"|(?P<weekday>" + _WEEKDAY + r")",
     re.IGNORECASE,
 )
@@ -109,14 +111,16 @@ def resolve(text: str, published: datetime | date | None) -> Resolved | None:
     if published is None:
         return None
     day = published.date() if isinstance(published, datetime) else published
-    # a weekday in a sentence about what is to come, or with no past tense at all ("the
-    # rally is Saturday"), is the next one; in a past-tense sentence, the last one
-    future = bool(_FUTURE.search(blanked)) or not _PAST.search(blanked)
+    # failing a tense near a weekday, the sentence's: with no past tense at all ("the rally
+    # is Saturday") it looks ahead
+    ahead = bool(_FUTURE.search(blanked)) or not _PAST.search(blanked)
     out: list[str] = []
     inserted: list[str] = []
     cursor = 0
     for match in matches:
-        replacement = _replacement(match, day, future, at_start=match.start() == 0)
+        replacement = _replacement(
+            match, day, _future(blanked, match.start(), ahead), at_start=match.start() == 0
+        )
         if replacement is None:
             return None
         written, added = replacement
@@ -132,6 +136,21 @@ def resolve(text: str, published: datetime | date | None) -> Resolved | None:
     out.append(text[cursor:])
     result = "".join(out)
     return Resolved(result[:1].upper() + result[1:], tuple(inserted))
+
+
+TENSE_WINDOW = 80  # characters before a weekday where its clause's tense is read
+
+
+def _future(text: str, at: int, ahead: bool) -> bool:
+    """Whether the clause of a weekday at `at` tells what is to come: a future marker or a
+    past tense just before it decides ("591 cases were reported on Monday, … Trump will hold
+    a rally on Saturday"); failing both, `ahead` (the whole sentence's reading)."""
+    window = text[max(0, at - TENSE_WINDOW) : at]
+    future = [m.end() for m in _FUTURE.finditer(window)]
+    past = [m.end() for m in _PAST.finditer(window)]
+    if future or past:
+        return max(future, default=-1) > max(past, default=-1)
+    return ahead
 
 
 def _month_day(d: date) -> str:
@@ -159,6 +178,8 @@ def _replacement(
         return None if _APPROXIMATE.search(before) else _ago(match, day)
     if group == "span":
         return _span(match, day)
+    if group == "vague":  # "a few weeks ago" says no date
+        return None
     if group == "weekday":
         return _weekday(match, day, future, at_start=at_start)
     return None
@@ -192,6 +213,11 @@ def _span(match: re.Match[str], day: date) -> tuple[str, list[str]] | None:
     what = match.group("what").lower()
     when = (match.group("when") or "").lower()
     step = {"last": -1, "this": 0, "next": 1}[rel]
+    if match.group("sposs"):  # "last year's speech" -> "the 2019 speech"
+        if what == "week":
+            return None
+        name = str(day.year + step) if what == "year" else MONTHS[(day.month - 1 + step) % 12]
+        return f"the {name}", [name]
     if what == "year":
         year = str(day.year + step)
         if not when and _MONTH_BEFORE.search(

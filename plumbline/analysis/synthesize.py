@@ -81,6 +81,8 @@ DIFFER_SIZE = 2
 PARAGRAPH_SIZE = 3  # sentences at most in one paragraph
 LEDE_POSITIONS = 3  # the lede is one of an article's first this many sentences
 MIN_LEDE_WORDS = 12
+FIT_WEIGHT = 2.5  # how much a lede saying its headline's words counts in choosing the pair
+MIN_FIT = 0.2  # share of the headline's content words a lede should hold, when one can
 SUPPORT_SIMILARITY = 0.32  # TF-IDF cosine at which another sentence backs a sentence
 REDUNDANT_SIMILARITY = 0.45  # ... at which it would repeat one already chosen
 SAME_FACT_OVERLAP = 0.5  # ... or this share of the shorter one's content words in common
@@ -131,6 +133,7 @@ SECTION_TITLES = {
 }
 
 _WORD = re.compile(r"[a-z][a-z'’-]*")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _CONTENT = re.compile(r"[A-Za-z][A-Za-z'’\-]+|\d[\d,.]*")
 # A title in its writer's own voice (an opinion piece or an explainer), outside quotations;
 # "US" in capitals is the country
@@ -265,7 +268,8 @@ def synthesize(
     seen += " " + " ".join(candidates[i].shown for i in body)
     background = story.extra(picker, Kind.CONTEXT, CONTEXT_SIZE, seen)
     coming = story.extra(picker, Kind.NEXT, NEXT_SIZE, seen)
-    differ = story.differ(picker, len(lead) + len(body) + len(background) + len(coming))
+    seen += " " + " ".join(candidates[i].shown for i in background + coming)
+    differ = story.differ(picker, len(lead) + len(body) + len(background) + len(coming), seen)
     ceiling = coverage_score(articles)
     if ceiling is not None:
         _below_coverage(candidates, ceiling, lead, [body, background, coming, differ], story)
@@ -306,9 +310,11 @@ def kind(text: str) -> Kind:
 
 
 def content_words(text: str) -> frozenset[str]:
-    """The stemmed content words of `text` (what two statements of one fact share)."""
+    """The stemmed content words of `text` (what two statements of one fact share); "%" is
+    "percent", numbers lose their thousands commas."""
+    text = text.replace("%", " percent")
     return frozenset(
-        _stem(w.lower().strip("'’-"))
+        _stem(w.lower().strip("'’-.,").replace(",", ""))
         for w in _CONTENT.findall(text)
         if w.lower() not in _STOPWORDS and len(w) > 1
     )
@@ -318,10 +324,13 @@ def _candidates(article: ArticleRecord, article_kind: ArticleKind) -> list[_Cand
     assert article.analysis is not None
     found = []
     outlet = article.outlet_slug or f"article-{article.id}"
+    title = " ".join(article.title.split())
     for index, sentence in enumerate(article.analysis.sentences):
         text = strip_lead_in(sentence.text)
         if not text or furniture(text):
             continue
+        if len(title.split()) >= 5 and title in " ".join(text.split()):
+            continue  # the page's headline run into its text
         bias = sentence.bias or 0.0
         resolved = resolve(text, article.published)
         voice = voice_problem(text, bias)
@@ -380,6 +389,7 @@ class _Story:
         self._backing: dict[int, list[int]] = {}
         self.vectors: dict[int, npt.NDArray[np.float32]] = {}
         self.at = {(c.article.id, c.index): i for i, c in enumerate(candidates)}
+        self.has_news = any(c.news for c in candidates)
         self.core: Vector = np.zeros(similarity.shape[0])
         self.relevance: Vector = np.zeros(similarity.shape[0])
 
@@ -408,6 +418,8 @@ class _Story:
                 penalty = _title_penalty(a.title, a.analysis.title_bias if a.analysis else None)
                 if kinds.get(a.id) is ArticleKind.ANALYSIS:
                     penalty += 1.0 - ANALYSIS_WEIGHT
+                # a title over a loaded article is less fit to head the story
+                penalty += max(0.0, ((a.bias_score or 0.0) - 40.0) / 40.0)
                 titles[a.id] = (a.title.strip(), _unit(np.asarray(v, dtype=np.float64)), penalty)
             title_centroid = _unit(np.mean([v for _, v, _ in titles.values()], axis=0))
         else:
@@ -501,8 +513,13 @@ class _Story:
         ):
             return True
         a, b = self.candidates[i].words, self.candidates[j].words
-        shared = len(a & b)
-        return shared >= MIN_SHARED_WORDS and shared >= SAME_FACT_OVERLAP * min(len(a), len(b))
+        common = a & b
+        shared = len(common)
+        if shared >= MIN_SHARED_WORDS and shared >= SAME_FACT_OVERLAP * min(len(a), len(b)):
+            return True
+        # the same telling number ("78 percent of votes counted") and more in common
+        numbers = {w for w in common if w[:1].isdigit() and not _YEAR.fullmatch(w) and len(w) > 1}
+        return bool(numbers) and shared - len(numbers) >= 2
 
     def similarity_to_core(self, text: str) -> float:
         """TF-IDF cosine of any text to the story's core (headline, lede and story)."""
@@ -519,18 +536,20 @@ class _Story:
             for aid, (_text, vector, penalty) in (titles or self.titles).items()
         }
         ledes = self._ledes()
-        best: tuple[float, int, int | None] | None = None
-        with_lede = {self.candidates[i].article.id for _, i in ledes}
+        pairs = []
         for aid, score in title_score.items():
-            if with_lede and aid not in with_lede:
-                continue  # a title whose own article opens with no fit lede comes last
-            title = self.titles[aid][0]
             own = [(s, i) for s, i in ledes if self.candidates[i].article.id == aid]
-            lede_score, lede = max(own, default=(0.0, None))
-            fit = _overlap(title, self.candidates[lede].text) if lede is not None else 0.0
-            total = score + lede_score + 2.5 * fit
-            if best is None or total > best[0]:
-                best = (total, aid, lede)
+            if not own:
+                continue  # a title whose own article opens with no fit lede comes last
+            lede_score, lede = max(own)
+            fit = _overlap(self.titles[aid][0], self.candidates[lede].text)
+            pairs.append((score + lede_score + FIT_WEIGHT * fit, fit, aid, lede))
+        # a lede that says what its headline says, when any pair has one
+        fitting = [p for p in pairs if p[1] >= MIN_FIT] or pairs
+        best: tuple[float, int, int | None] | None = None
+        if fitting:
+            total, _fit, aid, lede_i = max(fitting)
+            best = (total, aid, lede_i)
         if best is None and title_score:  # no article with both: the best title alone
             aid = max(title_score, key=lambda a: title_score[a])
             best = (title_score[aid], aid, None)
@@ -546,7 +565,9 @@ class _Story:
                 ]
                 lede = max(scored, default=(0.0, None))[1]
         if lede is None:
-            usable = [i for i, c in enumerate(self.candidates) if c.usable]
+            usable = [
+                i for i, c in enumerate(self.candidates) if c.usable and not _mostly_quoted(c.text)
+            ]
             lede = max(usable, key=lambda i: self.score[i], default=None)
         self._set_core(headline, lede)
         return headline, headline_article, lede
@@ -628,7 +649,7 @@ class _Story:
             key = (
                 len(self.sides_of(i))
                 + 0.25 * len(self.backers(i))
-                + (1.0 if same_article else 0.0),
+                + (2.0 if same_article else 0.0),
                 float(self.score[i]),
             )
             if best is None or key > best[0]:
@@ -642,7 +663,11 @@ class _Story:
         facts = [
             i
             for i, c in enumerate(self.candidates)
-            if c.usable and c.kind is Kind.FACT and self.relevance[i] >= self.relevant
+            if c.usable
+            and c.kind is Kind.FACT
+            and self.relevance[i] >= self.relevant
+            # an analysis piece's facts when a news article backs them or none covers it
+            and (c.news or not self.has_news or self.is_shared(i))
         ]
         shared = [i for i in facts if self.is_shared(i)]
         picked = picker.pick(shared, BODY_SIZE, seen)
@@ -723,7 +748,7 @@ class _Story:
                 return True
         return False
 
-    def differ(self, picker: _Picker, others: int) -> list[int]:
+    def differ(self, picker: _Picker, others: int, seen: str) -> list[int]:
         """Figures the outlets give differently (both accounts), then claims one side alone
         makes, attributed; no more than keeps MAX_ATTRIBUTED_SHARE of the article."""
         room = min(DIFFER_SIZE, int(others * MAX_ATTRIBUTED_SHARE / (1 - MAX_ATTRIBUTED_SHARE)))
@@ -749,7 +774,7 @@ class _Story:
                 and len(self.sides_of(i)) == 1
                 and self.candidates[i].kind is Kind.FACT
             ]
-            picked += picker.pick(claims, room - len(picked), "", fresh_only=True)
+            picked += picker.pick(claims, room - len(picked), seen)
         return picked
 
     def _figure_conflict(self, pool: Sequence[int], picker: _Picker) -> list[int]:
@@ -855,9 +880,7 @@ class _Picker:
         if i in self.chosen:
             self.chosen.remove(i)
 
-    def pick(
-        self, pool: Sequence[int], count: int, seen: str, *, fresh_only: bool = False
-    ) -> list[int]:
+    def pick(self, pool: Sequence[int], count: int, seen: str) -> list[int]:
         """Up to `count` of `pool` (none when `count` is 0 or less), best first; `seen` is
         the article so far, for the nouns a sentence takes for granted."""
         picked: list[int] = []
@@ -870,7 +893,7 @@ class _Picker:
             if not self.fresh(i):
                 continue
             c = self.story.candidates[i]
-            if not fresh_only and any(not introduced(n, text) for n in c.needs):
+            if any(not introduced(n, text) for n in c.needs):
                 continue
             picked.append(i)
             self.take(i)

@@ -65,6 +65,14 @@ TUESDAY = date(2020, 7, 14)
         ("Two days ago the mayor resigned.", "On July 12 the mayor resigned."),
         ("Since Monday, 40 people have died.", "Since Monday, July 13, 40 people have died."),
         ("As recently as Friday, he said so.", "As recently as Friday, July 10, he said so."),
+        (
+            "Some said Trump made last year's July Fourth speech about himself.",
+            "Some said Trump made the 2019 July Fourth speech about himself.",
+        ),
+        (
+            "A record 591 cases were reported on Monday, yet Trump will hold a rally on Saturday.",
+            "A record 591 cases were reported on Monday, July 13, yet Trump will hold a rally on Saturday, July 18.",
+        ),
     ],
 )
 def test_relative_dates_are_written_out(text: str, written: str) -> None:
@@ -89,6 +97,8 @@ def test_no_publication_date_means_the_sentence_is_not_used() -> None:
 
 def test_approximate_spans_are_not_dates() -> None:
     assert resolve("The committee issued a subpoena more than a year ago.", TUESDAY) is None
+    assert resolve("A few weeks ago, the justices asked both sides to weigh in.", TUESDAY) is None
+    assert resolve("The order came weeks ago, officials said.", TUESDAY) is None
 
 
 def test_names_in_capitals_are_not_dates() -> None:

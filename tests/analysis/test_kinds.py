@@ -41,16 +41,25 @@ COLUMN = (
 
 
 def test_a_wire_story_is_news_and_a_first_person_column_is_opinion() -> None:
-    assert (
-        article_kind(url="https://apnews.com/abc", title="Senate passes relief bill", text=WIRE)
-        is ArticleKind.NEWS
+    long_wire, long_column = "\n\n".join([WIRE] * 4), "\n\n".join([COLUMN] * 4)
+    wire = article_kind(
+        url="https://apnews.com/abc", title="Senate passes relief bill", text=long_wire
     )
-    assert (
-        article_kind(
-            url="https://example.com/2020/05/01/relief", title="This bill fails us", text=COLUMN
-        )
-        is ArticleKind.OPINION
+    assert wire is ArticleKind.NEWS
+    column = article_kind(url="https://example.com/a", title="This bill fails us", text=long_column)
+    assert column is ArticleKind.OPINION
+
+
+def test_a_short_text_is_news_unless_its_page_marks_it() -> None:
+    # a 60-word lead says too little about its writer's voice
+    short = article_kind(url="https://example.com/a", title="This bill fails us", text=COLUMN)
+    assert short is ArticleKind.NEWS
+    marked = article_kind(
+        url="https://example.com/opinion/a", title="This bill fails us", text=COLUMN
     )
+    assert marked is ArticleKind.OPINION
+    analysis = article_kind(url="https://example.com/analysis/a", title="Relief bill", text=WIRE)
+    assert analysis is ArticleKind.ANALYSIS
 
 
 def test_the_pages_own_marks_count() -> None:
