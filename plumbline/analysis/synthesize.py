@@ -541,9 +541,9 @@ class _Story:
             own = [(s, i) for s, i in ledes if self.candidates[i].article.id == aid]
             if not own:
                 continue  # a title whose own article opens with no fit lede comes last
-            lede_score, lede = max(own)
-            fit = _overlap(self.titles[aid][0], self.candidates[lede].text)
-            pairs.append((score + lede_score + FIT_WEIGHT * fit, fit, aid, lede))
+            lede_score, own_lede = max(own)
+            fit = _overlap(self.titles[aid][0], self.candidates[own_lede].text)
+            pairs.append((score + lede_score + FIT_WEIGHT * fit, fit, aid, own_lede))
         # a lede that says what its headline says, when any pair has one
         fitting = [p for p in pairs if p[1] >= MIN_FIT] or pairs
         best: tuple[float, int, int | None] | None = None
@@ -553,6 +553,7 @@ class _Story:
         if best is None and title_score:  # no article with both: the best title alone
             aid = max(title_score, key=lambda a: title_score[a])
             best = (title_score[aid], aid, None)
+        lede: int | None
         if best is None:  # no titles at all
             headline, headline_article = "Untitled story", None
             lede = max(ledes, default=(0.0, None))[1]
