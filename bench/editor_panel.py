@@ -74,7 +74,8 @@ def render(synthesis: Synthesis, articles: list[ArticleRecord], *, old: bool) ->
         lines += [f"HOW THE {view.side.value.upper()} COVERED IT", ""]
         lines += [f"  > {q.text}" for q in view.quotes]
         kind = "" if view.kind is ArticleKind.NEWS else f" ({view.kind.value})"
-        lines += [f"  — {view.outlet_name}{kind}: “{view.title}”", ""]
+        title = f": “{view.title}”" if view.title else ""
+        lines += [f"  — {view.outlet_name}{kind}{title}", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -101,6 +101,7 @@ class StoryFigures:
     lead_repeats: int = 0
     repeats: int = 0
     words: int = 0
+    account: bool = True  # False: no factual account (only opinion, or nothing usable)
 
 
 def content(text: str) -> set[str]:
@@ -149,16 +150,24 @@ class Meter:
         texts = [printed(s) for s in sentences]
         figures = StoryFigures(story_id, n_outlets, synthesis.headline, texts)
         figures.attributed = sum(1 for s in sentences if is_attributed(s))
+        figures.account = bool(texts)
         if texts:
             wanted = content(synthesis.headline)
             figures.lede_words = len(wanted & content(texts[0])) / len(wanted) if wanted else 0.0
         opinion = {a.id for a in articles if kind_of(a) is ArticleKind.OPINION}
+        previous: tuple[int, int] | None = None
         for s, text in zip(sentences, texts, strict=True):
             own = QUOTED.sub(" ", s.text)
+            source = (s.sources[0].article_id, s.sources[0].sentence_index) if s.sources else None
+            # a sentence printed right after its writer's previous one may lean on it
+            follows = source is not None and previous == (source[0], source[1] - 1)
             for name, pattern in DETECTORS.items():
                 target = own if name in ("first_person", "relative_date") else s.text
+                if name == "dangling" and follows:
+                    continue
                 if pattern.search(target):
                     figures.flags.setdefault(name, []).append(text)
+            previous = source
             if s.sources and s.sources[0].article_id in opinion:
                 figures.flags.setdefault("opinion_as_fact", []).append(text)
         cosines = None
@@ -199,7 +208,8 @@ def show(story_id: int, synthesis: Synthesis, articles: Sequence[ArticleRecord])
         lines.append(f"### How the {view.side.value} covered it")
         for quote in view.quotes:
             lines.append(f"> {quote.text}")
-        lines += [f"— {view.outlet_name}{kind}: “{view.title}”", ""]
+        title = f": “{view.title}”" if view.title else ""
+        lines += [f"— {view.outlet_name}{kind}{title}", ""]
     return "\n".join(lines)
 
 
@@ -268,8 +278,13 @@ def report(results: Sequence[StoryFigures], args: argparse.Namespace) -> None:
     print(
         f"  attribution prefix: {attributed_n}/{sentences} = {attributed_n / max(1, sentences):.1%}"
     )
-    lede = statistics.fmean(r.lede_words for r in results)
-    print(f"  headline content words in the first sentence: {lede:.2f}")
+    written = [r for r in results if r.account]
+    lede = statistics.fmean(r.lede_words for r in written) if written else 0.0
+    print(
+        f"  headline content words in the first sentence: {lede:.2f}"
+        f" (over the {len(written)} stories with a factual account; {n - len(written)} have"
+        " none: only opinion covers them, or no sentence reads alone)"
+    )
     names = [*DETECTORS, "opinion_as_fact"]
     for name in names:
         flagged = [(r.id, t) for r in results for t in r.flags.get(name, [])]

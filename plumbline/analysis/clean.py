@@ -268,10 +268,27 @@ def clean_text(text: str) -> CleanText:
     return CleanText("\n".join(kept), tuple(removed))
 
 
+# The reporting's own trace, which is news to no reader: "X did not immediately respond to a
+# request for comment", "declined to comment", "could not be reached", "this story has been
+# updated". Left in the text (it tells how the story was reported), never quoted from it.
+_TRACE = re.compile(
+    r"\b(?:did not|didn't|has not|hasn't|have not|haven't) (?:immediately )?(?:respond|reply)"
+    r" to [^.]{0,80}?\b(?:requests?|inquir|messages?|e-?mails?|calls?|questions?)\b"
+    r"|\b(?:declined|refused) (?:to comment|comment|further comment)\b"
+    r"|\bcould not (?:immediately )?be reached\b|\bwas not immediately available\b"
+    r"|\bthis (?:story|article|report) (?:has been|was|will be|is being) updated\b"
+    r"|\bcheck back (?:for|later)\b|\bthis is a developing story\b",
+    re.IGNORECASE,
+)
+
+
 def furniture(sentence: str) -> str | None:
-    """The kind of page furniture a single sentence is, or None for article text (for text
-    stored before it was cleaned; `clean_text` leaves none of these)."""
+    """The kind of page furniture a single sentence is ("trace" for the reporting's own
+    trace), or None for article text (for text stored before it was cleaned; `clean_text`
+    leaves none of the other kinds)."""
     text = sentence.strip()
+    if _TRACE.search(text):
+        return "trace"
     for end in _RESIDUE_END.finditer(text):
         if _residue_start(text, end) is not None:
             return "residue"

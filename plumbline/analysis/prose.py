@@ -41,7 +41,7 @@ _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|‘[^’]*’(?!\w)")
 _STARTS_LEANING = re.compile(
     r"^[\"“‘']?(?:in contrast|by contrast|in turn|as a result|as it is|for (?:his|her|their|its) "
     r"part|on the other hand|at the same time|even so|in addition|later still|yeah|yes|well|"
-    r"okay|oh|look|listen|sure|anyway|"
+    r"okay|oh|look|listen|sure|anyway|a similar|similar|the same|"
     r"but|and|or|so|also|however|still|yet|he|she|they|it|its|this|that|these|those|"
     r"his|her|their|there|here|then|meanwhile|instead|such|him|them|both|either|neither|"
     r"another|other|others|likewise|similarly|moreover|furthermore|nevertheless|nonetheless|"
@@ -89,7 +89,7 @@ _KNOWN_NOUNS_TEXT = """
 _KNOWN_NOUNS = frozenset(_KNOWN_NOUNS_TEXT.split())
 # lower case, a bullet, "titled …", or a short label before a colon ("Trump's response: …")
 _FRAGMENT_START = re.compile(
-    r"^(?![\"“‘'(\[$]|\d|[A-Z])|^\W*(?:titled|called|dubbed)\b"
+    r"^(?![\"“‘'\[$]|\d|[A-Z])|^\W*(?:titled|called|dubbed)\b"
     r"|^[A-Z][\w’'.\-]*(?: [\w’'.\-]+){0,3}:\s"
 )
 _ENDS_SENTENCE = re.compile(r"[.!?][\"”’)\]]*$")
@@ -167,9 +167,9 @@ def _unnamed_pronoun(text: str) -> bool:
 
 
 _SURNAME = re.compile(
-    r"(?:^|, )(?P<name>[A-Z][a-z]{2,})(?:['’]s\b| (?:said|says|notes|noted|writes|wrote|"
+    r"(?:^|, |[”\"] )(?P<name>[A-Z][a-z]{2,})(?:['’]s\b| (?:said|says|notes|noted|writes|wrote|"
     r"recalls|recalled|added|adds|argues|argued|told|tells|explains|explained|tweeted|"
-    r"had|has|is|was|will|would|also)\b)"
+    r"testified|had|has|is|was|will|would|also)\b|, (?:who|a|an|the) )"
     r"|\b(?:Mr|Mrs|Ms|Dr)\.? (?P<titled>[A-Z][a-z]{2,})\b"
 )
 
@@ -257,7 +257,8 @@ _EVALUATIVE = re.compile(
     r"screed|smears?|cronies|stooges?|zealots?|woke|snowflakes?|leftists?|far-left|far-right|"
     r"radical left|unhinged|disastrous|heroic|courageous|beloved|shocking|stunning|staggering|"
     r"slams?|slammed|blasts?|blasted|rips?|ripped|destroys?|destroyed|eviscerat\w*|lambast\w*|"
-    r"blistering|brazen(?:ly)?|disingenuous|incompeten(?:ce|t)|corrupt(?:ion)?|sham|farce)\b",
+    r"blistering|brazen(?:ly)?|disingenuous|incompeten(?:ce|t)|corrupt(?:ion)?|sham|farce|"
+    r"embarrass\w*|humiliat\w*|massive tax breaks? for the rich)\b",
     re.IGNORECASE,
 )
 
@@ -321,7 +322,7 @@ _COMMON_FIRST_WORDS_TEXT = """
     a an the in on at after before as some many most more one two three four five this that
     these those there it its he she they we his her their our when while since if but and so
     also about under over during despite according until by for from with without among
-    officials police protesters researchers lawmakers democrats republicans people former
+    officials police protesters researchers lawmakers people former
     federal local state senior top several critics supporters experts health public new
     more most nearly about roughly only just even among across amid although though because
     while whether what how why where which who both each every all no neither either one

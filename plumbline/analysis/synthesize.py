@@ -134,6 +134,7 @@ SECTION_TITLES = {
 
 _WORD = re.compile(r"[a-z][a-z'’-]*")
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_SCALES = frozenset({"trillion", "billion", "million", "percent", "thousand", "hundred"})
 _CONTENT = re.compile(r"[A-Za-z][A-Za-z'’\-]+|\d[\d,.]*")
 # A title in its writer's own voice (an opinion piece or an explainer), outside quotations;
 # "US" in capitals is the country
@@ -518,7 +519,9 @@ class _Story:
         if shared >= MIN_SHARED_WORDS and shared >= SAME_FACT_OVERLAP * min(len(a), len(b)):
             return True
         # the same telling number ("78 percent of votes counted") and more in common
-        numbers = {w for w in common if w[:1].isdigit() and not _YEAR.fullmatch(w) and len(w) > 1}
+        numbers = {w for w in common if w[:1].isdigit() and not _YEAR.fullmatch(w)}
+        if not common & _SCALES:  # "$3 trillion": a one-digit number tells with its scale
+            numbers = {w for w in numbers if len(w) > 1}
         return bool(numbers) and shared - len(numbers) >= 2
 
     def similarity_to_core(self, text: str) -> float:
@@ -911,7 +914,7 @@ def _no_account(
     """A story with no sentence fit for a factual account: the perspectives alone, with a
     note that says why. When only opinion covers it, its headline is its first title
     labelled "Opinion: "; when its news articles have no usable sentence, a news title."""
-    if not any(view.quotes for view in views):
+    if not views:
         return None
     if factual:
         source = next((a for a in factual if a.title.strip()), factual[0])

@@ -391,9 +391,12 @@ def test_story_without_text_gives_nothing() -> None:
     assert synthesize([article]) is None
 
 
-def test_thin_story_gives_nothing_or_a_short_article() -> None:
+def test_thin_story_gives_its_title_and_a_note_or_a_short_article() -> None:
     short = _record(1, "wire", Lean.CENTER, "Storm closes schools", "Schools closed. Roads too.")
-    assert synthesize([short]) is None
+    bare = synthesize([short])
+    assert bare is not None and bare.headline == "Storm closes schools"
+    assert bare.lead == [] and bare.sections == [] and bare.note
+    assert [(v.article_id, v.quotes) for v in bare.perspectives] == [(1, [])]
     one = _record(
         1,
         "wire",
