@@ -55,7 +55,7 @@ def according(s: SynthSentence) -> str:
 
 def render(synthesis: Synthesis, articles: list[ArticleRecord], *, old: bool) -> str:
     """The article as its page shows it, in plain text."""
-    printed = according if old else (lambda s: attributed(s.text, s.attribution))
+    printed = according if old else (lambda s: attributed(s.text, s.attribution, only=s.exclusive))
     lines = [f"HEADLINE: {synthesis.headline}", ""]
     if synthesis.note:
         lines += [f"[{synthesis.note}]", ""]

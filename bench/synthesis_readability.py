@@ -120,7 +120,7 @@ def content(text: str) -> set[str]:
 
 def printed(s: SynthSentence) -> str:
     if s.attribution and not s.text.lower().startswith("according to"):
-        return attributed(s.text, s.attribution)
+        return attributed(s.text, s.attribution, only=s.exclusive)
     return s.text
 
 

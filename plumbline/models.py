@@ -218,6 +218,7 @@ class SynthSentence:
     rewritten: bool = False  # written by the LLM back end and passed the faithfulness check
     paragraph: int = 0  # which paragraph of its section it belongs to, from 0
     inserted: list[str] = field(default_factory=list)  # dates written in for "on Monday" etc.
+    exclusive: bool = False  # no outlet of another side reported it ("Only X reported that …")
 
 
 @dataclass(slots=True)

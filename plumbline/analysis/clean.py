@@ -208,6 +208,12 @@ _DROP_CAP = re.compile(r"^(?:NRPLUS MEMBER ARTICLE\s+)?(?:([B-HJ-Z]) (?=[a-z]{2,
 # "… the still-raging outbreak ." (a space before a full stop or comma, as some wires print)
 _SPACE_BEFORE_STOP = re.compile(r"(?<=\w) +([.,;:!?])(?=\s|$)")
 
+# ", as previously reported on IJR." at a sentence's end: the outlet's link to itself
+_AS_REPORTED = re.compile(
+    r",? as (?:first |previously |earlier )?reported (?:by|on|in|at) [A-Z][\w.’'&]*"
+    r"(?: [A-Z][\w.’'&]*){0,3}\.(?=\s|$)"
+)
+
 MAX_FURNITURE_CHARS = 300  # a paragraph longer than this is never dropped whole as furniture
 MAX_CAPTION_CHARS = 900  # ... except a caption paragraph, up to this
 BIO_EDGE = 3  # an author bio is looked for in this many paragraphs at each end
@@ -358,6 +364,7 @@ def _inline(paragraph: str, removed: list[Removal], *, first: bool) -> str:
     if more and more.start() > 0:
         removed.append(Removal("link", more.group().strip()))
         paragraph = paragraph[: more.start()]
+    paragraph = _AS_REPORTED.sub(".", paragraph)
     for credit in _INLINE_CREDIT.findall(paragraph):
         removed.append(Removal("credit", credit.strip()))
     paragraph = _INLINE_CREDIT.sub("", paragraph)

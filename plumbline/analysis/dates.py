@@ -258,8 +258,8 @@ def _weekday(
     stamp = f"{name}, {_month_day(when)}"
     part = match.group("wpart")
     before = match.string[max(0, match.start() - 12) : match.start()]
-    if not prep and _DETERMINER_BEFORE.search(before):  # "his Monday show" -> "his July 13 show"
-        return _month_day(when) + (f" {part}" if part else ""), [_month_day(when)]
+    if not prep and _DETERMINER_BEFORE.search(before):
+        return None  # "on a sunny Sunday afternoon": which Sunday, the text does not say
     if match.group("poss"):  # "Monday's vote" -> "the July 13 vote"
         article = "The" if at_start else "the"
         lead = "" if prep in ("", "next", "last", "this") else match.group("prep")

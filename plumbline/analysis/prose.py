@@ -166,10 +166,11 @@ def _unnamed_pronoun(text: str) -> bool:
     return not any(name not in _NOT_NAMES for name in names)
 
 
+_BOTH = re.compile(r"\b(?:both|the two|the three) ([a-z]{3,}s)\b")
 _SURNAME = re.compile(
-    r"(?:^|, |[”\"] )(?P<name>[A-Z][a-z]{2,})(?:['’]s\b| (?:said|says|notes|noted|writes|wrote|"
+    r"(?:^\s*|, |[”\"] |\s)(?P<name>[A-Z][a-z]{2,})(?:['’]s\b| (?:said|says|notes|noted|writes|wrote|"
     r"recalls|recalled|added|adds|argues|argued|told|tells|explains|explained|tweeted|"
-    r"testified|had|has|is|was|will|would|also)\b|, (?:who|a|an|the) )"
+    r"testified|had|has|is|was|will|would|also|[a-z]{3,}ed)\b|, (?:who|a|an|the) )"
     r"|\b(?:Mr|Mrs|Ms|Dr)\.? (?P<titled>[A-Z][a-z]{2,})\b"
 )
 
@@ -194,6 +195,8 @@ def needs(text: str) -> set[str]:
     speaker = _TRAILING_SPEAKER.search(text.strip())
     if speaker and speaker.group("who").startswith("the "):
         found.add(speaker.group("who").split()[-1].lower())
+    # "in both cases": the two were named before
+    found |= {m.group(1) for m in _BOTH.finditer(outside_quotes(text))}
     found = {noun for noun in found if noun not in _KNOWN_NOUNS}
     # a person named by surname alone, as a speaker or an owner ("Stern notes", "Roberts’s
     # vote"): a reader meets them first by their full name
@@ -212,6 +215,25 @@ def introduced(noun: str, seen: str) -> bool:
     """Whether `noun` (or its plural or singular) occurs in `seen`, the text so far."""
     stem = noun[:-1] if noun.endswith("s") and len(noun) > 4 else noun
     return re.search(rf"\b{re.escape(stem)}", seen, re.IGNORECASE) is not None
+
+
+# a sentence whose news comes from another outlet ("…, NBC News reports.", "CNN reported
+# that …"): second-hand, weaker than the story's own sources
+_MEDIA = re.compile(
+    r"\b(?:the )?(?:New York Times|Times|Washington Post|Post|Wall Street Journal|NBC(?: News)?|"
+    r"CNN|CBS(?: News)?|ABC(?: News)?|Fox News|MSNBC|NPR|Politico|Axios|Reuters|Associated "
+    r"Press|AP|Bloomberg|Daily Beast|BuzzFeed(?: News)?|HuffPost|Guardian|BBC|Daily Caller|"
+    r"Breitbart|Newsweek|Vox|Slate|The Hill|IJR)(?:['’]s)?(?: [A-Z][a-z]+ [A-Z][a-z]+)?"
+    r"(?: first)? (?:reports|reported|said|says|has reported|was first to report)\b"
+    r"|\baccording to (?:the )?(?:New York Times|Times|Washington Post|Wall Street Journal|"
+    r"NBC(?: News)?|CNN|CBS(?: News)?|ABC(?: News)?|Fox News|Politico|Axios|Reuters|"
+    r"Associated Press|Bloomberg|a report)\b",
+)
+
+
+def second_hand(text: str) -> bool:
+    """Whether the sentence passes on another outlet's report."""
+    return bool(_MEDIA.search(outside_quotes(text)))
 
 
 def first_person(text: str) -> bool:
@@ -258,7 +280,9 @@ _EVALUATIVE = re.compile(
     r"radical left|unhinged|disastrous|heroic|courageous|beloved|shocking|stunning|staggering|"
     r"slams?|slammed|blasts?|blasted|rips?|ripped|destroys?|destroyed|eviscerat\w*|lambast\w*|"
     r"blistering|brazen(?:ly)?|disingenuous|incompeten(?:ce|t)|corrupt(?:ion)?|sham|farce|"
-    r"embarrass\w*|humiliat\w*|massive tax breaks? for the rich)\b",
+    r"embarrass\w*|humiliat\w*|massive tax breaks? for the rich|no doubt|undoubtedly|"
+    r"obviously|of course|clearly|surely|needless to say|a lot of pushback|"
+    r"in an? (?:\w+ )?(?:win|victory|blow|setback|defeat) (?:for|to)|a (?:\w+ )?victory for)\b",
     re.IGNORECASE,
 )
 
@@ -331,13 +355,16 @@ _COMMON_FIRST_WORDS_TEXT = """
 _COMMON_FIRST_WORDS = frozenset(_COMMON_FIRST_WORDS_TEXT.split())
 
 
-def attributed(text: str, names: Sequence[str]) -> str:
+def attributed(text: str, names: Sequence[str], *, only: bool = False) -> str:
     """A sentence as the article prints it: "Fox News reported that …" when it carries an
     attribution (the sentence itself stays verbatim after "that"; one that opens on a
-    quotation follows a colon)."""
+    quotation follows a colon); `only`: no outlet of another side reported it ("Only Fox
+    News reported that …")."""
     if not names:
         return text
     who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if only:
+        who = f"Only {who}"
     if text[:1] in "\"“‘'":
         return f"{who} reported: {text}"
     first = text.split(" ", 1)[0].strip(",.;:")

@@ -55,7 +55,7 @@ from plumbline.analysis.dates import resolve
 from plumbline.analysis.figures import conflict, figures
 from plumbline.analysis.kinds import kind_of
 from plumbline.analysis.perspectives import perspectives
-from plumbline.analysis.prose import introduced, needs, quote_problem, voice_problem
+from plumbline.analysis.prose import introduced, needs, quote_problem, second_hand, voice_problem
 from plumbline.analysis.story import coverage_score
 from plumbline.models import (
     ArticleKind,
@@ -87,11 +87,15 @@ SUPPORT_SIMILARITY = 0.32  # TF-IDF cosine at which another sentence backs a sen
 REDUNDANT_SIMILARITY = 0.45  # ... at which it would repeat one already chosen
 SAME_FACT_OVERLAP = 0.5  # ... or this share of the shorter one's content words in common
 MIN_SHARED_WORDS = 3
-SAME_FACT_COSINE = 0.7  # ... or this sentence-embedding cosine (with an encoder)
+SAME_FACT_COSINE = 0.65  # ... or this sentence-embedding cosine (with an encoder)
 MAX_ENCODED = 160  # the best-scored usable sentences of a story that are embedded
 MIN_NEW_WORDS = 3  # content words the second lead sentence adds to the headline and lede
 MAX_ATTRIBUTED_SHARE = 0.2  # of the article's sentences, at most, carry an attribution
 ANALYSIS_WEIGHT = 0.8
+ANALYSIS_TITLE_PENALTY = (
+    0.6  # an analysis piece's title heads the story only when no news title fits
+)
+SECOND_HAND_WEIGHT = 0.6
 RATED = (Lean.LEFT, Lean.CENTER, Lean.RIGHT)
 OPINION_ONLY = (
     "Only opinion pieces cover this story so far. Plumbline writes no factual account from "
@@ -270,7 +274,9 @@ def synthesize(
     background = story.extra(picker, Kind.CONTEXT, CONTEXT_SIZE, seen)
     coming = story.extra(picker, Kind.NEXT, NEXT_SIZE, seen)
     seen += " " + " ".join(candidates[i].shown for i in background + coming)
-    differ = story.differ(picker, len(lead) + len(body) + len(background) + len(coming), seen)
+    differ, claims = story.differ(
+        picker, len(lead) + len(body) + len(background) + len(coming), seen
+    )
     ceiling = coverage_score(articles)
     if ceiling is not None:
         _below_coverage(candidates, ceiling, lead, [body, background, coming, differ], story)
@@ -279,7 +285,7 @@ def synthesize(
         story.section("facts", story.paragraphs(body)),
         story.section("background", story.paragraphs(background)),
         story.section("next", story.paragraphs(coming)),
-        story.section("differ", [[i] for i in differ], attributed=True),
+        story.section("differ", [[i] for i in differ], attributed=True, exclusive=claims),
     ]
     sections = [s for s in sections if s.sentences]
     lead_sentences = [story.sentence(i) for i in lead]
@@ -418,7 +424,7 @@ class _Story:
             for a, v in zip(titled, vectors, strict=True):
                 penalty = _title_penalty(a.title, a.analysis.title_bias if a.analysis else None)
                 if kinds.get(a.id) is ArticleKind.ANALYSIS:
-                    penalty += 1.0 - ANALYSIS_WEIGHT
+                    penalty += ANALYSIS_TITLE_PENALTY
                 # a title over a loaded article is less fit to head the story
                 penalty += max(0.0, ((a.bias_score or 0.0) - 40.0) / 40.0)
                 titles[a.id] = (a.title.strip(), _unit(np.asarray(v, dtype=np.float64)), penalty)
@@ -448,6 +454,8 @@ class _Story:
             * (1.0 + weights.support * np.log(np.maximum(support, 1.0)))
             / (1.0 + weights.position * np.array([c.index for c in candidates], dtype=float))
             * np.array([1.0 - weights.quote * bool(_QUOTE.search(c.text)) for c in candidates])
+            # another outlet's report, passed on: weaker than the story's own sources
+            * np.array([SECOND_HAND_WEIGHT if second_hand(c.text) else 1.0 for c in candidates])
         )
         return story
 
@@ -587,6 +595,7 @@ class _Story:
                 or c.index >= LEDE_POSITIONS
                 or len(c.text.split()) < MIN_LEDE_WORDS
                 or c.text[:1] in "\"“‘'"
+                or second_hand(c.text)
                 or any(not introduced(n, c.article.title) for n in c.needs)
             ):
                 continue
@@ -635,6 +644,7 @@ class _Story:
                 not usable
                 or c.kind is Kind.NEXT
                 or _mostly_quoted(c.text)
+                or second_hand(c.text)
                 or self.relevance[i] < self.relevant
                 or len(c.words - said) < MIN_NEW_WORDS
                 or not picker.fresh(i)
@@ -752,12 +762,13 @@ class _Story:
                 return True
         return False
 
-    def differ(self, picker: _Picker, others: int, seen: str) -> list[int]:
+    def differ(self, picker: _Picker, others: int, seen: str) -> tuple[list[int], set[int]]:
         """Figures the outlets give differently (both accounts), then claims one side alone
-        makes, attributed; no more than keeps MAX_ATTRIBUTED_SHARE of the article."""
+        makes ("Only X reported that …"), attributed; no more than keeps
+        MAX_ATTRIBUTED_SHARE of the article. Returns the picks and which are such claims."""
         room = min(DIFFER_SIZE, int(others * MAX_ATTRIBUTED_SHARE / (1 - MAX_ATTRIBUTED_SHARE)))
         if room <= 0 or len(self.outlets) < 2:
-            return []
+            return [], set()
         picked: list[int] = []
         quotable = [
             i
@@ -770,16 +781,17 @@ class _Story:
                 for i in pair:
                     picker.take(i)
                 picked.extend(pair)
+        claims: list[int] = []
         if len(self.sides) >= 2 and len(picked) < room:
-            claims = [
+            pool = [
                 i
                 for i in quotable
                 if _CLAIM.search(self.candidates[i].text)
                 and len(self.sides_of(i)) == 1
                 and self.candidates[i].kind is Kind.FACT
             ]
-            picked += picker.pick(claims, room - len(picked), seen)
-        return picked
+            claims = picker.pick(pool, room - len(picked), seen)
+        return picked + claims, set(claims)
 
     def _figure_conflict(self, pool: Sequence[int], picker: _Picker) -> list[int]:
         ranked = sorted(pool, key=lambda i: -self.score[i])[:40]
@@ -825,16 +837,23 @@ class _Story:
         return out
 
     def section(
-        self, key: str, paragraphs: Sequence[Sequence[int]], *, attributed: bool = False
+        self,
+        key: str,
+        paragraphs: Sequence[Sequence[int]],
+        *,
+        attributed: bool = False,
+        exclusive: set[int] | None = None,
     ) -> SynthSection:
         sentences = [
-            self.sentence(i, paragraph=n, attributed=attributed)
+            self.sentence(i, paragraph=n, attributed=attributed, exclusive=i in (exclusive or ()))
             for n, members in enumerate(paragraphs)
             for i in members
         ]
         return SynthSection(SECTION_TITLES[key], sentences, kind=key)
 
-    def sentence(self, i: int, *, paragraph: int = 0, attributed: bool = False) -> SynthSentence:
+    def sentence(
+        self, i: int, *, paragraph: int = 0, attributed: bool = False, exclusive: bool = False
+    ) -> SynthSentence:
         """Candidate i as printed, with every source sentence that backs it (itself first);
         `attributed`: named after the outlets of its own side that back it."""
         refs = []
@@ -863,6 +882,7 @@ class _Story:
             attribution=attribution,
             paragraph=paragraph,
             inserted=list(c.inserted),
+            exclusive=exclusive,
         )
 
 

@@ -127,6 +127,8 @@ def _sentence_dict(s: SynthSentence) -> dict[str, Any]:
         data["paragraph"] = s.paragraph
     if s.inserted:
         data["inserted"] = s.inserted
+    if s.exclusive:
+        data["exclusive"] = True
     return data
 
 
@@ -172,6 +174,7 @@ def _sentence(data: dict[str, Any]) -> SynthSentence:
         rewritten=bool(data.get("rewritten", False)),
         paragraph=int(data.get("paragraph", 0)),
         inserted=[str(x) for x in data.get("inserted", [])],
+        exclusive=bool(data.get("exclusive", False)),
     )
 
 

@@ -76,6 +76,9 @@ class SentenceOut(BaseModel):
         default="", description='As the page prints it: "Fox News reported that …" when attributed'
     )
     paragraph: int = Field(default=0, description="Paragraph of its section, from 0")
+    exclusive: bool = Field(
+        default=False, description='No outlet of another side reported it ("Only X reported …")'
+    )
 
 
 class SectionOut(BaseModel):
@@ -285,8 +288,9 @@ def _detail_out(d: StoryDetail) -> StoryDetailOut:
                 bias=s.bias,
                 sources=[_source_out(r) for r in s.sources],
                 attribution=s.attribution,
-                printed=attributed(s.text, s.attribution),
+                printed=attributed(s.text, s.attribution, only=s.exclusive),
                 paragraph=s.paragraph,
+                exclusive=s.exclusive,
             )
             for s in items
         ]

@@ -20,14 +20,6 @@ TUESDAY = date(2020, 7, 14)
         ),
         ("The Senate passed the bill Monday.", "The Senate passed the bill Monday, July 13."),
         (
-            "Carlson said on his Monday show that she hates America.",
-            "Carlson said on his July 13 show that she hates America.",
-        ),
-        (
-            "On a sunny Sunday afternoon, Arbery ran through his neighborhood.",
-            "On a sunny July 12 afternoon, Arbery ran through his neighborhood.",
-        ),
-        (
             "As of last week, officials in 31 states had activated 30,000 troops.",
             "As of the week of July 6, officials in 31 states had activated 30,000 troops.",
         ),
@@ -93,6 +85,15 @@ def test_no_publication_date_means_the_sentence_is_not_used() -> None:
     assert resolve("He left yesterday.", None) is None
     plain = resolve("He left in 2019.", None)
     assert plain is not None and plain.text == "He left in 2019." and not plain.inserted
+
+
+def test_a_weekday_after_a_determiner_says_no_date() -> None:
+    # a feature's "sunny Sunday afternoon" may be any Sunday: the sentence is not used
+    assert (
+        resolve("On a sunny Sunday afternoon, Arbery ran through his neighborhood.", TUESDAY)
+        is None
+    )
+    assert resolve("Carlson said on his Monday show that she hates America.", TUESDAY) is None
 
 
 def test_approximate_spans_are_not_dates() -> None:

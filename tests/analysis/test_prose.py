@@ -95,7 +95,11 @@ def test_definite_noun_phrases_need_their_noun_introduced() -> None:
     assert needs("The trooper hit Lewis again as the marchers fled across the bridge.") == {
         "trooper"
     }
-    assert needs("The former vice president met with Floyd's family in Houston.") == {"president"}
+    # and a surname the reader has not met in full ("Floyd's family")
+    assert needs("The former vice president met with Floyd's family in Houston.") == {
+        "president",
+        "Floyd",
+    }
     assert needs("The Senate passed the bill on Monday night after a long debate.") == set()
     assert needs("The pandemic has killed more than 100,000 Americans so far this year.") == set()
     assert needs("The budget adds night bus service to twelve routes, the statement added.") == {
@@ -158,6 +162,12 @@ def test_first_person_outside_quotations_only() -> None:
 )
 def test_attribution_reads_naturally(text: str, names: list[str], printed: str) -> None:
     assert attributed(text, names) == printed
+
+
+def test_a_claim_one_side_alone_reports_says_so() -> None:
+    assert attributed("The plan was leaked.", ["Fox News"], only=True) == (
+        "Only Fox News reported that the plan was leaked."
+    )
 
 
 def test_hostile_sentences() -> None:

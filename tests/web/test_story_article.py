@@ -53,7 +53,9 @@ def test_the_page_prints_every_sentence_inside_the_synthesis_section(
     for slug, synthesis in written:
         section = _plain(_synthesis_section(client.get(f"/story/{slug}").text))
         for sentence in synthesis.lead + [s for sec in synthesis.sections for s in sec.sentences]:
-            assert attributed(sentence.text, sentence.attribution) in section, sentence.text
+            assert (
+                attributed(sentence.text, sentence.attribution, only=sentence.exclusive) in section
+            ), sentence.text
         for title in (sec.title for sec in synthesis.sections):
             assert title in section
 
@@ -84,7 +86,7 @@ def test_the_api_carries_attribution_paragraphs_perspectives_and_kinds(
         ]
         ours = synthesis.lead + [s for sec in synthesis.sections for s in sec.sentences]
         assert [s["printed"] for s in api_sentences] == [
-            attributed(s.text, s.attribution) for s in ours
+            attributed(s.text, s.attribution, only=s.exclusive) for s in ours
         ]
         assert [s["attribution"] for s in api_sentences] == [s.attribution for s in ours]
         assert [s["paragraph"] for s in api_sentences] == [s.paragraph for s in ours]
@@ -137,7 +139,10 @@ def test_the_cli_write_up_adds_the_same_fields_and_keeps_the_contract(tmp_path: 
         assert section["kind"] in ("facts", "background", "next", "differ")
         for sentence in section["sentences"]:
             if sentence.get("attribution"):
-                assert sentence["printed"] == attributed(sentence["text"], sentence["attribution"])
+                only = sentence.get("exclusive", False)
+                assert sentence["printed"] == attributed(
+                    sentence["text"], sentence["attribution"], only=only
+                )
     for view in line["perspectives"]:
         assert view["side"] in ("left", "center", "right")
         assert view["label"] == f"How the {view['side']} covered it"
