@@ -168,8 +168,8 @@ def _unnamed_pronoun(text: str) -> bool:
 
 _BOTH = re.compile(r"\b(?:both|the two|the three) ([a-z]{3,}s)\b")
 _SURNAME = re.compile(
-    r"(?:^\s*|, |[”\"] |\s)(?P<name>[A-Z][a-z]{2,})(?:['’]s\b| (?:said|says|notes|noted|writes|wrote|"
-    r"recalls|recalled|added|adds|argues|argued|told|tells|explains|explained|tweeted|"
+    r"(?:^\s*|, |[”\"] |\s)(?P<name>[A-Z][a-z]{2,})(?:['’]s\b| (?:said|says|notes|noted|"
+    r"writes|wrote|recalls|recalled|added|adds|argues|argued|told|tells|explains|explained|tweeted|"
     r"testified|had|has|is|was|will|would|also|[a-z]{3,}ed)\b|, (?:who|a|an|the) )"
     r"|\b(?:Mr|Mrs|Ms|Dr)\.? (?P<titled>[A-Z][a-z]{2,})\b"
 )
