@@ -55,7 +55,11 @@ def according(s: SynthSentence) -> str:
 
 def render(synthesis: Synthesis, articles: list[ArticleRecord], *, old: bool) -> str:
     """The article as its page shows it, in plain text."""
-    printed = according if old else (lambda s: attributed(s.text, s.attribution, only=s.exclusive))
+    printed = (
+        according
+        if old
+        else (lambda s: attributed(s.text, s.attribution, only=s.exclusive, lower=s.lower_first))
+    )
     lines = [f"HEADLINE: {synthesis.headline}", ""]
     if synthesis.note:
         lines += [f"[{synthesis.note}]", ""]

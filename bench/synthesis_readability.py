@@ -86,6 +86,11 @@ DETECTORS = {
     ),
 }
 SAME_COSINE = 0.75
+WEEKDAY = re.compile(r"\b((?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\b")
+DATED_WEEKDAY = re.compile(
+    r"\b((?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)(?: (?:morning|afternoon|evening|night))?,"
+    r" (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+)
 SAME_OVERLAP = 0.6
 
 
@@ -120,7 +125,7 @@ def content(text: str) -> set[str]:
 
 def printed(s: SynthSentence) -> str:
     if s.attribution and not s.text.lower().startswith("according to"):
-        return attributed(s.text, s.attribution, only=s.exclusive)
+        return attributed(s.text, s.attribution, only=s.exclusive, lower=s.lower_first)
     return s.text
 
 
@@ -156,6 +161,7 @@ class Meter:
             figures.lede_words = len(wanted & content(texts[0])) / len(wanted) if wanted else 0.0
         opinion = {a.id for a in articles if kind_of(a) is ArticleKind.OPINION}
         previous: tuple[int, int] | None = None
+        dated: set[str] = set()  # weekdays the article has already given a date
         for s, text in zip(sentences, texts, strict=True):
             own = QUOTED.sub(" ", s.text)
             source = (s.sources[0].article_id, s.sources[0].sentence_index) if s.sources else None
@@ -165,8 +171,12 @@ class Meter:
                 target = own if name in ("first_person", "relative_date") else s.text
                 if name == "dangling" and follows:
                     continue
+                if name == "relative_date":
+                    # a weekday already given its date earlier in the article is clear
+                    target = WEEKDAY.sub(lambda m: "" if m.group(1) in dated else m.group(), target)
                 if pattern.search(target):
                     figures.flags.setdefault(name, []).append(text)
+            dated |= set(DATED_WEEKDAY.findall(s.text))
             previous = source
             if s.sources and s.sources[0].article_id in opinion:
                 figures.flags.setdefault("opinion_as_fact", []).append(text)

@@ -219,6 +219,8 @@ class SynthSentence:
     paragraph: int = 0  # which paragraph of its section it belongs to, from 0
     inserted: list[str] = field(default_factory=list)  # dates written in for "on Monday" etc.
     exclusive: bool = False  # no outlet of another side reported it ("Only X reported that …")
+    # its first word is a common word, lower-cased after "X reported that" (None: guess)
+    lower_first: bool | None = None
 
 
 @dataclass(slots=True)

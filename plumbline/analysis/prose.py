@@ -355,11 +355,14 @@ _COMMON_FIRST_WORDS_TEXT = """
 _COMMON_FIRST_WORDS = frozenset(_COMMON_FIRST_WORDS_TEXT.split())
 
 
-def attributed(text: str, names: Sequence[str], *, only: bool = False) -> str:
+def attributed(
+    text: str, names: Sequence[str], *, only: bool = False, lower: bool | None = None
+) -> str:
     """A sentence as the article prints it: "Fox News reported that …" when it carries an
     attribution (the sentence itself stays verbatim after "that"; one that opens on a
     quotation follows a colon); `only`: no outlet of another side reported it ("Only Fox
-    News reported that …")."""
+    News reported that …"); `lower`: whether the first word is a common word (lower-cased
+    after "that"), when the caller knows; else it is guessed from a list of common words."""
     if not names:
         return text
     who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
@@ -368,8 +371,11 @@ def attributed(text: str, names: Sequence[str], *, only: bool = False) -> str:
     if text[:1] in "\"“‘'":
         return f"{who} reported: {text}"
     first = text.split(" ", 1)[0].strip(",.;:")
-    common = first.lower() in _COMMON_FIRST_WORDS or (
-        first[1:].islower() and first.lower().endswith(("ing", "ly", "ed"))
+    common = (
+        lower
+        if lower is not None
+        else first.lower() in _COMMON_FIRST_WORDS
+        or (first[1:].islower() and first.lower().endswith(("ing", "ly", "ed")))
     )
     start = text[:1].lower() if common else text[:1]
     return f"{who} reported that {start}{text[1:]}"

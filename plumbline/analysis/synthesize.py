@@ -96,6 +96,7 @@ ANALYSIS_TITLE_PENALTY = (
     0.6  # an analysis piece's title heads the story only when no news title fits
 )
 SECOND_HAND_WEIGHT = 0.6
+RESOLVED_DATE_WEIGHT = 0.85
 RATED = (Lean.LEFT, Lean.CENTER, Lean.RIGHT)
 OPINION_ONLY = (
     "Only opinion pieces cover this story so far. Plumbline writes no factual account from "
@@ -134,10 +135,17 @@ SECTION_TITLES = {
     "background": "Background",
     "next": "What comes next",
     "differ": "Where accounts differ",
+    "one_side": "Reported by one side",
 }
 
 _WORD = re.compile(r"[a-z][a-z'’-]*")
 _YEAR = re.compile(r"(?:19|20)\d\d")
+# relative dates other than a weekday's name: these always need their date written out
+_NOT_WEEKDAY = re.compile(
+    r"\b(?:yesterday|today|tonight|tomorrow|last night|this (?:morning|afternoon|evening)|"
+    r"(?:last|this|next) (?:week|month|year)|ago|last|next)\b",
+    re.IGNORECASE,
+)
 _SCALES = frozenset({"trillion", "billion", "million", "percent", "thousand", "hundred"})
 _CONTENT = re.compile(r"[A-Za-z][A-Za-z'’\-]+|\d[\d,.]*")
 # A title in its writer's own voice (an opinion piece or an explainer), outside quotations;
@@ -281,14 +289,17 @@ def synthesize(
     if ceiling is not None:
         _below_coverage(candidates, ceiling, lead, [body, background, coming, differ], story)
     story.drop_orphans(lead, [body, background, coming, differ])
+    lead_sentences = [story.sentence(i) for i in lead]
     sections = [
         story.section("facts", story.paragraphs(body)),
         story.section("background", story.paragraphs(background)),
         story.section("next", story.paragraphs(coming)),
-        story.section("differ", [[i] for i in differ], attributed=True, exclusive=claims),
+        story.section("differ", [[i] for i in differ if i not in claims], attributed=True),
+        story.section(
+            "one_side", [[i] for i in differ if i in claims], attributed=True, exclusive=claims
+        ),
     ]
     sections = [s for s in sections if s.sentences]
-    lead_sentences = [story.sentence(i) for i in lead]
     every = lead_sentences + [s for sec in sections for s in sec.sentences]
     views = perspectives(
         originals,
@@ -397,6 +408,8 @@ class _Story:
         self.vectors: dict[int, npt.NDArray[np.float32]] = {}
         self.at = {(c.article.id, c.index): i for i, c in enumerate(candidates)}
         self.has_news = any(c.news for c in candidates)
+        self._lowercase: set[str] | None = None
+        self._dated: set[str] = set()  # dates the article has written out so far
         self.core: Vector = np.zeros(similarity.shape[0])
         self.relevance: Vector = np.zeros(similarity.shape[0])
 
@@ -456,6 +469,8 @@ class _Story:
             * np.array([1.0 - weights.quote * bool(_QUOTE.search(c.text)) for c in candidates])
             # another outlet's report, passed on: weaker than the story's own sources
             * np.array([SECOND_HAND_WEIGHT if second_hand(c.text) else 1.0 for c in candidates])
+            # a date read off a publication date may be off by the date's own error
+            * np.array([RESOLVED_DATE_WEIGHT if c.inserted else 1.0 for c in candidates])
         )
         return story
 
@@ -773,7 +788,10 @@ class _Story:
         quotable = [
             i
             for i, c in enumerate(self.candidates)
-            if c.factual and c.voice in (None, "loaded") and self.relevance[i] >= self.relevant
+            if c.factual
+            and c.voice in (None, "loaded")
+            and self.relevance[i] >= self.relevant
+            and not second_hand(c.text)
         ]
         if room >= 2:
             pair = self._figure_conflict(quotable, picker)
@@ -869,6 +887,11 @@ class _Story:
                 )
             )
         c = self.candidates[i]
+        shown, inserted = c.shown, list(c.inserted)
+        if inserted and set(inserted) <= self._dated and not _NOT_WEEKDAY.search(c.text):
+            # a day already written out: "on Monday" is clear now, as its writer put it
+            shown, inserted = c.text, []
+        self._dated.update(inserted)
         attribution: list[str] = []
         if attributed:
             side = c.article.outlet_lean
@@ -876,14 +899,30 @@ class _Story:
                 dict.fromkeys(r.outlet_name for r in refs if r.outlet_lean is side)
             ) or [refs[0].outlet_name]
         return SynthSentence(
-            c.shown,
+            shown,
             refs,
             round(c.bias, 4),
             attribution=attribution,
             paragraph=paragraph,
-            inserted=list(c.inserted),
+            inserted=inserted,
             exclusive=exclusive,
+            lower_first=self.common_word(c.shown) if attribution else None,
         )
+
+    def common_word(self, text: str) -> bool | None:
+        """Whether `text` opens on a common word (one the story's sources also write in
+        lower case, "Doctors" / "doctors"), not a name ("Sanders"); None when it cannot tell."""
+        first = re.match(r"[\"“‘']?([A-Za-z][a-z'’\-]*)", text)
+        if first is None or not first.group(1)[1:].islower():
+            return None
+        word = first.group(1).lower()
+        if self._lowercase is None:
+            self._lowercase = {
+                w
+                for c in self.candidates
+                for w in re.findall(r"(?<![.!?]\s)\b[a-z][a-z'’\-]*", c.text)
+            }
+        return word in self._lowercase
 
 
 class _Picker:

@@ -129,6 +129,8 @@ def _sentence_dict(s: SynthSentence) -> dict[str, Any]:
         data["inserted"] = s.inserted
     if s.exclusive:
         data["exclusive"] = True
+    if s.lower_first is not None:
+        data["lower_first"] = s.lower_first
     return data
 
 
@@ -175,6 +177,7 @@ def _sentence(data: dict[str, Any]) -> SynthSentence:
         paragraph=int(data.get("paragraph", 0)),
         inserted=[str(x) for x in data.get("inserted", [])],
         exclusive=bool(data.get("exclusive", False)),
+        lower_first=data.get("lower_first"),
     )
 
 

@@ -20,10 +20,6 @@ TUESDAY = date(2020, 7, 14)
         ),
         ("The Senate passed the bill Monday.", "The Senate passed the bill Monday, July 13."),
         (
-            "As of last week, officials in 31 states had activated 30,000 troops.",
-            "As of the week of July 6, officials in 31 states had activated 30,000 troops.",
-        ),
-        (
             "On Saturday night in Tulsa, Trump tried to relaunch his campaign.",
             "On Saturday night, July 11, in Tulsa, Trump tried to relaunch his campaign.",
         ),
@@ -49,10 +45,6 @@ TUESDAY = date(2020, 7, 14)
         (
             "The company said last year it would cut jobs.",
             "The company said in 2019 it would cut jobs.",
-        ),
-        (
-            "He said last week that the plan failed.",
-            "He said in the week of July 6 that the plan failed.",
         ),
         ("Two days ago the mayor resigned.", "On July 12 the mayor resigned."),
         ("Since Monday, 40 people have died.", "Since Monday, July 13, 40 people have died."),
@@ -85,6 +77,19 @@ def test_no_publication_date_means_the_sentence_is_not_used() -> None:
     assert resolve("He left yesterday.", None) is None
     plain = resolve("He left in 2019.", None)
     assert plain is not None and plain.text == "He left in 2019." and not plain.inserted
+
+
+def test_a_week_is_the_week_of_its_monday() -> None:
+    said = resolve("He said last week that the plan failed.", TUESDAY)
+    assert said is not None and said.text == "He said in the week of July 6 that the plan failed."
+    text = "As of last week, officials in 31 states had activated 30,000 troops."
+    as_of = resolve(text, TUESDAY)
+    assert as_of is not None
+    assert (
+        as_of.text
+        == "As of the week of July 6, officials in 31 states had activated 30,000 troops."
+    )
+    assert resolve("Last week's vote was close.", TUESDAY) is None
 
 
 def test_a_weekday_after_a_determiner_says_no_date() -> None:

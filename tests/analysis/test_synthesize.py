@@ -289,22 +289,48 @@ def test_what_comes_next_never_says_what_already_happened() -> None:
     assert all("will finally hear" not in s.text for s in _section(synthesis, "next"))
 
 
-def test_figures_given_differently_and_one_sides_claims_are_where_accounts_differ() -> None:
-    articles = _articles(RICH_STORY)
-    synthesis = synthesize(articles)
+def test_figures_given_differently_are_where_accounts_differ() -> None:
+    synthesis = synthesize(_articles(RICH_STORY))
     assert synthesis is not None
-    differ = _section(synthesis, "differ")
+    differ = _section(synthesis, "differ") + _section(synthesis, "one_side")
     assert differ and len(differ) <= DIFFER_SIZE
     for sentence in differ:
         assert sentence.attribution
         assert set(sentence.attribution) <= {r.outlet_name for r in sentence.sources}
         printed = attributed(sentence.text, sentence.attribution, only=sentence.exclusive)
         assert sentence.attribution[0] in printed.split(" reported")[0]
-    # outside that part, nothing is attributed, and no sentence gives a disputed figure
+    figures = _section(synthesis, "differ")
+    # both accounts, each its outlet's, when the article is long enough to attribute two
+    # sentences of five: otherwise neither figure is printed
+    assert {s.text for s in figures} <= {
+        "Officials said the budget totals 410 million dollars for the coming year.",
+        "The agency said the budget totals 395 million dollars for the coming year.",
+    }
+    assert len(figures) in (0, 2) and not any(s.exclusive for s in figures)
+    # outside those parts, nothing is attributed, and no sentence gives a disputed figure
     for sentence in _sentences(synthesis):
         if sentence not in differ:
             assert not sentence.attribution
             assert "million dollars" not in sentence.text
+
+
+def test_a_claim_one_side_alone_makes_says_so() -> None:
+    articles = _articles(RICH_STORY)
+    articles[0].text = articles[0].text.replace(
+        "Officials said the budget totals 410 million dollars for the coming year.",
+        "Officials said the budget totals 395 million dollars for the coming year.",
+    )
+    assert articles[0].analysis is not None
+    articles[0].analysis.sentences = split_sentences(articles[0].text)
+    for s in articles[0].analysis.sentences:
+        s.bias = 0.2
+    synthesis = synthesize(articles)
+    assert synthesis is not None
+    one_side = _section(synthesis, "one_side")
+    assert one_side and all(s.exclusive and s.attribution for s in one_side)
+    assert all(len({r.outlet_lean for r in s.sources}) == 1 for s in one_side)
+    titles = [sec.title for sec in synthesis.sections]
+    assert "Reported by one side" in titles
 
 
 def test_at_most_one_sentence_in_five_carries_an_attribution() -> None:
@@ -436,6 +462,7 @@ SECTION_LIMITS = {
     "background": CONTEXT_SIZE,
     "next": NEXT_SIZE,
     "differ": DIFFER_SIZE,
+    "one_side": DIFFER_SIZE,
 }
 
 

