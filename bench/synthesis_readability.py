@@ -123,6 +123,11 @@ def content(text: str) -> set[str]:
     return out
 
 
+def undated(text: str, dated: set[str]) -> str:
+    """`text` without the weekdays the article has already given a date."""
+    return WEEKDAY.sub(lambda m: "" if m.group(1) in dated else m.group(), text)
+
+
 def printed(s: SynthSentence) -> str:
     if s.attribution and not s.text.lower().startswith("according to"):
         return attributed(s.text, s.attribution, only=s.exclusive, lower=s.lower_first)
@@ -173,7 +178,7 @@ class Meter:
                     continue
                 if name == "relative_date":
                     # a weekday already given its date earlier in the article is clear
-                    target = WEEKDAY.sub(lambda m: "" if m.group(1) in dated else m.group(), target)
+                    target = undated(target, dated)
                 if pattern.search(target):
                     figures.flags.setdefault(name, []).append(text)
             dated |= set(DATED_WEEKDAY.findall(s.text))
