@@ -96,6 +96,7 @@ ANALYSIS_TITLE_PENALTY = (
     0.6  # an analysis piece's title heads the story only when no news title fits
 )
 SECOND_HAND_WEIGHT = 0.6
+EXTRA_RELEVANCE = 1.5  # x `relevant`: what "Background" and "What comes next" need
 RESOLVED_DATE_WEIGHT = 0.85
 RATED = (Lean.LEFT, Lean.CENTER, Lean.RIGHT)
 OPINION_ONLY = (
@@ -474,6 +475,9 @@ class _Story:
         )
         return story
 
+    def is_news(self, article_id: int) -> bool:
+        return any(c.news for c in self.candidates if c.article.id == article_id)
+
     def embed(self, encode: Encoder) -> None:
         """Sentence embeddings of the MAX_ENCODED best-scored sentences that may be printed."""
         rows = [
@@ -556,10 +560,10 @@ class _Story:
     def front(self) -> tuple[str, int | None, int | None]:
         """The headline, its article, and the lede: chosen together, from one news article
         when its title is fit to be a headline and its opening a lede."""
-        titles = {aid: t for aid, t in self.titles.items() if t[2] < 1.0}
+        fit_titles = {aid: t for aid, t in self.titles.items() if not unfit_title(t[0])}
         title_score = {
             aid: float(vector @ self.centroid) - 0.5 * penalty
-            for aid, (_text, vector, penalty) in (titles or self.titles).items()
+            for aid, (_text, vector, penalty) in (fit_titles or self.titles).items()
         }
         ledes = self._ledes()
         pairs = []
@@ -570,8 +574,10 @@ class _Story:
             lede_score, own_lede = max(own)
             fit = _overlap(self.titles[aid][0], self.candidates[own_lede].text)
             pairs.append((score + lede_score + FIT_WEIGHT * fit, fit, aid, own_lede))
-        # a lede that says what its headline says, when any pair has one
+        # a lede that says what its headline says, when any pair has one; a news article's
+        # pair before an analysis piece's
         fitting = [p for p in pairs if p[1] >= MIN_FIT] or pairs
+        fitting = [p for p in fitting if self.is_news(p[2])] or fitting
         best: tuple[float, int, int | None] | None = None
         if fitting:
             total, _fit, aid, lede_i = max(fitting)
@@ -750,7 +756,8 @@ class _Story:
             for i, c in enumerate(self.candidates)
             if c.usable
             and c.kind is which
-            and self.relevance[i] >= self.relevant
+            # background and plans are extras: they must keep closer to the lede's event
+            and self.relevance[i] >= EXTRA_RELEVANCE * self.relevant
             and not (which is Kind.NEXT and self._happened(i))
         ]
         return picker.pick(pool, size, seen)
@@ -1054,9 +1061,22 @@ def _mostly_quoted(text: str) -> bool:
     return text[:1] in "\"“‘'" or len(_QUOTED.sub("", text).split()) < 0.5 * len(text.split())
 
 
+def unfit_title(title: str) -> bool:
+    """A title that never heads a story while another can: a question or exclamation, a
+    label ("Opinion:", "Watch:"), the writer's own voice ("We need …", "Your guide …"; a
+    quotation in it does not count), or a quotation standing for the title."""
+    unquoted = _QUOTED.sub("", title)
+    return bool(
+        title.rstrip("\"”’' ").endswith(("?", "!"))
+        or _TITLE_LABEL.match(title)
+        or _OWN_VOICE.search(unquoted)
+        or len(unquoted.split()) < 0.4 * max(1, len(title.split()))
+    )
+
+
 def _title_penalty(title: str, title_bias: float | None = None) -> float:
-    """How unfit a title is to head the story: loaded words (the lexicon's, and twice the
-    bias model's p(biased) when the analysis has it), a question or exclamation, shouting,
+    """How unfit a title is to head the story: loaded words (the lexicon's, and the bias
+    model's p(biased) when the analysis has it), a question or exclamation, shouting,
     a colon, a label ("Opinion:", "Watch:"), the writer's own voice, or a quotation standing
     for the title."""
     words = _WORD.findall(title.lower())
@@ -1070,7 +1090,7 @@ def _title_penalty(title: str, title_bias: float | None = None) -> float:
     quote_only = len(unquoted.split()) < 0.4 * max(1, len(title.split()))
     return (
         loaded
-        + 2.0 * (title_bias or 0.0)
+        + (title_bias or 0.0)
         + (1.0 if shouty else 0.0)
         + (0.5 if ":" in title else 0.0)
         + (1.0 if _TITLE_LABEL.match(title) else 0.0)
