@@ -174,7 +174,7 @@ class Meter:
             follows = source is not None and previous == (source[0], source[1] - 1)
             for name, pattern in DETECTORS.items():
                 target = own if name in ("first_person", "relative_date") else s.text
-                if name == "dangling" and follows:
+                if name == "dangling" and (follows or s.text[:1] in "\"“"):
                     continue
                 if name == "relative_date":
                     # a weekday already given its date earlier in the article is clear
