@@ -56,9 +56,7 @@ def according(s: SynthSentence) -> str:
 def render(synthesis: Synthesis, articles: list[ArticleRecord], *, old: bool) -> str:
     """The article as its page shows it, in plain text."""
     printed = (
-        according
-        if old
-        else (lambda s: attributed(s.text, s.attribution, only=s.exclusive, lower=s.lower_first))
+        according if old else (lambda s: attributed(s.text, s.attribution, lower=s.lower_first))
     )
     lines = [f"HEADLINE: {synthesis.headline}", ""]
     if synthesis.note:
@@ -89,7 +87,9 @@ def sources(articles: list[ArticleRecord]) -> str:
 
 
 def drawn(args: argparse.Namespace) -> list[tuple[int, list[ArticleRecord], str, str]]:
-    """The drawn stories: (before id, before articles, before text, after text)."""
+    """The drawn stories: (before id, the articles either version draws on, before text,
+    after text). The two stores may cluster a story a little differently, so the sources
+    listed are both versions' (without saying which, to keep the packet blind)."""
     before = Plumbline(Settings(data_dir=args.before))
     after = Plumbline(Settings(data_dir=args.after))
     pool = []
@@ -115,7 +115,7 @@ def drawn(args: argparse.Namespace) -> list[tuple[int, list[ArticleRecord], str,
         found.append(
             (
                 summary.id,
-                old_articles,
+                old_articles + new_articles,
                 render(old, old_articles, old=True) if old else "(nothing written)\n",
                 render(new, new_articles, old=False) if new else "(nothing written)\n",
             )

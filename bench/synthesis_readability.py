@@ -130,7 +130,7 @@ def undated(text: str, dated: set[str]) -> str:
 
 def printed(s: SynthSentence) -> str:
     if s.attribution and not s.text.lower().startswith("according to"):
-        return attributed(s.text, s.attribution, only=s.exclusive, lower=s.lower_first)
+        return attributed(s.text, s.attribution, lower=s.lower_first)
     return s.text
 
 
@@ -174,7 +174,7 @@ class Meter:
             follows = source is not None and previous == (source[0], source[1] - 1)
             for name, pattern in DETECTORS.items():
                 target = own if name in ("first_person", "relative_date") else s.text
-                if name == "dangling" and (follows or s.text[:1] in "\"“"):
+                if name == "dangling" and (follows or s.text[:1] in '"“'):
                     continue
                 if name == "relative_date":
                     # a weekday already given its date earlier in the article is clear

@@ -109,9 +109,7 @@ def jsonl(records: list[dict[str, object]]) -> io.BytesIO:
 def demo_core(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[Plumbline]:
     """A store with three days of the demo corpus imported and processed (read-only use)."""
     folder = tmp_path_factory.mktemp("demo")
-    plumbline = Plumbline(
-        Settings(data_dir=folder, database_url=database_url()), embedder=embedder
-    )
+    plumbline = Plumbline(Settings(data_dir=folder, database_url=database_url()), embedder=embedder)
     plumbline.init()
     plumbline.import_articles(jsonl(demo_lines()))
     plumbline.process()

@@ -29,7 +29,9 @@ _NUMBERS = {
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 _FUTURE = re.compile(
     r"\b(?:will|won't|shall|(?:is|are|was|were) (?:expected|set|scheduled|due|poised|slated|"
-    r"going) to|plans? to|planning to|intends? to|aims? to|upcoming|ahead of)\b",
+    r"going) to|plans? to|planning to|intends? to|aims? to|upcoming|ahead of|"
+    r"(?:is|are|['’]s) (?:headed|heading|scheduled|set|slated|due|poised) for|"
+    r"(?:headed|heading) (?:for|to) (?:a|the) (?:vote|hearing|trial|runoff))\b",
     re.IGNORECASE,
 )
 

@@ -7,7 +7,8 @@ supplies its headline and one or two representative sentences, shown as that out
 in quotation marks, never as facts; the way AllSides roundups and Semafor's "Room for
 Disagreement" set out the sides. A representative sentence reads alone (prose.py,
 `quote_problem`), is about the story, says something the story article does not already say
-(no more than SAID_OVERLAP of its content words in one of the article's sentences), and
+(no more than SAID_OVERLAP of its content words in one of the article's sentences, nor,
+with a sentence encoder, a paraphrase of one: the synthesizer's `repeats`), and
 leans toward the article's own angle: score = relevance x (1 + p(biased)) / (1 + POSITION x
 its index in the article). A second quotation is shown when it scores at least SECOND_SHARE
 of the first and does not repeat it."""
@@ -37,10 +38,12 @@ def perspectives(
     *,
     said: Sequence[frozenset[str]] = (),
     words: Callable[[str], frozenset[str]],
+    repeats: Callable[[str], bool] | None = None,
 ) -> list[Perspective]:
     """One Perspective per side that covered the story (see the module docstring);
     `relevance` scores a text against the story's core, `said` holds the content words of
-    each sentence the story article prints and `words` gives a text's content words."""
+    each sentence the story article prints, `words` gives a text's content words and
+    `repeats`, when given, tells whether a text restates a sentence the article prints."""
     found = []
     for side in SIDES:
         pool = [a for a in articles if a.outlet_lean is side and a.analysis is not None]
@@ -51,7 +54,7 @@ def perspectives(
         # whose headline alone shows how the side framed it
         chosen, quotes = ranked[0], []
         for article in ranked[:CANDIDATE_ARTICLES]:
-            quotes = _quotes(article, relevance, said, words)
+            quotes = _quotes(article, relevance, said, words, repeats)
             if quotes:
                 chosen = article
                 break
@@ -79,6 +82,7 @@ def _quotes(
     relevance: Callable[[str], float],
     said: Sequence[frozenset[str]],
     words: Callable[[str], frozenset[str]],
+    repeats: Callable[[str], bool] | None = None,
 ) -> list[SourceRef]:
     assert article.analysis is not None
     scored: list[tuple[float, int, str, frozenset[str]]] = []
@@ -101,6 +105,8 @@ def _quotes(
             break
         if chosen and (item[0] < SECOND_SHARE * chosen[0][0] or _repeats(item[3], chosen[0][3])):
             continue
+        if repeats is not None and repeats(item[2]):
+            continue  # checked last: it may encode the sentence
         chosen.append(item)
     chosen.sort(key=lambda item: item[1])  # in the writer's order
     return [

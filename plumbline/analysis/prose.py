@@ -168,10 +168,13 @@ def _unnamed_pronoun(text: str) -> bool:
 
 _BOTH = re.compile(r"\b(?:both|the two|the three) ([a-z]{3,}s)\b")
 _SURNAME = re.compile(
-    r"(?:^\s*|, |[”\"] |\s)(?P<name>[A-Z][a-z]{2,})(?:['’]s\b| (?:said|says|notes|noted|"
-    r"writes|wrote|recalls|recalled|added|adds|argues|argued|told|tells|explains|explained|tweeted|"
-    r"testified|had|has|is|was|will|would|also|[a-z]{3,}ed)\b|, (?:who|a|an|the) )"
+    r"(?:^\s*|, |[”\"] |\s)(?P<name>(?:Mc|Mac|O['’])?[A-Z][a-z]{2,})(?:['’]s\b| (?:said|says|"
+    r"notes|noted|writes|wrote|recalls|recalled|added|adds|argues|argued|told|tells|explains|explained|tweeted|"
+    r"testified|had|has|is|was|will|would|also|goes|points|continues|believes|insists|"
+    r"suggests|warns|concludes|thinks|asks|admits|contends|observes|[a-z]{3,}ed)\b|"
+    r", (?:who|a|an|the) )"
     r"|\b(?:Mr|Mrs|Ms|Dr)\.? (?P<titled>[A-Z][a-z]{2,})\b"
+    r"|\bthe (?:older|younger|elder) (?P<kin>(?:Mc|Mac|O['’])?[A-Z][a-z]{2,})\b"
 )
 
 
@@ -196,12 +199,12 @@ def needs(text: str) -> set[str]:
     if speaker and speaker.group("who").startswith("the "):
         found.add(speaker.group("who").split()[-1].lower())
     # "in both cases": the two were named before
-    found |= {m.group(1) for m in _BOTH.finditer(outside_quotes(text))}
+    found |= {"both " + m.group(1) for m in _BOTH.finditer(outside_quotes(text))}
     found = {noun for noun in found if noun not in _KNOWN_NOUNS}
     # a person named by surname alone, as a speaker or an owner ("Stern notes", "Roberts’s
     # vote"): a reader meets them first by their full name
     for match in _SURNAME.finditer(outside_quotes(text)):
-        name = match.group("name") or match.group("titled")
+        name = match.group("name") or match.group("titled") or match.group("kin")
         if (
             name not in _NOT_NAMES
             and not name.lower().endswith(_GROUP_ENDINGS)
@@ -212,7 +215,13 @@ def needs(text: str) -> set[str]:
 
 
 def introduced(noun: str, seen: str) -> bool:
-    """Whether `noun` (or its plural or singular) occurs in `seen`, the text so far."""
+    """Whether `noun` (or its plural or singular) occurs in `seen`, the text so far; "both
+    cases" wants "cases" or two mentions of a case."""
+    if noun.startswith("both "):
+        plural = noun[5:]
+        if re.search(rf"\b{re.escape(plural)}\b", seen, re.IGNORECASE):
+            return True
+        return len(re.findall(rf"\b{re.escape(plural[:-1])}\b", seen, re.IGNORECASE)) >= 2
     stem = noun[:-1] if noun.endswith("s") and len(noun) > 4 else noun
     return re.search(rf"\b{re.escape(stem)}", seen, re.IGNORECASE) is not None
 
@@ -353,21 +362,24 @@ _COMMON_FIRST_WORDS_TEXT = """
     some any many much few other another such
     """
 _COMMON_FIRST_WORDS = frozenset(_COMMON_FIRST_WORDS_TEXT.split())
+_FUNCTION_WORDS_TEXT = """
+    a an the in on at after before as this that these those there it its he she they we
+    his her their our when while since if but and so also about under over during despite
+    according until by for from with without among
+    """
+_FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
+# a capitalized word before a name or another capitalized word: a title, not a common noun
+_TITLE_BEFORE_NAME = re.compile(r"[\"“‘']?[A-Z][a-z'’\-]+ (?:(?:of|for|on) (?:the )?)?[A-Z]")
 
 
-def attributed(
-    text: str, names: Sequence[str], *, only: bool = False, lower: bool | None = None
-) -> str:
+def attributed(text: str, names: Sequence[str], *, lower: bool | None = None) -> str:
     """A sentence as the article prints it: "Fox News reported that …" when it carries an
     attribution (the sentence itself stays verbatim after "that"; one that opens on a
-    quotation follows a colon); `only`: no outlet of another side reported it ("Only Fox
-    News reported that …"); `lower`: whether the first word is a common word (lower-cased
+    quotation follows a colon); `lower`: whether the first word is a common word (lower-cased
     after "that"), when the caller knows; else it is guessed from a list of common words."""
     if not names:
         return text
     who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    if only:
-        who = f"Only {who}"
     if text[:1] in "\"“‘'":
         return f"{who} reported: {text}"
     first = text.split(" ", 1)[0].strip(",.;:")
@@ -377,5 +389,7 @@ def attributed(
         else first.lower() in _COMMON_FIRST_WORDS
         or (first[1:].islower() and first.lower().endswith(("ing", "ly", "ed")))
     )
+    if common and first.lower() not in _FUNCTION_WORDS and _TITLE_BEFORE_NAME.match(text):
+        common = False  # "Secretary of Education Betsy DeVos", "Police Chief Erika Shields"
     start = text[:1].lower() if common else text[:1]
     return f"{who} reported that {start}{text[1:]}"

@@ -41,9 +41,7 @@ def writeup_json(writeup: StoryWriteup) -> dict[str, Any]:
         data: dict[str, Any] = {"text": s.text, "sources": _ids(s, writeup.input_ids)}
         if s.attribution:
             data["attribution"] = s.attribution
-            data["printed"] = attributed(
-                s.text, s.attribution, only=s.exclusive, lower=s.lower_first
-            )
+            data["printed"] = attributed(s.text, s.attribution, lower=s.lower_first)
             if s.exclusive:
                 data["exclusive"] = True
         if s.paragraph:

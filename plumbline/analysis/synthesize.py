@@ -91,6 +91,9 @@ SAME_FACT_COSINE = 0.65  # ... or this sentence-embedding cosine (with an encode
 MAX_ENCODED = 160  # the best-scored usable sentences of a story that are embedded
 MIN_NEW_WORDS = 3  # content words the second lead sentence adds to the headline and lede
 MAX_ATTRIBUTED_SHARE = 0.2  # of the article's sentences, at most, carry an attribution
+# a claim is one side's alone only while no article of another side holds this share of its
+# content words anywhere in its text (paraphrases the sentence matching misses included)
+ELSEWHERE_RECALL = 0.5
 ANALYSIS_WEIGHT = 0.8
 ANALYSIS_TITLE_PENALTY = (
     0.6  # an analysis piece's title heads the story only when no news title fits
@@ -308,6 +311,7 @@ def synthesize(
         story.similarity_to_core,
         said=[content_words(s.text) for s in every],
         words=content_words,
+        repeats=_paraphrase_of([s.text for s in every], encode) if encode and every else None,
     )
     return Synthesis(
         headline=headline,
@@ -317,6 +321,16 @@ def synthesize(
         bias_score=_score(every),
         perspectives=views,
     )
+
+
+def _paraphrase_of(printed: Sequence[str], encode: Encoder) -> Callable[[str], bool]:
+    """Whether a text restates one of `printed` (embedding cosine SAME_FACT_COSINE or more)."""
+    vectors = encode(list(printed))
+
+    def repeats(text: str) -> bool:
+        return bool((vectors @ encode([text])[0]).max() >= SAME_FACT_COSINE)
+
+    return repeats
 
 
 def kind(text: str) -> Kind:
@@ -406,6 +420,8 @@ class _Story:
         self.sides = {a.outlet_lean for a in factual if a.outlet_lean in RATED}
         self.outlets = {c.outlet for c in candidates if c.factual}
         self._backing: dict[int, list[int]] = {}
+        self.articles = list({c.article.id: c.article for c in candidates}.values())
+        self._article_words: dict[int, frozenset[str]] = {}
         self.vectors: dict[int, npt.NDArray[np.float32]] = {}
         self.at = {(c.article.id, c.index): i for i, c in enumerate(candidates)}
         self.has_news = any(c.news for c in candidates)
@@ -814,9 +830,27 @@ class _Story:
                 if _CLAIM.search(self.candidates[i].text)
                 and len(self.sides_of(i)) == 1
                 and self.candidates[i].kind is Kind.FACT
+                and self.candidates[i].voice is None  # a side's framing is its perspective
+                and not self.reported_elsewhere(i)
             ]
             claims = picker.pick(pool, room - len(picked), seen)
         return picked + claims, set(claims)
+
+    def reported_elsewhere(self, i: int) -> bool:
+        """Whether an article of another side holds ELSEWHERE_RECALL of candidate i's
+        content words anywhere in its text: then it is no claim of one side alone."""
+        mine = self.candidates[i].words
+        side = self.candidates[i].article.outlet_lean
+        if not mine:
+            return False
+        for article in self.articles:
+            if article.outlet_lean in (side, None) or article.outlet_lean not in RATED:
+                continue
+            if article.id not in self._article_words:
+                self._article_words[article.id] = content_words(article.text)
+            if len(mine & self._article_words[article.id]) >= ELSEWHERE_RECALL * len(mine):
+                return True
+        return False
 
     def _figure_conflict(self, pool: Sequence[int], picker: _Picker) -> list[int]:
         ranked = sorted(pool, key=lambda i: -self.score[i])[:40]

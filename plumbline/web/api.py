@@ -288,7 +288,7 @@ def _detail_out(d: StoryDetail) -> StoryDetailOut:
                 bias=s.bias,
                 sources=[_source_out(r) for r in s.sources],
                 attribution=s.attribution,
-                printed=attributed(s.text, s.attribution, only=s.exclusive, lower=s.lower_first),
+                printed=attributed(s.text, s.attribution, lower=s.lower_first),
                 paragraph=s.paragraph,
                 exclusive=s.exclusive,
             )

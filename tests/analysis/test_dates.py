@@ -54,6 +54,10 @@ TUESDAY = date(2020, 7, 14)
             "Some said Trump made the 2019 July Fourth speech about himself.",
         ),
         (
+            "Democrats pushed a relief bill that's headed for a vote Friday.",
+            "Democrats pushed a relief bill that's headed for a vote Friday, July 17.",
+        ),
+        (
             "A record 591 cases were reported on Monday, yet Trump will hold a rally on Saturday.",
             "A record 591 cases were reported on Monday, July 13, yet Trump will hold a rally on Saturday, July 18.",
         ),

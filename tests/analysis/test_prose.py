@@ -111,6 +111,19 @@ def test_definite_noun_phrases_need_their_noun_introduced() -> None:
     assert not introduced("trooper", "Marchers crossed the Edmund Pettus Bridge.")
 
 
+def test_people_by_surname_alone_and_both_of_what_need_an_introduction() -> None:
+    assert needs("Records show the older McMichael is a former police investigator.") == {
+        "McMichael"
+    }
+    assert needs("Stern goes on to explain why.") == {"Stern"}
+    assert needs("Gregory McMichael said he was scared.") == set()
+    assert "both cases" in needs("Roberts was in the majority in both cases.")
+    # one case in the title is not two
+    assert not introduced("both cases", "Supreme Court strikes down Louisiana abortion case")
+    assert introduced("both cases", "The court heard two cases on Monday.")
+    assert introduced("both cases", "a case from Texas and a case from Louisiana")
+
+
 def test_pronouns_before_any_name_and_pointing_ends_dangle() -> None:
     assert dangling("He said the plan would not work.")
     assert dangling("Officials across the state surely know this.")
@@ -164,9 +177,9 @@ def test_attribution_reads_naturally(text: str, names: list[str], printed: str) 
     assert attributed(text, names) == printed
 
 
-def test_a_claim_one_side_alone_reports_says_so() -> None:
-    assert attributed("The plan was leaked.", ["Fox News"], only=True) == (
-        "Only Fox News reported that the plan was leaked."
+def test_a_title_before_a_name_keeps_its_capital() -> None:
+    assert attributed("Secretary of Education Betsy DeVos said so.", ["USA Today"]) == (
+        "USA Today reported that Secretary of Education Betsy DeVos said so."
     )
 
 
@@ -175,3 +188,14 @@ def test_hostile_sentences() -> None:
         voice_problem(text, 0.0)
         quote_problem(text)
         needs(text)
+
+
+def test_a_title_keeps_its_capital_even_where_the_word_is_common() -> None:
+    printed = attributed("Secretary of Education Betsy DeVos said so.", ["USA Today"], lower=True)
+    assert printed == "USA Today reported that Secretary of Education Betsy DeVos said so."
+    assert attributed("The White House said so.", ["CNN"], lower=True) == (
+        "CNN reported that the White House said so."
+    )
+    assert (
+        attributed("Doctors said so.", ["CNN"], lower=True) == "CNN reported that doctors said so."
+    )

@@ -57,7 +57,6 @@ def test_the_page_prints_every_sentence_inside_the_synthesis_section(
                 attributed(
                     sentence.text,
                     sentence.attribution,
-                    only=sentence.exclusive,
                     lower=sentence.lower_first,
                 )
                 in section
@@ -92,7 +91,7 @@ def test_the_api_carries_attribution_paragraphs_perspectives_and_kinds(
         ]
         ours = synthesis.lead + [s for sec in synthesis.sections for s in sec.sentences]
         assert [s["printed"] for s in api_sentences] == [
-            attributed(s.text, s.attribution, only=s.exclusive, lower=s.lower_first) for s in ours
+            attributed(s.text, s.attribution, lower=s.lower_first) for s in ours
         ]
         assert [s["attribution"] for s in api_sentences] == [s.attribution for s in ours]
         assert [s["paragraph"] for s in api_sentences] == [s.paragraph for s in ours]
@@ -147,7 +146,7 @@ def test_the_cli_write_up_adds_the_same_fields_and_keeps_the_contract(tmp_path: 
             if sentence.get("attribution"):
                 printed = sentence["printed"]
                 assert printed.endswith(sentence["text"][1:])
-                assert printed.startswith(("Only ", sentence["attribution"][0]))
+                assert printed.startswith(sentence["attribution"][0])
     for view in line["perspectives"]:
         assert view["side"] in ("left", "center", "right")
         assert view["label"] == f"How the {view['side']} covered it"
