@@ -199,12 +199,15 @@ def report(name: str, y: Sequence[str], pred: Sequence[str]) -> dict[str, Any]:
 
 
 def with_marks(
-    predicted: Sequence[str], rows: Sequence[dict[str, float]], urls: Sequence[str]
+    predicted: Sequence[str],
+    rows: Sequence[dict[str, float]],
+    urls: Sequence[str],
+    titles: Sequence[str],
 ) -> list[str]:
     """The shipped rule: a page that marks itself opinion is opinion (kinds.marked_opinion)."""
     return [
-        "opinion" if marked_opinion(values, url) else str(kind)
-        for kind, values, url in zip(predicted, rows, urls, strict=True)
+        "opinion" if marked_opinion(values, url, title) else str(kind)
+        for kind, values, url, title in zip(predicted, rows, urls, titles, strict=True)
     ]
 
 
@@ -248,6 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows.append(values)
     X = np.array([[v[f] for f in FEATURES] for v in rows])
     urls = [demo[row["id"]]["url"] for row in labelled]
+    titles = [demo[row["id"]]["title"] for row in labelled]
     y_arr = np.array(y)
 
     log(f"\n{len(y)} labelled demo articles: " + ", ".join(f"{c} {y.count(c)}" for c in CLASSES))
@@ -264,7 +268,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     figures["shipped_second_half"] = report(
         "model + opinion marks (shipped)",
         y[half:],
-        with_marks(list(model.predict((X[half:] - mean) / scale)), rows[half:], urls[half:]),
+        with_marks(
+            list(model.predict((X[half:] - mean) / scale)), rows[half:], urls[half:], titles[half:]
+        ),
     )
     log("10-fold cross-validation over all:")
     predicted = np.empty(len(y), dtype=object)
@@ -275,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     figures["rules_only_all"] = report("rules only (page marks)", y, [rules_only(v) for v in rows])
     figures["model_cv10"] = report("model", y, list(predicted))
     figures["shipped_cv10"] = report(
-        "model + opinion marks (shipped)", y, with_marks(list(predicted), rows, urls)
+        "model + opinion marks (shipped)", y, with_marks(list(predicted), rows, urls, titles)
     )
     voice_only = ["opinion" if v["voice"] > 0 else "news" for v in rows]
     figures["voice_only_all"] = report("voice model alone (news/opinion)", y, voice_only)

@@ -8,6 +8,8 @@ small multinomial logistic regression over signals a copy editor reads:
   "/analysis/"), an outlet name such as "New York Times - Opinion", a title prefix
   ("Opinion:", "Analysis:"), an opinion label or an author bio that cleaning removed
   ("ANALYSIS/OPINION:", "… is a CNN contributor", "The views expressed …");
+- a title that calls names outside quotation marks ("The Idiotic Fight over …", "… the
+  most preposterous pick ever"): a judgment no news desk puts in its own headline;
 - the title's form: a question, an explainer ("What we know", "Why …", "Here's how");
 - the writer's voice outside quotations: first person, second person, "should/must",
   rhetorical questions, how often claims are attributed ("said", "according to");
@@ -95,6 +97,16 @@ ANALYSIS_TITLE = re.compile(
     r"why))\b|^\W*(?:why|how|what|who|when|where|will|can|should|is|are|does|do)\b",
     re.IGNORECASE,
 )
+
+# names a news desk does not call anyone or anything in its own headline
+JUDGING_TITLE = re.compile(
+    r"\b(?:preposterous|ridiculous|ludicrous|absurd\w*|morons?|idiot\w*|stupid\w*|pathetic|"
+    r"disgrace\w*|despicable|shameful|shameless|lunatic\w*|insane|hypocri\w*|deranged|"
+    r"unhinged|disingenuous|incompeten\w*|dishonest|cowardly|cowards?|nonsense|sham|farce|"
+    r"garbage|fools?|foolish)\b",
+    re.IGNORECASE,
+)
+_QUOTED_TITLE = re.compile(r"[\"“‘'][^\"“”‘’']*[\"”’']")
 
 FEATURES = (
     "voice",
@@ -279,15 +291,17 @@ def kind_probabilities(
     return model.probabilities(values)
 
 
-def marked_opinion(values: Mapping[str, float], url: str) -> bool:
+def marked_opinion(values: Mapping[str, float], url: str, title: str = "") -> bool:
     """Whether the page itself says the piece is opinion: an opinion section in its URL,
-    an opinion outlet name or title label, or an opinion label or author bio removed from
-    its text. The classifier weighs these among other signals; a mark this plain decides."""
+    an opinion outlet name or title label, an opinion label or author bio removed from its
+    text, or a title that calls names (JUDGING_TITLE, outside quotation marks). The
+    classifier weighs the marks among other signals; a mark this plain decides."""
     return bool(
         OPINION_SECTION.search(url)
         or values["opinion_outlet"]
         or values["opinion_title"]
         or values["page_label"]
+        or JUDGING_TITLE.search(_QUOTED_TITLE.sub(" ", title))
     )
 
 
@@ -306,7 +320,7 @@ def article_kind(
         removed=removed,
         voice=model.voice_logit(text),
     )
-    if marked_opinion(values, url):
+    if marked_opinion(values, url, title):
         return ArticleKind.OPINION
     if len(text.split()) < MIN_VOICE_WORDS:
         # too little text for its voice to tell (the classifier knows full articles only):

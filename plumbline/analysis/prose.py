@@ -46,7 +46,9 @@ _STARTS_LEANING = re.compile(
     r"his|her|their|there|here|then|meanwhile|instead|such|him|them|both|either|neither|"
     r"another|other|others|likewise|similarly|moreover|furthermore|nevertheless|nonetheless|"
     r"thus|therefore|hence|indeed|rather|otherwise|further|additionally|besides|again|"
-    r"now|later|earlier|afterward|afterwards|the latter|the former|the same)\b",
+    r"now|later|earlier|afterward|afterwards|the latter|the former|the same|most notably|"
+    r"notably|in the end|in fact|after all|above all|to be sure|that said|worse|even worse|"
+    r"better still|on top of that|what's more|what’s more)\b",
     re.IGNORECASE,
 )
 # "Trump, in contrast, said …": a sentence answering one the reader has not seen
@@ -96,6 +98,9 @@ _ENDS_SENTENCE = re.compile(r"[.!?][\"”’)\]]*$")
 _FIRST_PERSON = re.compile(
     r"\b(?:I|me|my|mine|myself|I'm|I’m|I've|I’ve|I'd|I’d|I'll|I’ll|[Ww]e|[Oo]ur|[Oo]urs|"
     r"[Oo]urselves|[Ww]e're|[Ww]e’re|[Ww]e've|[Ww]e’ve|us)\b"
+    # the reader addressed ("If you don't vote …"): a columnist's or explainer's voice
+    r"|\b(?:[Yy]ou|[Yy]our|[Yy]ours|[Yy]ourself|[Yy]ou're|[Yy]ou’re|[Yy]ou've|[Yy]ou’ve|"
+    r"[Yy]ou'd|[Yy]ou’d|[Yy]ou'll|[Yy]ou’ll)\b"
 )
 _ELLIPSIS = re.compile(r"…|\.\.\.")
 
@@ -150,6 +155,9 @@ _NOT_NAMES_TEXT = """
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May
     June July August September October November December The A An In On At As After Before
     When While Since If But And For From With By During Despite According Asked Earlier Later
+    Congress Parliament Washington America Europe China Russia Iran Israel Mexico Canada
+    Britain France Germany Japan India Ukraine Beijing Moscow Twitter Facebook Google Amazon
+    Apple Microsoft YouTube Instagram Tesla Boeing Pentagon Kremlin Brexit Medicare Medicaid
     """
 _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
 
@@ -167,8 +175,12 @@ def _unnamed_pronoun(text: str) -> bool:
 
 
 _BOTH = re.compile(r"\b(?:both|the two|the three) ([a-z]{3,}s)\b")
+# "each of these cases", "many of those people": pointing at things named before
+_POINTING = re.compile(r"(?<!^)\b(?:these|those) ([a-z]{3,}s|people|men|women|children)\b")
 _SURNAME = re.compile(
-    r"(?:^\s*|, |[”\"] |\s)(?P<name>(?:Mc|Mac|O['’])?[A-Z][a-z]{2,})(?:['’]s\b| (?:said|says|"
+    r"(?:^\s*|, |[”\"] |\s)(?P<name>(?:Mc|Mac|O['’])?[A-Z][a-z]{2,}(?:-[A-Z][a-z]+)?)"
+    r"(?:['’]s\b|(?<=s)['’](?= )|"
+    r" (?:did|does|can|could|should|may|might|said|says|"
     r"notes|noted|writes|wrote|recalls|recalled|added|adds|argues|argued|told|tells|explains|explained|tweeted|"
     r"testified|had|has|is|was|will|would|also|goes|points|continues|believes|insists|"
     r"suggests|warns|concludes|thinks|asks|admits|contends|observes|[a-z]{3,}ed)\b|"
@@ -178,6 +190,7 @@ _SURNAME = re.compile(
 )
 
 
+_TITLES = re.compile(r"\b(?:Mr|Mrs|Ms|Dr)\.? ")
 # "Republicans said", "Officials noted": groups, not people named by surname
 _GROUP_ENDINGS = ("ans", "ers", "ists", "ors", "ies", "ats", "als", "ics", "ents", "ees", "ives")
 
@@ -201,6 +214,8 @@ def needs(text: str) -> set[str]:
     # "in both cases": the two were named before
     found |= {"both " + m.group(1) for m in _BOTH.finditer(outside_quotes(text))}
     found = {noun for noun in found if noun not in _KNOWN_NOUNS}
+    # pointed at ("those people"): even a noun news needs no introduction for
+    found |= {m.group(1) for m in _POINTING.finditer(outside_quotes(text).strip())}
     # a person named by surname alone, as a speaker or an owner ("Stern notes", "Roberts’s
     # vote"): a reader meets them first by their full name
     for match in _SURNAME.finditer(outside_quotes(text)):
@@ -208,20 +223,36 @@ def needs(text: str) -> set[str]:
         if (
             name not in _NOT_NAMES
             and not name.lower().endswith(_GROUP_ENDINGS)
-            and not re.search(rf"[A-Z][\w.'’\-]* {name}\b", text)
+            and not re.search(rf"[A-Z][\w.'’\-]* {name}\b", _TITLES.sub("", text))
         ):
             found.add(name)
     return found
 
 
+# words a news writer uses for one thing in turn ("the relief package" … "the bill")
+_SAME_THING = (
+    frozenset({"bill", "measure", "package", "legislation"}),
+    frozenset({"ruling", "decision"}),
+    frozenset({"company", "firm"}),
+    frozenset({"lawmakers", "legislators"}),
+)
+
+
 def introduced(noun: str, seen: str) -> bool:
     """Whether `noun` (or its plural or singular) occurs in `seen`, the text so far; "both
     cases" wants "cases" or two mentions of a case."""
+    for group in _SAME_THING:
+        if noun in group or noun[:-1] in group:
+            return any(_mentioned(word, seen) for word in group | {noun})
     if noun.startswith("both "):
         plural = noun[5:]
         if re.search(rf"\b{re.escape(plural)}\b", seen, re.IGNORECASE):
             return True
         return len(re.findall(rf"\b{re.escape(plural[:-1])}\b", seen, re.IGNORECASE)) >= 2
+    return _mentioned(noun, seen)
+
+
+def _mentioned(noun: str, seen: str) -> bool:
     stem = noun[:-1] if noun.endswith("s") and len(noun) > 4 else noun
     return re.search(rf"\b{re.escape(stem)}", seen, re.IGNORECASE) is not None
 
@@ -246,7 +277,8 @@ def second_hand(text: str) -> bool:
 
 
 def first_person(text: str) -> bool:
-    """Whether the writer speaks as "I" or "we" outside quotations ("US" is the country)."""
+    """Whether the writer speaks as "I" or "we", or to the reader as "you", outside
+    quotations ("US" is the country)."""
     return bool(_FIRST_PERSON.search(outside_quotes(text)))
 
 
@@ -291,7 +323,9 @@ _EVALUATIVE = re.compile(
     r"blistering|brazen(?:ly)?|disingenuous|incompeten(?:ce|t)|corrupt(?:ion)?|sham|farce|"
     r"embarrass\w*|humiliat\w*|massive tax breaks? for the rich|no doubt|undoubtedly|"
     r"obviously|of course|clearly|surely|needless to say|a lot of pushback|"
-    r"in an? (?:\w+ )?(?:win|victory|blow|setback|defeat) (?:for|to)|a (?:\w+ )?victory for)\b",
+    r"in an? (?:\w+ )?(?:win|victory|blow|setback|defeat) (?:for|to)|a (?:\w+ )?victory for|"
+    r"(?:struck|strikes?|dealt|deals?|dealing) an? (?:\w+ )?(?:blow|setback|defeat) (?:for|to)|"
+    r"veneer|power grab|go(?:es|ne)? rogue)\b",
     re.IGNORECASE,
 )
 

@@ -83,6 +83,9 @@ LEDE_POSITIONS = 3  # the lede is one of an article's first this many sentences
 MIN_LEDE_WORDS = 12
 FIT_WEIGHT = 2.5  # how much a lede saying its headline's words counts in choosing the pair
 MIN_FIT = 0.2  # share of the headline's content words a lede should hold, when one can
+SHARED_RELEVANCE = 0.5  # x `relevant`: a fact several sides back may lead a little off the lede
+FIT_CAP = 0.6  # ... beyond which a closer fit no longer outweighs a more central title
+OWN_LEDE_BONUS = 0.15  # a title and its own article's opening, written together
 SUPPORT_SIMILARITY = 0.32  # TF-IDF cosine at which another sentence backs a sentence
 REDUNDANT_SIMILARITY = 0.45  # ... at which it would repeat one already chosen
 SAME_FACT_OVERLAP = 0.5  # ... or this share of the shorter one's content words in common
@@ -574,8 +577,10 @@ class _Story:
 
     # ------------------------------------------------------------------ the front
     def front(self) -> tuple[str, int | None, int | None]:
-        """The headline, its article, and the lede: chosen together, from one news article
-        when its title is fit to be a headline and its opening a lede."""
+        """The headline, its article, and the lede: chosen together as the best pair of a
+        news article's title fit to be a headline and an opening fit to be a lede (news
+        first: an analysis piece's counts ANALYSIS_WEIGHT) that says what the title says
+        (its own article's opening counts a little more: one writer wrote both)."""
         fit_titles = {aid: t for aid, t in self.titles.items() if not unfit_title(t[0])}
         title_score = {
             aid: float(vector @ self.centroid) - 0.5 * penalty
@@ -584,12 +589,12 @@ class _Story:
         ledes = self._ledes()
         pairs = []
         for aid, score in title_score.items():
-            own = [(s, i) for s, i in ledes if self.candidates[i].article.id == aid]
-            if not own:
-                continue  # a title whose own article opens with no fit lede comes last
-            lede_score, own_lede = max(own)
-            fit = _overlap(self.titles[aid][0], self.candidates[own_lede].text)
-            pairs.append((score + lede_score + FIT_WEIGHT * fit, fit, aid, own_lede))
+            # its own article's opening, or another article's that says what it says
+            for lede_score, i in ledes:
+                own = self.candidates[i].article.id == aid
+                fit = _overlap(self.titles[aid][0], self.candidates[i].text)
+                total = score + lede_score + FIT_WEIGHT * min(fit, FIT_CAP)
+                pairs.append((total + (OWN_LEDE_BONUS if own else 0.0), fit, aid, i))
         # a lede that says what its headline says, when any pair has one; a news article's
         # pair before an analysis piece's
         fitting = [p for p in pairs if p[1] >= MIN_FIT] or pairs
@@ -669,8 +674,10 @@ class _Story:
         return self.at.get((c.article.id, c.index + 1))
 
     def second_lead(self, picker: _Picker, headline: str) -> int | None:
-        """The best-backed fact that adds to the headline and lede what they do not say (the
-        lede's own next sentence may lean on the lede: "He said …")."""
+        """The best-backed fact that adds to the headline and lede what they do not say: one
+        outlets of more than one side back (relevant at SHARED_RELEVANCE of the usual bar),
+        the lede's own next sentence (which may lean on the lede: "He said …"), or one
+        side's plain report; never one side's claim ("X said …") alone."""
         lede = picker.chosen[0]
         said = content_words(headline) | self.candidates[lede].words
         after_lede = self.next_of(lede)
@@ -682,16 +689,18 @@ class _Story:
                 or c.kind is Kind.NEXT
                 or _mostly_quoted(c.text)
                 or second_hand(c.text)
-                or self.relevance[i] < self.relevant
                 or len(c.words - said) < MIN_NEW_WORDS
                 or not picker.fresh(i)
-                or (
-                    i != after_lede
-                    and any(
-                        not introduced(n, headline + " " + self.candidates[lede].shown)
-                        for n in c.needs
-                    )
+                or any(
+                    not introduced(n, headline + " " + self.candidates[lede].shown) for n in c.needs
                 )
+            ):
+                continue
+            # a fact more than one side backs may be a little further from the lede's
+            # words; one side's report must be close to them and no claim ("X said …")
+            shared = self.is_shared(i) or len(self.outlets) == 1
+            if self.relevance[i] < self.relevant * (SHARED_RELEVANCE if shared else 1.0) or (
+                not shared and i != after_lede and _CLAIM.search(c.text)
             ):
                 continue
             # the lede's own writer's next sentences read on from it: they win unless

@@ -76,6 +76,19 @@ def test_the_pages_own_marks_count() -> None:
     assert set(values) == set(FEATURES)
 
 
+def test_a_title_that_calls_names_is_opinion_unless_it_quotes_them() -> None:
+    long_wire = "\n\n".join([WIRE] * 4)
+    for title in (
+        "Stacey Abrams would be the most preposterous vice presidential pick ever",
+        "The Idiotic Fight over Hydroxychloroquine",
+    ):
+        assert article_kind(url="https://x.com/a", title=title, text=long_wire) is (
+            ArticleKind.OPINION
+        )
+    for title in ("Schiff makes 'unhinged' argument, Republicans say", "Senate passes relief bill"):
+        assert article_kind(url="https://x.com/a", title=title, text=long_wire) is ArticleKind.NEWS
+
+
 def test_a_stored_kind_is_kept_and_a_missing_one_labelled() -> None:
     stored = article(1, "wire", __import__("plumbline.models", fromlist=["Lean"]).Lean.CENTER, WIRE)
     stored.kind = ArticleKind.ANALYSIS

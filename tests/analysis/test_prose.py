@@ -199,3 +199,20 @@ def test_a_title_keeps_its_capital_even_where_the_word_is_common() -> None:
     assert (
         attributed("Doctors said so.", ["CNN"], lower=True) == "CNN reported that doctors said so."
     )
+
+
+def test_the_reader_addressed_is_not_the_sites_voice() -> None:
+    assert first_person("If you don’t vote in three years, you get notices in the mail.")
+    assert voice_problem("If you don't vote in three years, your name is taken off.", 0.1) == (
+        "first_person"
+    )
+    assert not first_person("“You are fired,” the manager told the staff on Monday morning.")
+
+
+def test_openers_that_answer_an_unseen_sentence_dangle() -> None:
+    assert dangling("Most notably, Republicans took away the governor's power to appoint.")
+    assert dangling("In the end, the court took a far more measured approach to the case.")
+    assert "cases" in needs("The court took a measured approach to each of these cases.")
+    assert needs("Kemp did purge the voter rolls before the election.") == {"Kemp"}
+    # well-known places and institutions need no introduction
+    assert needs("Democrats said Congress did nothing to stop it.") == set()

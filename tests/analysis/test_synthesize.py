@@ -216,8 +216,26 @@ def test_no_two_lead_sentences_state_the_same_fact() -> None:
     assert synthesis is not None
     assert len(synthesis.lead) == 2
     assert "92-6 vote" not in synthesis.lead[1].text
+    # the second lead sentence is never one side's claim alone ("Republicans said …")
+    assert not any("Republicans said" in x.text for x in synthesis.lead)
     texts = [s.text for s in _sentences(synthesis)]
     assert len(texts) == len(set(texts))
+
+
+def test_the_lede_may_come_from_another_article_than_the_headline() -> None:
+    story = dict(STORY)
+    # the center wire's title is the best headline, but its opening is a columnist's aside
+    story[("center-wire", Lean.CENTER)] = (
+        "Senate approves $900 billion coronavirus relief package",
+        "It was, by any measure, a long and exhausting night for everyone in the chamber. "
+        "The bill provides direct payments of $600 to most adults and extends unemployment "
+        "benefits for 11 weeks. The House passed the measure earlier in the day by a wide margin.",
+    )
+    synthesis = synthesize(_articles(story))
+    assert synthesis is not None
+    assert synthesis.headline == story[("center-wire", Lean.CENTER)][0]
+    assert synthesis.lead and synthesis.lead[0].text.startswith("The Senate passed a $900 billion")
+    assert synthesis.lead[0].sources[0].article_id != synthesis.headline_article_id
 
 
 def test_paraphrases_count_as_the_same_fact_with_an_encoder() -> None:
