@@ -13,16 +13,20 @@ returned (None when it passes):
   someone or something not yet named ("The trooper hit Lewis again", "The former vice
   president"), or it ends by pointing back ("… surely know this.") or with an attribution to
   an unnamed speaker ("…, the statement added.", "…, he said." with nobody named);
-- first_person: the writer says "I" or "we" outside a quotation;
-- loaded: wording the bias model (p ≥ SITE_VOICE_BIAS) or the BABE lexicon (a word marked
-  in at least LOADED_RATE of its uses, outside quotations) flags as loaded: such a sentence
+- first_person: the writer says "I" or "we", or addresses the reader as "you", outside a
+  quotation;
+- loaded: wording the bias model (p ≥ SITE_VOICE_BIAS), the BABE lexicon (a word marked
+  in at least LOADED_RATE of its uses) or a list of words of judgment ("preposterous",
+  "struck a blow to", "in a win for") flags as loaded, outside quotations: such a sentence
   never stands in the site's voice (it may be quoted as a perspective).
 
 `voice_problem` applies every check (the site's own voice); `quote_problem` the lighter set
 for a sentence shown as a quotation with its outlet (perspectives).
 
 A definite noun phrase is allowed once its noun has been introduced: `needs` returns the
-nouns a sentence takes for granted, and the article checks them against what it has said."""
+nouns a sentence takes for granted ("The trooper", "those people", "in both cases") and the
+people it names by surname alone ("Stern notes", "the older McMichael", "Mr. Baca"), and
+the article checks them against what it has said (a bill may have been called a package)."""
 
 from __future__ import annotations
 
@@ -158,6 +162,8 @@ _NOT_NAMES_TEXT = """
     Congress Parliament Washington America Europe China Russia Iran Israel Mexico Canada
     Britain France Germany Japan India Ukraine Beijing Moscow Twitter Facebook Google Amazon
     Apple Microsoft YouTube Instagram Tesla Boeing Pentagon Kremlin Brexit Medicare Medicaid
+    One Two Three Four Five Six Seven Eight Nine Ten Last Next Some Many Most Several Years
+    Months Weeks Days Hours Minutes Then Now Once Today Yesterday Tomorrow
     """
 _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
 

@@ -84,8 +84,9 @@ MIN_LEDE_WORDS = 12
 FIT_WEIGHT = 2.5  # how much a lede saying its headline's words counts in choosing the pair
 MIN_FIT = 0.2  # share of the headline's content words a lede should hold, when one can
 SHARED_RELEVANCE = 0.5  # x `relevant`: a fact several sides back may lead a little off the lede
-FIT_CAP = 0.6  # ... beyond which a closer fit no longer outweighs a more central title
+FIT_CAP = 0.75  # ... beyond which a closer fit no longer outweighs a more central title
 OWN_LEDE_BONUS = 0.15  # a title and its own article's opening, written together
+CROSS_FIT = 0.35  # a title whose own opening holds less of its words may take another's
 SUPPORT_SIMILARITY = 0.32  # TF-IDF cosine at which another sentence backs a sentence
 REDUNDANT_SIMILARITY = 0.45  # ... at which it would repeat one already chosen
 SAME_FACT_OVERLAP = 0.5  # ... or this share of the shorter one's content words in common
@@ -589,10 +590,17 @@ class _Story:
         ledes = self._ledes()
         pairs = []
         for aid, score in title_score.items():
-            # its own article's opening, or another article's that says what it says
-            for lede_score, i in ledes:
+            title = self.titles[aid][0]
+            fits = [(_overlap(title, self.candidates[i].text), s, i) for s, i in ledes]
+            own_fit = max(
+                (f for f, _s, i in fits if self.candidates[i].article.id == aid), default=0.0
+            )
+            for fit, lede_score, i in fits:
+                # its own article's opening; another article's only when its own says too
+                # little of what the title says
                 own = self.candidates[i].article.id == aid
-                fit = _overlap(self.titles[aid][0], self.candidates[i].text)
+                if not own and own_fit >= CROSS_FIT:
+                    continue
                 total = score + lede_score + FIT_WEIGHT * min(fit, FIT_CAP)
                 pairs.append((total + (OWN_LEDE_BONUS if own else 0.0), fit, aid, i))
         # a lede that says what its headline says, when any pair has one; a news article's
@@ -620,7 +628,11 @@ class _Story:
                 lede = max(scored, default=(0.0, None))[1]
         if lede is None:
             usable = [
-                i for i, c in enumerate(self.candidates) if c.usable and not _mostly_quoted(c.text)
+                i
+                for i, c in enumerate(self.candidates)
+                if c.usable
+                and not _mostly_quoted(c.text)
+                and all(introduced(n, headline) for n in c.needs)
             ]
             lede = max(usable, key=lambda i: self.score[i], default=None)
         self._set_core(headline, lede)

@@ -224,7 +224,10 @@ def test_no_two_lead_sentences_state_the_same_fact() -> None:
 
 def test_the_lede_may_come_from_another_article_than_the_headline() -> None:
     story = dict(STORY)
-    # the center wire's title is the best headline, but its opening is a columnist's aside
+    # the center wire's title is the only one fit to be a headline (the others ask and
+    # exclaim), but its opening is an aside
+    left_text = story[("left-news", Lean.LEFT)][1]
+    story[("left-news", Lean.LEFT)] = ("Is this relief bill enough for workers?", left_text)
     story[("center-wire", Lean.CENTER)] = (
         "Senate approves $900 billion coronavirus relief package",
         "It was, by any measure, a long and exhausting night for everyone in the chamber. "
