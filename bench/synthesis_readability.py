@@ -174,8 +174,13 @@ class Meter:
             follows = source is not None and previous == (source[0], source[1] - 1)
             for name, pattern in DETECTORS.items():
                 target = own if name in ("first_person", "relative_date") else s.text
-                if name == "dangling" and (follows or s.text[:1] in '"“'):
+                if name == "dangling" and follows:
                     continue
+                if name == "dangling" and s.text[:1] in '"“':
+                    # a quotation's own words are its speaker's: what dangles is an
+                    # unnamed speaker after it ("“…,” he said.")
+                    rest = own.strip(" ,")
+                    target = rest[:1].upper() + rest[1:]
                 if name == "relative_date":
                     # a weekday already given its date earlier in the article is clear
                     target = undated(target, dated)

@@ -627,14 +627,23 @@ class _Story:
                 ]
                 lede = max(scored, default=(0.0, None))[1]
         if lede is None:
+            # no opening fit to be a lede: the best sentence that reads alone under the
+            # headline; failing that, one whose only unknown is a thing ("the bill"), never
+            # a person by surname or "both cases"
             usable = [
-                i
-                for i, c in enumerate(self.candidates)
-                if c.usable
-                and not _mostly_quoted(c.text)
-                and all(introduced(n, headline) for n in c.needs)
+                i for i, c in enumerate(self.candidates) if c.usable and not _mostly_quoted(c.text)
             ]
-            lede = max(usable, key=lambda i: self.score[i], default=None)
+            alone = [
+                i for i in usable if all(introduced(n, headline) for n in self.candidates[i].needs)
+            ]
+            things = [
+                i
+                for i in usable
+                if all(
+                    n[:1].islower() and not n.startswith("both ") for n in self.candidates[i].needs
+                )
+            ]
+            lede = max(alone or things, key=lambda i: self.score[i], default=None)
         self._set_core(headline, lede)
         return headline, headline_article, lede
 
