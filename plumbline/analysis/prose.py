@@ -129,7 +129,31 @@ def fragment(text: str) -> bool:
         or body.count('"') % 2
         or body.count("“") != body.count("”")
         or body.count("(") != body.count(")")
+        or _verbless(body)
     )
+
+
+# a list item set as a sentence: "Nearly $1 trillion in aid to state and local governments."
+_LIST_ITEM_START = re.compile(
+    r"^(?:\$|\d|(?:nearly|about|almost|roughly|more than|less than|up to|at least|over|another|"
+    r"a (?:new|second|third)|an? (?:extra|additional)|new|additional|extra|funding|money)\b)",
+    re.IGNORECASE,
+)
+_VERB = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|has|have|had|do|does|did|will|would|can|could|"
+    r"should|may|might|must|says?|said|tells?|told|makes?|made|gets?|got|goes|went|comes?|came|"
+    r"takes?|took|gives?|gave|shows?|puts?|sets?|cuts?|costs?|hits?|keeps?|kept|needs?|wants?|"
+    r"includes?|provides?|adds?|allows?|requires?|calls?|plans?|seeks?|works?|lives?|dies|vote|"
+    r"votes|pays?|runs?|wins?|loses?|rises?|falls?|grows?|remains?|stays?|leads?|earns?|"
+    r"receives?|faces?|holds?|owns?|uses?|they|them|who|which|that|it|he|she|we|"
+    r"[a-z]{2,}ed|[a-z]{3,}es)\b",
+    re.IGNORECASE,
+)
+
+
+def _verbless(body: str) -> bool:
+    """A short line that opens like a list item and has no verb."""
+    return len(body.split()) <= 16 and bool(_LIST_ITEM_START.match(body)) and not _VERB.search(body)
 
 
 # "There were nearly 4.7 million background checks …": an existential "there" needs nothing

@@ -87,6 +87,7 @@ SHARED_RELEVANCE = 0.5  # x `relevant`: a fact several sides back may lead a lit
 FIT_CAP = 0.75  # ... beyond which a closer fit no longer outweighs a more central title
 OWN_LEDE_BONUS = 0.15  # a title and its own article's opening, written together
 CROSS_FIT = 0.35  # a title whose own opening holds less of its words may take another's
+CROSS_MIN_FIT = 0.5  # ... that holds at least this share (another writer: surer evidence)
 SUPPORT_SIMILARITY = 0.32  # TF-IDF cosine at which another sentence backs a sentence
 REDUNDANT_SIMILARITY = 0.45  # ... at which it would repeat one already chosen
 SAME_FACT_OVERLAP = 0.5  # ... or this share of the shorter one's content words in common
@@ -597,9 +598,13 @@ class _Story:
             )
             for fit, lede_score, i in fits:
                 # its own article's opening; another article's only when its own says too
-                # little of what the title says
+                # little of what the title says, and it says the title's telling words
+                # (weighted by rarity in the story: "Louisiana", "clinic", not "White House")
                 own = self.candidates[i].article.id == aid
-                if not own and own_fit >= CROSS_FIT:
+                if not own and (
+                    own_fit >= CROSS_FIT
+                    or self.telling_fit(title, self.candidates[i].text) < CROSS_MIN_FIT
+                ):
                     continue
                 total = score + lede_score + FIT_WEIGHT * min(fit, FIT_CAP)
                 pairs.append((total + (OWN_LEDE_BONUS if own else 0.0), fit, aid, i))
@@ -646,6 +651,18 @@ class _Story:
             lede = max(alone or things, key=lambda i: self.score[i], default=None)
         self._set_core(headline, lede)
         return headline, headline_article, lede
+
+    def telling_fit(self, title: str, text: str) -> float:
+        """The share of `title`'s words, each weighted by its rarity in the story (IDF),
+        that `text` also has."""
+        analyze = self.vectorizer.build_analyzer()
+        idf = self.vectorizer.idf_
+        vocabulary = self.vectorizer.vocabulary_
+        wanted = {w: float(idf[vocabulary[w]]) for w in analyze(title) if w in vocabulary}
+        if not wanted:
+            return 0.0
+        found = set(analyze(text))
+        return sum(v for w, v in wanted.items() if w in found) / sum(wanted.values())
 
     def _ledes(self) -> list[tuple[float, int]]:
         """(score, candidate) for every sentence fit to open the article: a usable sentence

@@ -132,6 +132,14 @@ def test_pronouns_before_any_name_and_pointing_ends_dangle() -> None:
     assert not dangling("The governor said he would extend the order through June.")
 
 
+def test_list_items_set_as_sentences_are_fragments() -> None:
+    assert fragment("Nearly $1 trillion in aid to state and local governments.")
+    assert fragment("A second round of direct payments of $1,200 per person.")
+    assert not fragment("$3 trillion relief bill passes House.")
+    assert not fragment("About 40 percent of them work in health care.")
+    assert not fragment("Nearly 100 people died in the fire on Monday.")
+
+
 def test_fragments() -> None:
     assert fragment("and then the police arrived at the scene.")
     assert fragment("The Senate passed the bill")
