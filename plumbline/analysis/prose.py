@@ -17,8 +17,9 @@ returned (None when it passes):
   quotation;
 - loaded: wording the bias model (p ≥ SITE_VOICE_BIAS), the BABE lexicon (a word marked
   in at least LOADED_RATE of its uses) or a list of words of judgment ("preposterous",
-  "struck a blow to", "in a win for") flags as loaded, outside quotations: such a sentence
-  never stands in the site's voice (it may be quoted as a perspective).
+  "struck a blow to", "in a win for") flags as loaded, or a prescription ("must", "should")
+  nobody is reported to have made, outside quotations: such a sentence never stands in the
+  site's voice (it may be quoted as a perspective).
 
 `voice_problem` applies every check (the site's own voice); `quote_problem` the lighter set
 for a sentence shown as a quotation with its outlet (perspectives).
@@ -355,7 +356,19 @@ _EVALUATIVE = re.compile(
     r"obviously|of course|clearly|surely|needless to say|a lot of pushback|"
     r"in an? (?:\w+ )?(?:win|victory|blow|setback|defeat) (?:for|to)|a (?:\w+ )?victory for|"
     r"(?:struck|strikes?|dealt|deals?|dealing) an? (?:\w+ )?(?:blow|setback|defeat) (?:for|to)|"
-    r"veneer|power grab|go(?:es|ne)? rogue)\b",
+    r"veneer|power grab|go(?:es|ne)? rogue|downplay\w*)\b",
+    re.IGNORECASE,
+)
+
+
+# "… must not become just another name.": a prescription in the writer's own voice (one
+# reported from someone, "officials said residents should stay home", is news)
+_PRESCRIPTIVE = re.compile(r"\b(?:must|should|ought to|needs? to)\b", re.IGNORECASE)
+_REPORTED = re.compile(
+    r"\b(?:said|says|say|told|tells|according to|urged|urges|called|calls|warned|warns|wrote|"
+    r"writes|argued|argues|asked|asks|added|adds|believes?|believed|insisted|insists|"
+    r"recommended|recommends|ordered|orders|announced|announces|suggested|suggests|demanded|"
+    r"demands|stated|states|reported|reports|guidelines?|rules?|law|order)\b",
     re.IGNORECASE,
 )
 
@@ -365,7 +378,10 @@ def loaded(text: str, bias: float, lexicon: Mapping[str, float] | None = None) -
     flag the wording outside quotations."""
     if bias >= SITE_VOICE_BIAS:
         return True
-    if _EVALUATIVE.search(outside_quotes(text)):
+    own = outside_quotes(text)
+    if _EVALUATIVE.search(own):
+        return True
+    if _PRESCRIPTIVE.search(own) and not _REPORTED.search(own):
         return True
     rates = loaded_words() if lexicon is None else lexicon
     keys = word_keys(outside_quotes(text))

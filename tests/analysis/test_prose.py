@@ -224,3 +224,10 @@ def test_openers_that_answer_an_unseen_sentence_dangle() -> None:
     assert needs("Kemp did purge the voter rolls before the election.") == {"Kemp"}
     # well-known places and institutions need no introduction
     assert needs("Democrats said Congress did nothing to stop it.") == set()
+
+
+def test_a_prescription_nobody_made_is_the_writers_opinion() -> None:
+    assert loaded("George Floyd must not become just another name.", 0.1)
+    assert loaded("Congress must act now to protect voters.", 0.1)
+    assert not loaded("Officials said residents should stay home.", 0.1)
+    assert not loaded("Under the order, restaurants must close by 10 p.m.", 0.1)
