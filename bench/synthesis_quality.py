@@ -397,7 +397,7 @@ def report(result: dict[str, object], split: str) -> None:
         print(
             f"{name:34} {100 * _mean(s.rouge['rouge1']):6.2f} {100 * _mean(s.rouge['rouge2']):6.2f}"
             f" {100 * _mean(s.rouge['rougeL']):6.2f} {_mean(s.words):6.1f}"
-            f" {_mean(s.subjectivity):6.3f} {_mean(s.vader):7.3f}"
+            f" {_mean(s.subjectivity):6.4f} {_mean(s.vader):7.3f}"
         )
     first = result["first"]
     assert isinstance(first, dict)
@@ -408,13 +408,13 @@ def report(result: dict[str, object], split: str) -> None:
         print(
             f"{label:34} {r1:6.2f} {r2:6.2f}"
             f" {100 * _mean(s.rouge['rougeL']):6.2f} {_mean(s.words):6.1f}"
-            f" {_mean(s.subjectivity):6.3f} {_mean(s.vader):7.3f}"
+            f" {_mean(s.subjectivity):6.4f} {_mean(s.vader):7.3f}"
         )
     print()
     for name, s in (("Source articles", sources), ("Expert roundups", references)):
         print(
             f"{name:34} {'':6} {'':6} {'':6} {_mean(s.words):6.1f}"
-            f" {_mean(s.subjectivity):6.3f} {_mean(s.vader):7.3f}"
+            f" {_mean(s.subjectivity):6.4f} {_mean(s.vader):7.3f}"
         )
     below, compared = result["below_coverage"]  # type: ignore[misc]
     every, compared_every = result["below_every"]  # type: ignore[misc]
