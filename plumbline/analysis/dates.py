@@ -52,7 +52,7 @@ _RELATIVE = re.compile(
     r"|(?P<ago>\b(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
     r"\s+(?P<unit>day|week|month|year)s?\s+ago)\b"
     r"|(?P<span>\b(?:(?P<when>earlier|later)\s+)?(?P<rel>last|this|next)\s+(?P<what>week|"
-    r"month|year)(?P<sposs>['’]s)?)\b"
+    r"month|year)(?P<sposs>['’]s)?)\b(?!\s+of\s+[A-Z0-9])"
     r"|(?P<vague>\b(?:a few|several|some|many|a couple of|couple of)?\s*(?:days|weeks|months|"
     r"years|decades) ago)\b"
     r"|(?P<weekday>" + _WEEKDAY + r")",

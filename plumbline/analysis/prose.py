@@ -356,7 +356,8 @@ _EVALUATIVE = re.compile(
     r"obviously|of course|clearly|surely|needless to say|a lot of pushback|"
     r"in an? (?:\w+ )?(?:win|victory|blow|setback|defeat) (?:for|to)|a (?:\w+ )?victory for|"
     r"(?:struck|strikes?|dealt|deals?|dealing) an? (?:\w+ )?(?:blow|setback|defeat) (?:for|to)|"
-    r"veneer|power grab|go(?:es|ne)? rogue|downplay\w*)\b",
+    r"veneer|power grab|go(?:es|ne)? rogue|downplay\w*|disturbing|alarming|"
+    r"shrugged off|shrugs off)\b",
     re.IGNORECASE,
 )
 
@@ -371,6 +372,11 @@ _REPORTED = re.compile(
     r"demands|stated|states|reported|reports|guidelines?|rules?|law|order)\b",
     re.IGNORECASE,
 )
+
+
+def judging(text: str) -> bool:
+    """Whether `text` uses a word of judgment (_EVALUATIVE) outside its quotations."""
+    return bool(_EVALUATIVE.search(outside_quotes(text)))
 
 
 def loaded(text: str, bias: float, lexicon: Mapping[str, float] | None = None) -> bool:

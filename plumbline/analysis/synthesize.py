@@ -42,6 +42,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -55,7 +56,14 @@ from plumbline.analysis.dates import resolve
 from plumbline.analysis.figures import conflict, figures
 from plumbline.analysis.kinds import kind_of
 from plumbline.analysis.perspectives import perspectives
-from plumbline.analysis.prose import introduced, needs, quote_problem, second_hand, voice_problem
+from plumbline.analysis.prose import (
+    introduced,
+    judging,
+    needs,
+    quote_problem,
+    second_hand,
+    voice_problem,
+)
 from plumbline.analysis.story import coverage_score
 from plumbline.models import (
     ArticleKind,
@@ -289,7 +297,7 @@ def synthesize(
     body = story.body(picker, seen)
     seen += " " + " ".join(candidates[i].shown for i in body)
     background = story.extra(picker, Kind.CONTEXT, CONTEXT_SIZE, seen)
-    coming = story.extra(picker, Kind.NEXT, NEXT_SIZE, seen)
+    coming = story.extra(picker, Kind.NEXT, NEXT_SIZE, seen, lede)
     seen += " " + " ".join(candidates[i].shown for i in background + coming)
     differ, claims = story.differ(
         picker, len(lead) + len(body) + len(background) + len(coming), seen
@@ -328,6 +336,10 @@ def synthesize(
     )
 
 
+def _earlier_day(when: datetime | None, than: datetime | None) -> bool:
+    return when is not None and than is not None and when.date() < than.date()
+
+
 def _paraphrase_of(printed: Sequence[str], encode: Encoder) -> Callable[[str], bool]:
     """Whether a text restates one of `printed` (embedding cosine SAME_FACT_COSINE or more)."""
     vectors = encode(list(printed))
@@ -338,9 +350,18 @@ def _paraphrase_of(printed: Sequence[str], encode: Encoder) -> Callable[[str], b
     return repeats
 
 
+# "ICE notified colleges Monday that students will be forced to leave": the notice is the
+# news, what it says will happen only its content
+_DONE_THEN_PLAN = re.compile(
+    r"\b(?:notified|announced|ruled|decided|ordered|signed|issued|unveiled|released|informed|"
+    r"approved|passed)\b[^.;]*\b(?:will|won't)\b",
+    re.IGNORECASE,
+)
+
+
 def kind(text: str) -> Kind:
     """Whether a sentence tells what is still to come, earlier events, or what happened."""
-    if _NEXT.search(text):
+    if _NEXT.search(text) and not _DONE_THEN_PLAN.search(text):
         return Kind.NEXT
     if _CONTEXT.search(text):
         return Kind.CONTEXT
@@ -811,9 +832,13 @@ class _Story:
                 picker.take(j)
         return out
 
-    def extra(self, picker: _Picker, which: Kind, size: int, seen: str) -> list[int]:
-        """Background (earlier events) or what comes next (only what no source says has
-        already happened)."""
+    def extra(
+        self, picker: _Picker, which: Kind, size: int, seen: str, lede: int | None = None
+    ) -> list[int]:
+        """Background (earlier events) or what comes next: only what no source says has
+        already happened, and never a plan reported before the day of the lede's article
+        (the order "it intends to sign" was signed in the lede)."""
+        since = self.candidates[lede].article.published if lede is not None else None
         pool = [
             i
             for i, c in enumerate(self.candidates)
@@ -822,6 +847,7 @@ class _Story:
             # background and plans are extras: they must keep closer to the lede's event
             and self.relevance[i] >= EXTRA_RELEVANCE * self.relevant
             and not (which is Kind.NEXT and self._happened(i))
+            and not (which is Kind.NEXT and _earlier_day(c.article.published, since))
         ]
         return picker.pick(pool, size, seen)
 
@@ -1156,10 +1182,11 @@ def unfit_title(title: str) -> bool:
 
 
 def _title_penalty(title: str, title_bias: float | None = None) -> float:
-    """How unfit a title is to head the story: loaded words (the lexicon's, and the bias
-    model's p(biased) when the analysis has it), a question or exclamation, shouting,
-    a colon, a label ("Opinion:", "Watch:"), the writer's own voice, or a quotation standing
-    for the title."""
+    """How unfit a title is to head the story: loaded words (the lexicon's, words of
+    judgment such as "disturbing" or "slams" outside quotations, and the bias model's
+    p(biased) when the analysis has it), a question or exclamation, shouting, a colon, a
+    label ("Opinion:", "Watch:"), the writer's own voice, or a quotation standing for the
+    title."""
     words = _WORD.findall(title.lower())
     lexicon = loaded_words()
     loaded = sum(lexicon.get(w, 0.0) for w in words if lexicon.get(w, 0.0) >= 0.5)
@@ -1177,6 +1204,7 @@ def _title_penalty(title: str, title_bias: float | None = None) -> float:
         + (1.0 if _TITLE_LABEL.match(title) else 0.0)
         + float(voice)
         + (1.0 if quote_only else 0.0)
+        + (1.0 if judging(title) else 0.0)
     )
 
 

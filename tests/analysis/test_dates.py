@@ -127,3 +127,9 @@ def test_hostile_input() -> None:
     long = "Monday " * 5000
     resolved = resolve(long, TUESDAY)
     assert resolved is not None and "Monday, July" in resolved.text
+
+
+def test_the_last_week_of_a_named_month_is_no_relative_date() -> None:
+    text = "More workers clocked in in the last week of June than at the start of the month."
+    assert resolve(text, TUESDAY) == resolve(text, None) is not None
+    assert resolve(text, TUESDAY).text == text  # type: ignore[union-attr]

@@ -231,3 +231,9 @@ def test_a_prescription_nobody_made_is_the_writers_opinion() -> None:
     assert loaded("Congress must act now to protect voters.", 0.1)
     assert not loaded("Officials said residents should stay home.", 0.1)
     assert not loaded("Under the order, restaurants must close by 10 p.m.", 0.1)
+
+
+def test_framing_verbs_of_judgment_are_loaded() -> None:
+    assert loaded("At the rally, Trump shrugged off the deaths, joking about testing.", 0.1)
+    assert loaded("The governor continues to downplay the spike in cases.", 0.1)
+    assert not loaded("The governor said the spike in cases was expected.", 0.1)

@@ -555,3 +555,33 @@ def test_real_demo_articles_give_a_faithful_article_that_reads_alone(
     if quotes:
         printed = embedder.encode([s.text for s in sentences])
         assert (embedder.encode(quotes) @ printed.T).max() < SAME_FACT_COSINE
+
+
+def test_a_notice_of_what_will_happen_is_news_not_a_plan() -> None:
+    assert kind("ICE notified colleges Monday that students will be forced to leave.") is Kind.FACT
+    assert kind("The House will vote on the measure on Friday.") is Kind.NEXT
+    assert kind("Trump said Friday he will renew his effort to end the program.") is Kind.NEXT
+
+
+def test_a_plan_reported_before_the_ledes_day_is_not_what_comes_next() -> None:
+    from datetime import timedelta
+
+    story = dict(RICH_STORY)
+    plan = "The new routes will start running in March, according to the transit agency. "
+    left_title, left_text = story[("left-news", Lean.LEFT)]
+    story[("left-news", Lean.LEFT)] = (left_title, left_text.replace(plan, ""))
+    center_title, center_text = story[("center-wire", Lean.CENTER)]
+    story[("center-wire", Lean.CENTER)] = (center_title, center_text + " " + plan.strip())
+    articles = _articles(story)
+    fresh = synthesize(articles)
+    assert fresh is not None
+    lede_article = fresh.lead[0].sources[0].article_id
+    coming = _section(fresh, "next")
+    assert any(s.sources[0].article_id != lede_article for s in coming)
+    # the same plans, reported a day before the lede's article: stale, left out
+    for article in articles:
+        if article.id != lede_article:
+            article.published = MONDAY - timedelta(days=1)
+    stale = synthesize(articles)
+    assert stale is not None
+    assert all(s.sources[0].article_id == lede_article for s in _section(stale, "next"))
