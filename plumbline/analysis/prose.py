@@ -69,7 +69,8 @@ _ENDS_POINTING = re.compile(r"\b(?:this|that|these|those|it)[.!]?[\"”']?$", re
 # "…, the statement added." / "…, the official said." / "…, he said."
 _TRAILING_SPEAKER = re.compile(
     r",[\"”’]?\s+(?P<who>(?:he|she|they|it|the [a-z][a-z\- ]{1,40}?))\s+"
-    r"(?:said|says|added|adds|wrote|writes|continued|noted|explained|told [a-z ]+)[.!]?[\"”']?$",
+    r"(?:said|says|say|added|adds|wrote|writes|continued|noted|explained|argue|argues|argued|"
+    r"contend|contends|believe|believes|insist|insists|told [a-z ]+)[.!]?[\"”']?$",
 )
 # "The trooper …", "The former vice president …", "These officers …": a definite noun
 # phrase that needs its noun introduced; capitalized names ("The Senate") are fine
@@ -451,7 +452,7 @@ _COMMON_FIRST_WORDS = frozenset(_COMMON_FIRST_WORDS_TEXT.split())
 _FUNCTION_WORDS_TEXT = """
     a an the in on at after before as this that these those there it its he she they we
     his her their our when while since if but and so also about under over during despite
-    according until by for from with without among
+    according until by for from with without among though although because whether unless
     """
 _FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
 # a capitalized word before a name or another capitalized word: a title, not a common noun
@@ -475,7 +476,9 @@ def attributed(text: str, names: Sequence[str], *, lower: bool | None = None) ->
         else first.lower() in _COMMON_FIRST_WORDS
         or (first[1:].islower() and first.lower().endswith(("ing", "ly", "ed")))
     )
-    if common and first.lower() not in _FUNCTION_WORDS and _TITLE_BEFORE_NAME.match(text):
+    if first.lower() in _FUNCTION_WORDS:
+        common = True  # "Though …", "The …": never a name
+    elif common and _TITLE_BEFORE_NAME.match(text):
         common = False  # "Secretary of Education Betsy DeVos", "Police Chief Erika Shields"
     start = text[:1].lower() if common else text[:1]
     return f"{who} reported that {start}{text[1:]}"

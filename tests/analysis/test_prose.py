@@ -237,3 +237,11 @@ def test_framing_verbs_of_judgment_are_loaded() -> None:
     assert loaded("At the rally, Trump shrugged off the deaths, joking about testing.", 0.1)
     assert loaded("The governor continues to downplay the spike in cases.", 0.1)
     assert not loaded("The governor said the spike in cases was expected.", 0.1)
+
+
+def test_an_unnamed_crowd_arguing_at_the_end_dangles_and_function_words_lower() -> None:
+    text = "Bolton could have told his account, which may have hurt Trump, they argue."
+    assert dangling(text)
+    assert attributed("Though it failed, the bill passed.", ["Yahoo"], lower=False) == (
+        "Yahoo reported that though it failed, the bill passed."
+    )
