@@ -1,14 +1,20 @@
 """The written bias assessment of a story: two to four plain sentences filled in from the
-evidence the story page shows, each sentence pointing at it.
+evidence the story page shows, each pointing at it. It leads with the finding.
 
-1. How biased the coverage is: the coverage score and its band (the labels of the page's
-   meter), its range across outlets; or, honestly, that there is too little to say (no
-   scored text, one outlet, low confidence).
-2. Who covered it: the lean mix or the blindspot, and which side's articles score higher
-   when two sides have scored outlets and differ by at least SIDE_GAP points.
-3. Toward or against whom: the tone table's clearest verdict (wording, never attitude).
-4. Why: the strongest loaded phrases, with their outlets (each shown in the source list).
-   When there is room, the sides that leave out facts others report (the omissions).
+1. What most distinguishes how the sides covered the story, the first of these that holds:
+   a side that did not cover it at all (with three outlets or more) or a blindspot; a
+   central fact one side reports and another leaves out (the omissions, in its words);
+   the same thing named differently (`naming`); one side's articles scoring at least
+   SIDE_GAP points higher; one side's wording about a person or organisation clearly
+   negative or positive where another's is not (`questions.separating_tones`). When none
+   holds, that the sides covered it alike. A second finding follows when there is one.
+2. The numbers: the coverage score and its band (the labels of the page's meter) and the
+   outlets by side; or, honestly, that there is too little to say (no scored text, one
+   outlet, low confidence).
+3. The strongest loaded wording, in context: phrases read where they stand
+   (`wording.in_context`: no names, no quotations, no reporting verbs) and strong enough
+   (p(biased) x word rate at least PHRASE_MIN_WEIGHT), each with its outlet and linked to
+   it in the source list.
 """
 
 from __future__ import annotations
@@ -16,8 +22,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from statistics import fmean
 
-from plumbline.analysis.facts import SIDE_ADJECTIVE, SIDES, article_anchor, join_words
+from plumbline.analysis.facts import (
+    SIDE_ADJECTIVE,
+    SIDES,
+    article_anchor,
+    join_words,
+    quote,
+    ref_evidence,
+)
+from plumbline.analysis.naming import naming_differences
+from plumbline.analysis.questions import FACT_WORDS, separating_tones
 from plumbline.analysis.story import outlet_key, outlet_scores
+from plumbline.analysis.wording import shown_phrases
 from plumbline.models import (
     ArticleRecord,
     AssessmentSentence,
@@ -26,7 +42,6 @@ from plumbline.models import (
     Lean,
     LoadedPhrase,
     Omission,
-    SideToneView,
     StoryStats,
     Synthesis,
 )
@@ -35,6 +50,8 @@ MOST = 4
 SIDE_GAP = 10.0  # points between two sides' mean outlet scores worth a sentence
 PHRASES = 3
 SHOWN_PHRASES = 5  # loaded phrases the source list shows per article
+PHRASE_MIN_WEIGHT = 0.3  # p(biased) x word rate of a phrase the assessment names
+CONTEXT_WORDS = 4  # words either side of a named phrase in its evidence
 _TONE_WORDS = {"critical": "mostly negative", "favorable": "mostly positive"}
 
 
@@ -61,17 +78,182 @@ def assess(
 ) -> list[AssessmentSentence]:
     """The assessment of a story from its articles, figures and tone table; the
     synthesis, when given, adds its omissions. See the module docstring."""
-    found = [_coverage(articles, stats)]
-    if stats.n_outlets > 1:
-        found.append(_who(articles, stats))
-    for extra in (
-        _tone(tones),
-        _phrases(articles),
-        _omissions(synthesis.omissions if synthesis else []),
-    ):
-        if extra is not None:
-            found.append(extra)
+    findings = _findings(articles, stats, tones, synthesis) if stats.n_outlets > 1 else []
+    found = [*findings[:2], _numbers(articles, stats)]
+    phrases = _phrases(articles)
+    if phrases is not None:
+        found.append(phrases)
     return found[:MOST]
+
+
+def _findings(
+    articles: Sequence[ArticleRecord],
+    stats: StoryStats,
+    tones: Sequence[EntityToneView],
+    synthesis: Synthesis | None,
+) -> list[AssessmentSentence]:
+    """What sets the sides' coverage apart, the most telling first; "alike" when nothing
+    does."""
+    found = [
+        finding
+        for finding in (
+            _missing(stats),
+            _omission(synthesis.omissions if synthesis else []),
+            _naming(articles),
+            _score_gap(articles),
+            _tone(tones),
+        )
+        if finding is not None
+    ]
+    if found:
+        return found
+    mix = stats.lean_mix
+    if synthesis is None or sum(1 for n in (mix.left, mix.center, mix.right) if n) < 2:
+        return []  # without the omissions, "alike" cannot be said
+    return [
+        AssessmentSentence(
+            "The sides covered this story much alike: no central fact that one side reports "
+            "is missing from another's coverage, they name things in the same words, and "
+            f"their articles' scores are within {SIDE_GAP:.0f} points.",
+            [
+                EvidenceRef("omission", "no omissions between sides", "omissions"),
+                EvidenceRef("article", "each article's score in the source list", "sources"),
+            ],
+        )
+    ]
+
+
+def _missing(stats: StoryStats) -> AssessmentSentence | None:
+    mix = stats.lean_mix
+    counts = {Lean.LEFT: mix.left, Lean.CENTER: mix.center, Lean.RIGHT: mix.right}
+    mix_ref = EvidenceRef(
+        "lean_mix", f"lean mix: {mix.left} left, {mix.center} center, {mix.right} right", "lean-mix"
+    )
+    if stats.blindspot is not None:
+        text = f"This story is a blindspot: {stats.blindspot.description}."
+        return AssessmentSentence(
+            text, [mix_ref, EvidenceRef("blindspot", stats.blindspot.description, "lean-mix")]
+        )
+    rated = [side for side in SIDES if counts[side]]
+    missing = [side for side in SIDES if not counts[side]]
+    if stats.n_outlets < 3 or not rated or not missing:
+        return None
+    text = (
+        f"No {join_words([SIDE_ADJECTIVE[s] for s in missing], 'or')} outlet covered this "
+        f"story: all {sum(counts.values())} rated outlets are "
+        f"{join_words([SIDE_ADJECTIVE[s] for s in rated], 'or')}."
+    )
+    return AssessmentSentence(text, [mix_ref])
+
+
+def _omission(omitted: Sequence[Omission]) -> AssessmentSentence | None:
+    """The most central fact one side reports and another leaves out."""
+    for omission in omitted:
+        fact = omission.fact
+        if fact.text.startswith(("“", '"', "‘")) or not omission.reported_by:
+            continue
+        names = list(
+            dict.fromkeys(
+                f"{r.outlet_name} ({SIDE_ADJECTIVE[r.outlet_lean]})" for r in fact.sources
+            )
+        )[:2]
+        more = sum(
+            1
+            for o in omitted
+            if o is not omission and set(o.missing_from) & set(omission.missing_from)
+        )
+        text = (
+            f"The sides differ most in what they report: {join_words(names)} report "
+            f"{quote(fact.text, FACT_WORDS)}, which no "
+            f"{_sides(omission.missing_from, 'or')} outlet mentions"
+        )
+        if more:
+            text += f"; {more} more such fact{'s' if more != 1 else ''} are listed under Omissions"
+        evidence = [
+            *(ref_evidence(r) for r in fact.sources[:2]),
+            EvidenceRef(
+                "omission", f"not reported by {_sides(omission.missing_from)} outlets", "omissions"
+            ),
+        ]
+        return AssessmentSentence(text + ".", evidence)
+    return None
+
+
+def _naming(articles: Sequence[ArticleRecord]) -> AssessmentSentence | None:
+    differences = naming_differences(articles)
+    if not differences:
+        return None
+    difference = differences[0]
+    (a, term_a), (b, term_b) = difference.terms.items()
+    text = (
+        f"The sides name the same thing differently: {SIDE_ADJECTIVE[a]} outlets "
+        f"({join_words(difference.outlets[a][:2])}) write “{term_a}” and "
+        f"{SIDE_ADJECTIVE[b]} ones ({join_words(difference.outlets[b][:2])}) “{term_b}” for "
+        f"{difference.thing}."
+    )
+    evidence = [
+        EvidenceRef(
+            "sentence",
+            f"{difference.outlets[side][0]} ({SIDE_ADJECTIVE[side]}): “{sentence}”",
+            article_anchor(article_id),
+            article_id,
+        )
+        for side in (a, b)
+        for article_id, sentence in [difference.examples[side]]
+    ]
+    return AssessmentSentence(text, evidence)
+
+
+def _score_gap(articles: Sequence[ArticleRecord]) -> AssessmentSentence | None:
+    by_side = _side_scores(articles)
+    if len(by_side) < 2:
+        return None
+    high = max(by_side, key=lambda s: by_side[s][0])
+    low = min(by_side, key=lambda s: by_side[s][0])
+    if by_side[high][0] - by_side[low][0] < SIDE_GAP:
+        return None
+    text = (
+        f"{SIDE_ADJECTIVE[high].capitalize()} outlets' articles use more loaded wording "
+        f"({_side_score(*by_side[high])}) than {SIDE_ADJECTIVE[low]} ones "
+        f"({_side_score(*by_side[low])})."
+    )
+    return AssessmentSentence(
+        text, [EvidenceRef("article", "each article's score in the source list", "sources")]
+    )
+
+
+def _tone(tones: Sequence[EntityToneView]) -> AssessmentSentence | None:
+    """The widest tone gap between two sides about a person or organisation."""
+    found = separating_tones(tones)
+    if not found:
+        return None
+    _gap, tone, side, mean, verdict, other, other_mean, other_verdict = found[0]
+    text = (
+        f"{SIDE_ADJECTIVE[side].capitalize()} outlets use {_TONE_WORDS[verdict]} language "
+        f"about {tone.entity} (mean tone {mean:+.2f}), {SIDE_ADJECTIVE[other]} ones "
+        f"{_TONE_WORDS.get(other_verdict, 'neutral')} language ({other_mean:+.2f})."
+    )
+    return AssessmentSentence(text, [EvidenceRef("tone", f"tone toward {tone.entity}", "tone")])
+
+
+def _numbers(articles: Sequence[ArticleRecord], stats: StoryStats) -> AssessmentSentence:
+    """The coverage score with its band, and the outlets by side."""
+    sentence = _coverage(articles, stats)
+    if stats.n_outlets < 2 or stats.coverage_score is None or stats.low_confidence:
+        return sentence
+    mix = stats.lean_mix
+    parts = [
+        f"{n} {SIDE_ADJECTIVE[side]}"
+        for side, n in ((Lean.LEFT, mix.left), (Lean.CENTER, mix.center), (Lean.RIGHT, mix.right))
+        if n
+    ]
+    if mix.unrated:
+        parts.append(f"{mix.unrated} unrated")
+    text = sentence.text.rstrip(".") + f"; the {stats.n_outlets} outlets are {join_words(parts)}."
+    mix_ref = EvidenceRef(
+        "lean_mix", f"lean mix: {mix.left} left, {mix.center} center, {mix.right} right", "lean-mix"
+    )
+    return AssessmentSentence(text, [*sentence.evidence, mix_ref])
 
 
 def _coverage(articles: Sequence[ArticleRecord], stats: StoryStats) -> AssessmentSentence:
@@ -104,55 +286,6 @@ def _coverage(articles: Sequence[ArticleRecord], stats: StoryStats) -> Assessmen
     return AssessmentSentence(text, evidence)
 
 
-def _who(articles: Sequence[ArticleRecord], stats: StoryStats) -> AssessmentSentence:
-    mix = stats.lean_mix
-    mix_ref = EvidenceRef(
-        "lean_mix", f"lean mix: {mix.left} left, {mix.center} center, {mix.right} right", "lean-mix"
-    )
-    evidence = [mix_ref]
-    if stats.blindspot is not None:
-        text = f"It is a blindspot: {stats.blindspot.description}"
-        evidence.append(EvidenceRef("blindspot", stats.blindspot.description, "lean-mix"))
-    elif mix.left + mix.center + mix.right == 0:
-        text = (
-            f"None of the {stats.n_outlets} outlets has a lean rating, so the sides cannot be "
-            "compared"
-        )
-    else:
-        parts = [
-            f"{n} {SIDE_ADJECTIVE[side]}"
-            for side, n in (
-                (Lean.LEFT, mix.left),
-                (Lean.CENTER, mix.center),
-                (Lean.RIGHT, mix.right),
-            )
-            if n
-        ]
-        if mix.unrated:
-            parts.append(f"{mix.unrated} unrated")
-        text = f"The {stats.n_outlets} outlets are {join_words(parts)}"
-    by_side = _side_scores(articles)
-    if len(by_side) >= 2:
-        high = max(by_side, key=lambda s: by_side[s][0])
-        low = min(by_side, key=lambda s: by_side[s][0])
-        if by_side[high][0] - by_side[low][0] >= SIDE_GAP:
-            text += (
-                f"; {SIDE_ADJECTIVE[high]} outlets' articles score highest "
-                f"({_side_score(*by_side[high])}), {SIDE_ADJECTIVE[low]} ones lowest "
-                f"({_side_score(*by_side[low])})"
-            )
-        else:
-            scores = sorted(v[0] for v in by_side.values())
-            text += (
-                f"; each side's articles score about the same ({scores[0]:.0f} to "
-                f"{scores[-1]:.0f} on average)"
-            )
-        evidence.append(
-            EvidenceRef("article", "each article's score in the source list", "sources")
-        )
-    return AssessmentSentence(text + ".", evidence)
-
-
 def _side_scores(articles: Sequence[ArticleRecord]) -> dict[Lean, tuple[float, int]]:
     """Each rated side's mean outlet score and its number of scored outlets."""
     lean_of = {outlet_key(a): a.outlet_lean for a in articles}
@@ -163,69 +296,14 @@ def _side_scores(articles: Sequence[ArticleRecord]) -> dict[Lean, tuple[float, i
     return {side: (fmean(scores), len(scores)) for side, scores in by_side.items()}
 
 
-def _tone(tones: Sequence[EntityToneView]) -> AssessmentSentence | None:
-    """The clearest verdict of the tone table, with how the other sides word it."""
-    if not tones:
-        return None
-    strong: list[tuple[EntityToneView, SideToneView]] = [
-        (t, v) for t in tones for v in t.by_side if v.side in SIDES and v.verdict in _TONE_WORDS
-    ]
-    if not strong:
-        if all(v.verdict == "insufficient" for t in tones for v in t.by_side):
-            text = (
-                "Too few sentences from each side name the main actors to compare how the "
-                "sides word them."
-            )
-        else:
-            names = join_words([t.entity for t in tones[:3]])
-            text = (
-                f"No side's wording about the main actors ({names}) is clearly negative or "
-                "positive."
-            )
-        return AssessmentSentence(text, [EvidenceRef("tone", "tone table", "tone")])
-    tone, side = max(strong, key=lambda p: (_sets_apart(*p), abs(p[1].mean_tone)))
-    words = _TONE_WORDS[side.verdict]
-    others = [
-        v
-        for v in tone.by_side
-        if v.side in SIDES and v.side is not side.side and v.verdict != "insufficient"
-    ]
-    same = [v for v in others if v.verdict == side.verdict]
-    differ = [v for v in others if v.verdict != side.verdict]
-    text = (
-        f"{SIDE_ADJECTIVE[side.side].capitalize()} outlets use {words} language about "
-        f"{tone.entity} (mean tone {side.mean_tone:+.2f})"
-    )
-    if differ:
-        other = max(differ, key=lambda v: abs(v.mean_tone - side.mean_tone))
-        other_words = _TONE_WORDS.get(other.verdict, "neutral")
-        text += (
-            f", {SIDE_ADJECTIVE[other.side]} ones {other_words} language ({other.mean_tone:+.2f})"
-        )
-    elif same:
-        alike = join_words([SIDE_ADJECTIVE[v.side] for v in same])
-        text += f", and so do {alike} ones, so that wording does not set the sides apart"
-    label = f"tone toward {tone.entity}"
-    return AssessmentSentence(text + ".", [EvidenceRef("tone", label, "tone")])
-
-
-def _sets_apart(tone: EntityToneView, side: SideToneView) -> bool:
-    """Whether another side's verdict on the same actor differs from this side's."""
-    return any(
-        v.side in SIDES
-        and v.side is not side.side
-        and v.verdict not in ("insufficient", side.verdict)
-        for v in tone.by_side
-    )
-
-
 def _phrases(articles: Sequence[ArticleRecord]) -> AssessmentSentence | None:
     """The strongest loaded phrases of the coverage that the source list shows."""
     shown = [
         (phrase, a)
         for a in articles
         if a.analysis is not None and a.duplicate_of is None
-        for phrase in a.analysis.loaded_phrases[:SHOWN_PHRASES]
+        for phrase in shown_phrases(a.analysis)[:SHOWN_PHRASES]
+        if phrase.weight >= PHRASE_MIN_WEIGHT
     ]
     ranked = sorted(shown, key=lambda p: -p[0].weight)
     picked: list[tuple[LoadedPhrase, ArticleRecord]] = []
@@ -250,7 +328,7 @@ def _phrases(articles: Sequence[ArticleRecord]) -> AssessmentSentence | None:
     evidence = [
         EvidenceRef(
             "loaded_phrase",
-            f"“{p.text}” ({a.outlet_name or 'unknown outlet'})",
+            f"{a.outlet_name or 'unknown outlet'}: {_in_context(p, a)}",
             article_anchor(a.id),
             a.id,
         )
@@ -259,18 +337,27 @@ def _phrases(articles: Sequence[ArticleRecord]) -> AssessmentSentence | None:
     return AssessmentSentence(f"The most loaded wording includes {join_words(parts)}.", evidence)
 
 
-def _omissions(omitted: Sequence[Omission]) -> AssessmentSentence | None:
-    counts = {side: sum(side in o.missing_from for o in omitted) for side in SIDES}
-    side = max(SIDES, key=lambda s: counts[s])
-    if not counts[side]:
-        return None
-    n = counts[side]
-    text = (
-        f"{SIDE_ADJECTIVE[side].capitalize()} outlets leave out {n} central "
-        f"fact{'s' if n != 1 else ''} that other sides report."
+def _in_context(phrase: LoadedPhrase, article: ArticleRecord) -> str:
+    """The phrase with a few words either side of it: “… a bizarre scene outside …”."""
+    assert article.analysis is not None
+    sentences = article.analysis.sentences
+    if not 0 <= phrase.sentence_index < len(sentences):
+        return f"“{phrase.text}”"
+    text = sentences[phrase.sentence_index].text
+    at = text.find(phrase.text)
+    if at < 0:
+        return f"“{phrase.text}”"
+    before = text[:at].split()[-CONTEXT_WORDS:]
+    after = text[at + len(phrase.text) :].split()[:CONTEXT_WORDS]
+    head = ("… " if len(text[:at].split()) > CONTEXT_WORDS else "") + " ".join(before)
+    tail = " ".join(after) + (
+        " …" if len(text[at + len(phrase.text) :].split()) > CONTEXT_WORDS else ""
     )
-    label = f"facts not mentioned by {SIDE_ADJECTIVE[side]} outlets"
-    return AssessmentSentence(text, [EvidenceRef("omission", label, "omissions")])
+    return f"“{head} {phrase.text} {tail}”".replace("“ ", "“").replace(" ”", "”")
+
+
+def _sides(sides: Sequence[Lean], conjunction: str = "and") -> str:
+    return join_words([SIDE_ADJECTIVE[s] for s in sides], conjunction)
 
 
 def _side_score(score: float, n_outlets: int) -> str:

@@ -17,6 +17,7 @@ from plumbline.analysis.heads import (
     packaged_head,
     sentence_features,
 )
+from plumbline.analysis.wording import in_context
 from plumbline.models import LoadedPhrase, Sentence
 
 # Words looked up in the lexicon: runs of 2+ letters, hyphenated compounds whole, matched on
@@ -112,6 +113,7 @@ def loaded_phrases(
             if run:
                 found.append(_phrase(sentence, index, run))
                 run = []
+    found = [p for p in found if in_context(p.text, sentences[p.sentence_index].text)]
     found.sort(key=lambda p: -p.weight)
     seen: set[str] = set()
     unique = []

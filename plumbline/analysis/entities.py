@@ -248,6 +248,12 @@ _TITLES = frozenset(
     attorney candidate leader majority minority house senate state u.s. us rev rev. pope king
     queen prince princess sir lady chief first then-president president-elect""".split()  # noqa: SIM905
 )
+# Words that open a sentence or a question and that the recognizer sometimes reads into the
+# name after them ("Will Twitter ban …", "Did Biden …").
+_OPENERS_TEXT = """will would can could should shall did does do is are was were has have had
+why how what when where whether if while but and so then now as after before since though
+although because meanwhile yet also"""
+_OPENERS = frozenset(_OPENERS_TEXT.split())
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 _STRIP = " \t\n\"'“”‘’`,;:()[]{}*#|-–—"
 _POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])$", re.IGNORECASE)
@@ -290,6 +296,10 @@ def normalize_name(text: str, kind: EntityKind) -> str:
             name = name[4:]
         if name == before:
             break
+    words = name.split()
+    while len(words) > 1 and words[0].lower() in _OPENERS:
+        words.pop(0)  # "Will Twitter" (a question's first word read into the name)
+    name = " ".join(words)
     if kind is EntityKind.PERSON:
         words = name.split()
         while len(words) > 1 and words[0].lower() in _TITLES:

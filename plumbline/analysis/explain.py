@@ -28,6 +28,8 @@ def explain(
     violations = drop_unsupported(
         synthesis, {a.id: a.text for a in articles}, [a.title for a in articles]
     )
-    synthesis.questions = key_questions(articles, stats, tones, synthesis.omissions, pool)
+    synthesis.questions = key_questions(
+        articles, stats, tones, synthesis.omissions, pool, synthesis
+    )
     synthesis.assessment = assess(articles, stats, tones, synthesis)
     return violations

@@ -20,7 +20,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 # the story article's own rules for page furniture, a leading dateline and a sentence that
 # leans on the one before it ("But he …"), so both read sentences alike
 from plumbline.analysis.clean import furniture, strip_lead_in
-from plumbline.analysis.figures import Figure, conflict, figures
+from plumbline.analysis.figures import Figure, differ, figures
 from plumbline.analysis.prose import dangling
 from plumbline.analysis.story import outlet_key
 from plumbline.models import ArticleRecord, EvidenceRef, Lean, SourceRef, SynthSentence
@@ -130,7 +130,7 @@ class StatementPool:
             if (
                 article_id not in seen
                 and self.alike(i, j, float(cosines[j]))
-                and not conflict(self.figures(i), self.figures(j))
+                and not differ(self.figures(i), self.figures(j))
             ):
                 seen.add(article_id)
                 found.append(j)

@@ -1,20 +1,27 @@
 """Key questions ("Think and consider"): what a critical reader should ask about a story,
-each drawn from something the sources say and pointing at it.
+each one question naming the outlets and the exact difference, with the source sentences it
+was drawn from folded beneath it.
 
-Kinds, each asked only when the story gives it something to stand on:
+Kinds, each asked only when the story gives it something to stand on, ranked by how much
+the answer could change the reader's picture (WEIGHTS), then by how central the evidence is:
 
-- disagreement: two outlets' sentences about the same thing (TF-IDF cosine ≥ SAME_THING)
-  give different figures for the same unit ("5 people" / "7 people"), and neither article
-  gives the other's figure anywhere;
-- one_side: a central fact only one side's outlets report (the omissions);
-- framing: an outlet uses a loaded phrase in a sentence much like one from an outlet of
-  another side that does not use it; or the tone table shows one side's wording about a
-  main actor as clearly negative or positive while another side's is not;
+- disagreement: two outlets give figures for the same count that cannot both be true
+  (`figures.disputed`: ranges, not digits, are compared; reports days apart and figures
+  that either article also gives elsewhere are no dispute);
+- one_side: a central fact only one side's outlets report (the omissions), unless an
+  article of another side holds most of its words anyway;
+- naming: the same thing named differently by the sides ("riots" / "protests",
+  `naming.naming_differences`);
 - missing_side: a side with no outlet in the lean mix, or a blindspot;
-- next: a central sentence about what comes next ("will", "is expected to", "plans to",
-  "next week" …).
+- framing: an outlet's loaded word (read in context, `wording.in_context`) in a sentence
+  much like one from another side that does not use it; or the tone table showing one
+  side's wording about a person or organisation as clearly negative or positive while
+  another side's is not;
+- next: what the story's article says comes next (its "What comes next" part, which keeps
+  only plans still ahead on the sources' dates).
 
-At most MOST questions, never padded: a thin story gets fewer."""
+Between 3 and MOST questions when the story gives that many, never two on the same
+evidence; a thin story gets fewer rather than padding."""
 
 from __future__ import annotations
 
@@ -33,7 +40,10 @@ from plumbline.analysis.facts import (
     ref_evidence,
     unquoted,
 )
-from plumbline.analysis.figures import conflict, figures
+from plumbline.analysis.figures import disputed, figures
+from plumbline.analysis.naming import naming_differences
+from plumbline.analysis.synthesize import content_words
+from plumbline.analysis.wording import shown_phrases
 from plumbline.models import (
     ArticleRecord,
     EntityToneView,
@@ -42,34 +52,27 @@ from plumbline.models import (
     Lean,
     Omission,
     StoryStats,
+    Synthesis,
 )
 
 MOST = 5
-CENTRAL_SHARE = 0.4  # a "what next" sentence is at least this central (share of the top)
-OPINION = 0.5  # … and less likely than this to be rated biased
 SAME_THING = 0.25  # cosine at which two sentences with figures talk about the same thing
 FRAMING_SIMILARITY = 0.35
+FRAMING_MIN_WEIGHT = 0.3  # p(biased) x word rate of a phrase worth a framing question
 MAX_FIGURE_SENTENCES = 1500  # the most central sentences with figures that are compared
-KIND_ORDER = ("disagreement", "one_side", "framing", "missing_side", "next")
-# which question goes first when there are more than MOST
-PRIORITY = (
-    ("disagreement", 0),
-    ("one_side", 0),
-    ("framing", 0),
-    ("missing_side", 0),
-    ("next", 0),
-    ("disagreement", 1),
-    ("framing", 1),
-)
-
-# "you will", "we will", "if …": advice, opinion or a hypothetical, not an expected event
-_GENERIC = re.compile(r"\b(?:i|we|you|your|our|us|my|if|unless)\b", re.IGNORECASE)
-_FUTURE = re.compile(
-    r"\b(?:will|(?:is|are) (?:expected|set|scheduled|due|slated) to|plans? to|planning to|"
-    r"next (?:week|month|year|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
-    r"tomorrow|upcoming|later this (?:week|month|year))\b",
-    re.IGNORECASE,
-)
+ELSEWHERE_RECALL = 0.5  # share of a one-side fact's words another side's article may hold
+TONE_GAP = 0.3  # between two sides' mean tone for a tone question
+TONE_KINDS = ("person", "organization")
+FACT_WORDS = 30  # a fact quoted in a question is cut after this many words
+# how much each kind of answer could change the reader's picture
+WEIGHTS = {
+    "disagreement": 1.0,
+    "one_side": 0.9,
+    "naming": 0.8,
+    "missing_side": 0.7,
+    "framing": 0.6,
+    "next": 0.5,
+}
 
 
 def key_questions(
@@ -78,90 +81,177 @@ def key_questions(
     tones: Sequence[EntityToneView],
     omitted: Sequence[Omission],
     pool: StatementPool | None,
+    synthesis: Synthesis | None = None,
 ) -> list[KeyQuestion]:
-    """Up to MOST questions for a critical reader of the story, in KIND_ORDER."""
-    by_kind: dict[str, list[KeyQuestion]] = {
-        "disagreement": _disagreements(articles, pool) if pool else [],
-        "one_side": _one_side(omitted),
-        "framing": [*(_loaded_framing(pool) if pool else []), *_tone_framing(tones)],
-        "missing_side": _missing_side(stats),
-        "next": _next(pool, {o.fact.text for o in omitted}) if pool else [],
-    }
-    picked = [by_kind[kind][rank] for kind, rank in PRIORITY if rank < len(by_kind[kind])][:MOST]
-    return sorted(picked, key=lambda q: KIND_ORDER.index(q.kind))
+    """Up to MOST questions for a critical reader of the story, the most telling first
+    (see the module docstring)."""
+    ranked: list[tuple[float, KeyQuestion]] = [
+        *(_disagreements(articles, pool) if pool else []),
+        *_one_side(omitted, articles),
+        *_naming(articles),
+        *_missing_side(stats),
+        *(_loaded_framing(pool) if pool else []),
+        *_tone_framing(tones),
+        *_next(synthesis, pool),
+    ]
+    ranked.sort(key=lambda t: -t[0])
+    picked: list[KeyQuestion] = []
+    per_kind: dict[str, int] = {}
+    # first at most two of a kind, then whatever is left, so that one kind cannot crowd
+    # out the others
+    for cap in (2, MOST):
+        for _weight, question in ranked:
+            if len(picked) == MOST or question in picked or per_kind.get(question.kind, 0) >= cap:
+                continue
+            if any(_same_evidence(question, other) for other in picked):
+                continue
+            picked.append(question)
+            per_kind[question.kind] = per_kind.get(question.kind, 0) + 1
+    order = {id(q): k for k, (_w, q) in enumerate(ranked)}
+    return sorted(picked, key=lambda q: order[id(q)])
 
 
-def _disagreements(articles: Sequence[ArticleRecord], pool: StatementPool) -> list[KeyQuestion]:
+def _same_evidence(a: KeyQuestion, b: KeyQuestion) -> bool:
+    """Whether two questions rest on the same source sentence (one would repeat the
+    other)."""
+    labels = {e.label for e in a.evidence if e.kind == "sentence"}
+    return bool(labels & {e.label for e in b.evidence if e.kind == "sentence"})
+
+
+def _days_apart(a: ArticleRecord, b: ArticleRecord) -> float | None:
+    if a.published is None or b.published is None:
+        return None
+    return abs((a.published - b.published).total_seconds()) / 86400
+
+
+def _disagreements(
+    articles: Sequence[ArticleRecord], pool: StatementPool
+) -> list[tuple[float, KeyQuestion]]:
     rows = [i for i in range(len(pool)) if pool.figures(i)]
     rows = sorted(rows, key=lambda i: -pool.centrality[i])[:MAX_FIGURE_SENTENCES]
     if len(rows) < 2:
         return []
     similarity = pool.similarity(rows)
     in_article = {
-        a.id: {(f.value, f.unit) for s in a.analysis.sentences for f in figures(s.text)}
+        a.id: [f for s in a.analysis.sentences for f in figures(s.text)]
         for a in articles
         if a.analysis is not None
     }
+    top = float(pool.centrality.max()) or 1.0
     found: list[tuple[float, str, KeyQuestion]] = []
     for x, y in zip(*np.nonzero(np.triu(similarity >= SAME_THING, k=1)), strict=True):
         i, j = rows[x], rows[y]
         a, b = pool.statements[i], pool.statements[j]
         if a.outlet == b.outlet or not pool.alike(i, j, float(similarity[x, y]), SAME_THING):
             continue
-        for unit in conflict(pool.figures(i), pool.figures(j)):
-            fa = [f for f in pool.figures(i) if f.unit == unit]
-            fb = [f for f in pool.figures(j) if f.unit == unit]
-            if any((f.value, unit) in in_article[b.article.id] for f in fa) or any(
-                (f.value, unit) in in_article[a.article.id] for f in fb
-            ):
-                continue  # each article also gives the other's figure: no disagreement
+        differing = disputed(
+            pool.figures(i),
+            pool.figures(j),
+            a_elsewhere=in_article[a.article.id],
+            b_elsewhere=in_article[b.article.id],
+            days_apart=_days_apart(a.article, b.article),
+        )
+        for unit in sorted(differing):
+            fa = next(f for f in pool.figures(i) if f.unit == unit)
+            fb = next(f for f in pool.figures(j) if f.unit == unit)
+            said_a, said_b = _inline(fa.text), _inline(fb.text)
             text = (
-                f"{a.outlet_name} ({SIDE_ADJECTIVE[a.side]}) says “{fa[0].text}” where "
-                f"{b.outlet_name} ({SIDE_ADJECTIVE[b.side]}) says “{fb[0].text}”, in "
-                "sentences about what looks like the same thing. Do the figures conflict, or "
-                "do they count different things or at different times?"
+                f"{a.outlet_name} ({SIDE_ADJECTIVE[a.side]}) reports {said_a} and "
+                f"{b.outlet_name} ({SIDE_ADJECTIVE[b.side]}) {said_b}, in sentences about "
+                "the same thing: which is right, or do they count different things?"
             )
-            weight = float(similarity[x, y] * (pool.centrality[i] + pool.centrality[j]))
+            weight = float(similarity[x, y] * (pool.centrality[i] + pool.centrality[j])) / top
             evidence = [pool.evidence(i), pool.evidence(j)]
             found.append((weight, unit, KeyQuestion(text, "disagreement", evidence)))
-    questions: list[KeyQuestion] = []
+    questions: list[tuple[float, KeyQuestion]] = []
     units: set[str] = set()
-    for _weight, unit, question in sorted(found, key=lambda t: -t[0]):
+    for weight, unit, question in sorted(found, key=lambda t: -t[0]):
         if unit not in units:
             units.add(unit)
-            questions.append(question)
+            questions.append((WEIGHTS["disagreement"] + 0.1 * min(weight, 1.0), question))
     return questions
 
 
-def _one_side(omitted: Sequence[Omission]) -> list[KeyQuestion]:
+def _one_side(
+    omitted: Sequence[Omission], articles: Sequence[ArticleRecord]
+) -> list[tuple[float, KeyQuestion]]:
     questions = []
-    for omission in omitted:
-        if len(omission.reported_by) != 1:
+    words_of: dict[int, frozenset[str]] = {}
+    for rank, omission in enumerate(omitted):
+        fact = omission.fact
+        if len(omission.reported_by) != 1 or fact.text.startswith(("“", '"', "‘")):
+            continue
+        mine = content_words(fact.text)
+        elsewhere = False
+        for article in articles:
+            if article.outlet_lean not in omission.missing_from:
+                continue
+            if article.id not in words_of:
+                words_of[article.id] = content_words(article.text)
+            if mine and len(mine & words_of[article.id]) >= ELSEWHERE_RECALL * len(mine):
+                elsewhere = True  # told there in other words: no side left it out
+                break
+        if elsewhere:
             continue
         side = SIDE_ADJECTIVE[omission.reported_by[0]]
+        names = list(dict.fromkeys(r.outlet_name for r in fact.sources))
+        missing = _sides(omission.missing_from, "or")
         text = (
-            f"Of the outlets analyzed, only {side} ones report {quote(omission.fact.text)}. "
-            "Can it be confirmed elsewhere, and does leaving it out change the story?"
+            f"Only {side} outlets ({join_words(names[:3])}) report {quote(fact.text, FACT_WORDS)}"
+            f", and no {missing} outlet does: is it confirmed, and does the story read "
+            "differently without it?"
         )
         evidence = [
-            *(ref_evidence(r) for r in omission.fact.sources[:3]),
+            *(ref_evidence(r) for r in fact.sources[:3]),
             EvidenceRef(
                 "omission", f"not reported by {_sides(omission.missing_from)} outlets", "omissions"
             ),
         ]
-        questions.append(KeyQuestion(text, "one_side", evidence))
+        questions.append(
+            (WEIGHTS["one_side"] - 0.05 * rank, KeyQuestion(text, "one_side", evidence))
+        )
     return questions
 
 
-def _loaded_framing(pool: StatementPool) -> list[KeyQuestion]:
+def _naming(articles: Sequence[ArticleRecord]) -> list[tuple[float, KeyQuestion]]:
+    questions = []
+    for rank, difference in enumerate(naming_differences(articles)):
+        (a, term_a), (b, term_b) = difference.terms.items()
+        outlets_a = join_words(difference.outlets[a][:3])
+        outlets_b = join_words(difference.outlets[b][:3])
+        text = (
+            f"{SIDE_ADJECTIVE[a].capitalize()} outlets ({outlets_a}) write “{term_a}” where "
+            f"{SIDE_ADJECTIVE[b]} ones ({outlets_b}) write “{term_b}”, for "
+            f"{difference.thing}: which words fit what happened, and what does each choice "
+            "suggest?"
+        )
+        evidence = [
+            EvidenceRef(
+                "sentence",
+                f"{name} ({SIDE_ADJECTIVE[side]}): “{sentence}”",
+                article_anchor(article_id),
+                article_id,
+            )
+            for side in (a, b)
+            for name, (article_id, sentence) in [
+                (difference.outlets[side][0], difference.examples[side])
+            ]
+        ]
+        questions.append((WEIGHTS["naming"] - 0.05 * rank, KeyQuestion(text, "naming", evidence)))
+    return questions
+
+
+def _loaded_framing(pool: StatementPool) -> list[tuple[float, KeyQuestion]]:
     found: list[tuple[float, KeyQuestion]] = []
     for i, s in enumerate(pool.statements):
         if s.side not in SIDES or s.article.analysis is None:
             continue
         phrases = [
             p
-            for p in s.article.analysis.loaded_phrases
-            if p.sentence_index == s.index and p.text.lower() in unquoted(s.text).lower()
+            for p in shown_phrases(s.article.analysis)
+            if p.sentence_index == s.index
+            and p.weight >= FRAMING_MIN_WEIGHT
+            and p.text.lower() in unquoted(s.text).lower()
         ]
         if not phrases:
             continue
@@ -180,9 +270,9 @@ def _loaded_framing(pool: StatementPool) -> list[KeyQuestion]:
         j = max(others, key=lambda k: cosines[k])
         other = pool.statements[j]
         text = (
-            f"{s.outlet_name} ({SIDE_ADJECTIVE[s.side]}) writes “{phrase.text}” in a sentence "
-            f"much like one from {other.outlet_name} ({SIDE_ADJECTIVE[other.side]}), which "
-            "does not use it. Which wording fits what happened?"
+            f"{s.outlet_name} ({SIDE_ADJECTIVE[s.side]}) writes “{phrase.text}” where "
+            f"{other.outlet_name} ({SIDE_ADJECTIVE[other.side]}), reporting the same, does "
+            "not: is it a fair word for what happened?"
         )
         evidence = [
             EvidenceRef(
@@ -195,13 +285,13 @@ def _loaded_framing(pool: StatementPool) -> list[KeyQuestion]:
             pool.evidence(j),
         ]
         found.append((phrase.weight * float(cosines[j]), KeyQuestion(text, "framing", evidence)))
-    best: list[KeyQuestion] = []
+    best: list[tuple[float, KeyQuestion]] = []
     phrases_used: set[str] = set()
-    for _weight, question in sorted(found, key=lambda t: -t[0]):
+    for weight, question in sorted(found, key=lambda t: -t[0]):
         key = question.evidence[0].label.split("”")[0].lower()
         if key not in phrases_used:
             phrases_used.add(key)
-            best.append(question)
+            best.append((WEIGHTS["framing"] + 0.05 * min(weight, 1.0), question))
     return best
 
 
@@ -212,30 +302,56 @@ _VERDICT_WORDS = {
 }
 
 
-def _tone_framing(tones: Sequence[EntityToneView]) -> list[KeyQuestion]:
-    found: list[tuple[float, KeyQuestion]] = []
+def separating_tones(
+    tones: Sequence[EntityToneView],
+) -> list[tuple[float, EntityToneView, Lean, float, str, Lean, float, str]]:
+    """Tone verdicts that set two sides apart: a person or organisation that one side's
+    wording treats as clearly negative or positive and another side's does not, the mean
+    tones at least TONE_GAP apart; the widest gap first. Each: (gap, entity, side, mean,
+    verdict, other side, its mean, its verdict)."""
+    found = []
     for tone in tones:
+        if tone.kind not in TONE_KINDS:
+            continue  # a place's "tone" is the tone of what happened there
         rated = [v for v in tone.by_side if v.side in SIDES and v.verdict != "insufficient"]
         for strong, other in ((a, b) for a in rated for b in rated if a.side is not b.side):
             if strong.verdict not in ("critical", "favorable") or other.verdict == strong.verdict:
                 continue
             gap = abs(strong.mean_tone - other.mean_tone)
-            text = (
-                f"{SIDE_ADJECTIVE[strong.side].capitalize()} outlets use "
-                f"{_VERDICT_WORDS[strong.verdict]} language about {tone.entity} (mean tone "
-                f"{strong.mean_tone:+.2f}), {SIDE_ADJECTIVE[other.side]} ones "
-                f"{_VERDICT_WORDS[other.verdict]} language ({other.mean_tone:+.2f}). Do they "
-                "report different events, or the same events in different words?"
+            if gap < TONE_GAP:
+                continue
+            found.append(
+                (
+                    gap,
+                    tone,
+                    strong.side,
+                    strong.mean_tone,
+                    strong.verdict,
+                    other.side,
+                    other.mean_tone,
+                    other.verdict,
+                )
             )
-            label = (
-                f"tone toward {tone.entity}: {strong.side.value} {strong.mean_tone:+.2f}, "
-                f"{other.side.value} {other.mean_tone:+.2f}"
-            )
-            found.append((gap, KeyQuestion(text, "framing", [EvidenceRef("tone", label, "tone")])))
-    return [q for _gap, q in sorted(found, key=lambda t: -t[0])[:1]]
+    return sorted(found, key=lambda t: -t[0])
 
 
-def _missing_side(stats: StoryStats) -> list[KeyQuestion]:
+def _tone_framing(tones: Sequence[EntityToneView]) -> list[tuple[float, KeyQuestion]]:
+    found = separating_tones(tones)
+    if not found:
+        return []
+    _gap, tone, side, mean, verdict, other, other_mean, other_verdict = found[0]
+    text = (
+        f"Why is {SIDE_ADJECTIVE[side]} outlets' wording about {tone.entity} "
+        f"{_VERDICT_WORDS[verdict]} (mean tone {mean:+.2f}) and {SIDE_ADJECTIVE[other]} "
+        f"ones' {_VERDICT_WORDS[other_verdict]} ({other_mean:+.2f}): do they report "
+        "different events, or the same events in different words?"
+    )
+    label = f"tone toward {tone.entity}: {side.value} {mean:+.2f}, {other.value} {other_mean:+.2f}"
+    question = KeyQuestion(text, "framing", [EvidenceRef("tone", label, "tone")])
+    return [(WEIGHTS["framing"], question)]
+
+
+def _missing_side(stats: StoryStats) -> list[tuple[float, KeyQuestion]]:
     mix = stats.lean_mix
     counts = {Lean.LEFT: mix.left, Lean.CENTER: mix.center, Lean.RIGHT: mix.right}
     rated = sum(counts.values())
@@ -246,51 +362,100 @@ def _missing_side(stats: StoryStats) -> list[KeyQuestion]:
     missing = [side for side in SIDES if counts[side] == 0]
     if missing:
         sides = _sides(missing, "or")
-        found = (
-            f"None of the {stats.n_outlets} outlets that covered this story is {sides}."
-            if stats.n_outlets > 1
-            else f"Only one outlet covered this story, so there is no {sides} account of it."
-        )
-        text = f"{found} What might {sides} outlets stress, question or leave out?"
+        if stats.n_outlets > 1:
+            text = (
+                f"None of the {stats.n_outlets} outlets that covered this story is {sides}: "
+                f"what might {sides} outlets stress, question or leave out?"
+            )
+        else:
+            text = (
+                f"Only one outlet covered this story, so there is no {sides} account of it: "
+                "what might the other sides stress, question or leave out?"
+            )
     elif stats.blindspot is not None:
         text = (
-            f"This story is {stats.blindspot.description}. What might the other sides "
+            f"This story is {stats.blindspot.description}: what might the other sides "
             "stress, question or leave out?"
         )
         evidence.append(EvidenceRef("blindspot", stats.blindspot.description, "lean-mix"))
     else:
         return []
-    return [KeyQuestion(text, "missing_side", evidence)]
+    return [(WEIGHTS["missing_side"], KeyQuestion(text, "missing_side", evidence))]
 
 
-def _next(pool: StatementPool, quoted_elsewhere: set[str]) -> list[KeyQuestion]:
-    """The most central sentence that says, in the outlet's own voice, what comes next."""
+def _next(
+    synthesis: Synthesis | None, pool: StatementPool | None
+) -> list[tuple[float, KeyQuestion]]:
+    """What the story's article says comes next: its plans, dates and deadlines still
+    ahead on the sources' dates; else the most central sentence of the newest reports that
+    says, in the outlet's own voice, what will happen."""
+    coming = [
+        s
+        for section in (synthesis.sections if synthesis else [])
+        if section.kind == "next"
+        for s in section.sentences
+    ]
+    if not coming and pool is not None:
+        coming = [pool.synth(i) for i in _ahead(pool)[:1]]
+    questions = []
+    for rank, sentence in enumerate(coming[:1]):
+        if not sentence.sources:
+            continue
+        first = sentence.sources[0]
+        text = (
+            f"{first.outlet_name} ({SIDE_ADJECTIVE[first.outlet_lean]}) reports what comes "
+            f"next, {quote(sentence.text, FACT_WORDS)}: will it happen as reported, and "
+            "what could change it?"
+        )
+        evidence = [ref_evidence(r) for r in sentence.sources[:3]]
+        questions.append((WEIGHTS["next"] - 0.05 * rank, KeyQuestion(text, "next", evidence)))
+    return questions
+
+
+# "you will", "we will", "if …": advice, opinion or a hypothetical, not an expected event
+_GENERIC = re.compile(r"\b(?:i|we|you|your|our|us|my|if|unless|could|might|may)\b", re.IGNORECASE)
+_FUTURE = re.compile(
+    r"\b(?:will|(?:is|are) (?:expected|set|scheduled|due|slated) to|plans? to|planning to|"
+    r"next (?:week|month|year|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    r"tomorrow|later this (?:week|month|year))\b",
+    re.IGNORECASE,
+)
+NEWEST_DAYS = 1.0  # a plan comes from a report at most this much older than the newest
+CENTRAL_SHARE = 0.4  # … and is at least this central (share of the top)
+OPINION = 0.5  # … and less likely than this to be rated biased
+
+
+def _ahead(pool: StatementPool) -> list[int]:
+    """Sentences of the newest reports that say what will happen, most central first: an
+    older report's plan may have happened by the time a newer one was written."""
+    dates = [s.article.published for s in pool.statements if s.article.published]
+    newest = max(dates) if dates else None
     floor = CENTRAL_SHARE * float(pool.centrality.max())
-    ahead = [
+    found = [
         i
         for i, s in enumerate(pool.statements)
         if s.standalone
         and pool.centrality[i] >= floor
-        and s.text not in quoted_elsewhere
         and not s.text.startswith(("“", '"'))
         and s.bias < OPINION
         and _FUTURE.search(own := unquoted(s.text))
         and not _GENERIC.search(own)
+        and (
+            newest is None
+            or s.article.published is None
+            or (newest - s.article.published).total_seconds() <= NEWEST_DAYS * 86400
+        )
     ]
-    if not ahead:
-        return []
-    weights = {}
-    for i in ahead:
-        outlets = {pool.statements[j].outlet for j in pool.backers(i)}
-        weights[i] = float(pool.centrality[i]) * (1.0 + 0.3 * float(np.log(len(outlets))))
-    best = max(ahead, key=lambda i: weights[i])
-    s = pool.statements[best]
-    text = (
-        f"What to watch next: {s.outlet_name} ({SIDE_ADJECTIVE[s.side]}) reports "
-        f"{quote(s.text)}. Will it happen as reported, and what would change it?"
-    )
-    evidence = [pool.evidence(j) for j in pool.backers(best)[:3]]
-    return [KeyQuestion(text, "next", evidence)]
+    return sorted(found, key=lambda i: -float(pool.centrality[i]))
+
+
+def _inline(figure: str) -> str:
+    """A figure as written, for the middle of a sentence ("Twelve people" → "twelve
+    people"; "National Guard" keeps its capitals)."""
+    first, _, rest = figure.partition(" ")
+    if first[:1].isupper() and first[1:].islower() and not first[:1].isdigit():
+        return f"{first.lower()} {rest}".strip()
+    return figure
 
 
 def _sides(sides: Sequence[Lean], conjunction: str = "and") -> str:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from plumbline.analysis.prose import attributed
 from plumbline.analysis.topics import TOPICS
+from plumbline.analysis.wording import shown_phrases
 from plumbline.core import Plumbline
 from plumbline.errors import NotFound
 from plumbline.models import (
@@ -248,7 +249,7 @@ def _article_out(a: ArticleRecord) -> ArticleOut:
         lean={"left": a.lean.left, "center": a.lean.center, "right": a.lean.right}
         if a.lean
         else None,
-        loaded_phrases=[p.text for p in a.analysis.loaded_phrases] if a.analysis else [],
+        loaded_phrases=[p.text for p in shown_phrases(a.analysis)] if a.analysis else [],
         near_duplicate_of=a.duplicate_of,
         kind=a.kind.value if a.kind else None,
     )

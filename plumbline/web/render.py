@@ -14,6 +14,7 @@ from starlette.responses import Response
 from plumbline.analysis.assess import bias_label
 from plumbline.analysis.prose import attributed
 from plumbline.analysis.topics import TOPICS, topic_label
+from plumbline.analysis.wording import shown_phrases
 from plumbline.models import ArticleRecord, Lean, LeanMix
 from plumbline.web.charts import history_chart
 from plumbline.web.consent import THEME_COOKIE, consent_state
@@ -99,7 +100,7 @@ def loaded_sentences(article: ArticleRecord, limit: int = 2) -> list[list[tuple[
     if article.analysis is None:
         return []
     by_sentence: dict[int, list[str]] = {}
-    for phrase in article.analysis.loaded_phrases:
+    for phrase in shown_phrases(article.analysis):
         by_sentence.setdefault(phrase.sentence_index, []).append(phrase.text)
     sentences = article.analysis.sentences
     ranked = sorted(

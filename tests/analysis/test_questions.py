@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pytest
+
 from plumbline.analysis.facts import statement_pool
-from plumbline.analysis.figures import figures
+from plumbline.analysis.figures import disputed, figures
 from plumbline.analysis.omissions import omissions
 from plumbline.analysis.questions import key_questions
 from plumbline.analysis.story import story_stats
+from plumbline.analysis.synthesize import synthesize
 from plumbline.models import ArticleRecord, EntityToneView, KeyQuestion, Lean
 from tests.analysis.storybuild import LEFT_CRITICAL_OF_SMITH, article
 
@@ -20,7 +23,8 @@ def _questions(
 ) -> list[KeyQuestion]:
     pool = statement_pool(articles)
     omitted = omissions(articles, pool=pool)
-    return key_questions(articles, story_stats(articles), tones, omitted, pool)
+    synthesis = synthesize(articles)
+    return key_questions(articles, story_stats(articles), tones, omitted, pool, synthesis)
 
 
 def test_figures_keep_what_they_count_and_skip_dates_years_and_ages() -> None:
@@ -42,7 +46,7 @@ def test_disagreeing_numbers_produce_a_disagreement_question() -> None:
             1,
             "left-daily",
             Lean.LEFT,
-            f"{FLOOD} At least 12 people were killed in the flooding in the Millbrook valley on Sunday, officials said.",
+            f"{FLOOD} Twelve people were killed in the flooding in the Millbrook valley on Sunday, officials said.",
         ),
         article(
             2,
@@ -53,9 +57,39 @@ def test_disagreeing_numbers_produce_a_disagreement_question() -> None:
     ]
     found = [q for q in _questions(articles) if q.kind == "disagreement"]
     assert len(found) == 1
-    assert "12 people" in found[0].text and "19 people" in found[0].text
+    assert "twelve people" in found[0].text and "19 people" in found[0].text
+    assert found[0].text.endswith("?")
     assert {e.anchor for e in found[0].evidence} == {"article-1", "article-2"}
     assert {e.article_id for e in found[0].evidence} == {1, 2}
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("At least 12 people were killed", "19 people were killed"),  # "at least" reaches 19
+        ("Thirty-two states have passed laws", "32 states have passed laws"),
+        ("More than 80 million followers saw the post", "80.4 million followers saw the post"),
+        (
+            "He knelt on the neck for nearly nine minutes",
+            "He knelt on the neck for more than eight minutes",
+        ),
+        ("About 80,000 people have died of the virus", "82,000 people have died of the virus"),
+        ("The arrest came 74 days later", "The arrest came two days later"),  # from other moments
+        ("5 people were killed in the storm", "7 people were injured in the storm"),  # other things
+    ],
+)
+def test_figures_that_can_both_be_true_are_no_dispute(one: str, other: str) -> None:
+    assert not disputed(figures(one), figures(other))
+
+
+def test_reports_days_apart_or_giving_the_other_figure_are_no_dispute() -> None:
+    a, b = (
+        figures("12 people were killed in the flood"),
+        figures("19 people were killed in the flood"),
+    )
+    assert disputed(a, b) == {"people"}
+    assert not disputed(a, b, days_apart=3.0)  # counts change: news, not a dispute
+    assert not disputed(a, b, a_elsewhere=figures("Later, 19 people were counted dead"))
 
 
 def test_matching_numbers_are_no_disagreement() -> None:
@@ -122,7 +156,7 @@ def test_a_fact_only_one_side_reports_is_asked_about() -> None:
         ),
     ]
     found = [q for q in _questions(articles) if q.kind == "one_side"]
-    assert found and "only left-leaning ones report" in found[0].text
+    assert found and found[0].text.startswith("Only left-leaning outlets (")
     assert "levee" in found[0].text
     assert "omissions" in {e.anchor for e in found[0].evidence}
 
@@ -185,7 +219,7 @@ def test_never_more_than_five_questions_each_with_evidence() -> None:
             1,
             "left-daily",
             Lean.LEFT,
-            f"{FLOOD} At least 12 people were killed in the flooding in the Millbrook valley on Sunday. A crowd of residents gathered outside the Millbrook city hall on Monday to demand flood relief. The council will vote on relief next week. State engineers warned last year that the Millbrook river levee was unsafe and needed urgent repairs.",
+            f"{FLOOD} Twelve people were killed in the flooding in the Millbrook valley on Sunday. A crowd of residents gathered outside the Millbrook city hall on Monday to demand flood relief. The council will vote on relief next week. State engineers warned last year that the Millbrook river levee was unsafe and needed urgent repairs.",
         ),
         article(
             2,
