@@ -266,7 +266,7 @@ class KeyQuestion:
     """A "Think and consider" question and what it was drawn from."""
 
     text: str
-    kind: str  # disagreement | one_side | naming | missing_side | framing | next
+    kind: str  # disagreement | one_side | naming | missing_side | framing | next | headlines
     evidence: list[EvidenceRef]
 
 

@@ -31,7 +31,7 @@ from plumbline.analysis.facts import (
     ref_evidence,
 )
 from plumbline.analysis.naming import naming_differences
-from plumbline.analysis.questions import FACT_WORDS, separating_tones
+from plumbline.analysis.questions import FACT_WORDS, separating_tones, telling_omissions
 from plumbline.analysis.story import outlet_key, outlet_scores
 from plumbline.analysis.wording import shown_phrases
 from plumbline.models import (
@@ -98,7 +98,7 @@ def _findings(
         finding
         for finding in (
             _missing(stats),
-            _omission(synthesis.omissions if synthesis else []),
+            _omission(telling_omissions(synthesis.omissions, articles) if synthesis else []),
             _naming(articles),
             _score_gap(articles),
             _tone(tones),
@@ -150,8 +150,6 @@ def _omission(omitted: Sequence[Omission]) -> AssessmentSentence | None:
     """The most central fact one side reports and another leaves out."""
     for omission in omitted:
         fact = omission.fact
-        if fact.text.startswith(("“", '"', "‘")) or not omission.reported_by:
-            continue
         names = list(
             dict.fromkeys(
                 f"{r.outlet_name} ({SIDE_ADJECTIVE[r.outlet_lean]})" for r in fact.sources
@@ -162,13 +160,15 @@ def _omission(omitted: Sequence[Omission]) -> AssessmentSentence | None:
             for o in omitted
             if o is not omission and set(o.missing_from) & set(omission.missing_from)
         )
+        verb = "reports" if len(names) == 1 else "report"
         text = (
-            f"The sides differ most in what they report: {join_words(names)} report "
-            f"{quote(fact.text, FACT_WORDS)}, which no "
+            "Of the facts one side reports and another does not, the most central: "
+            f"{join_words(names)} {verb} {quote(fact.text, FACT_WORDS)}, which no "
             f"{_sides(omission.missing_from, 'or')} outlet mentions"
         )
         if more:
-            text += f"; {more} more such fact{'s' if more != 1 else ''} are listed under Omissions"
+            listed = "one more is" if more == 1 else f"{more} more are"
+            text += f"; {listed} listed under Omissions"
         evidence = [
             *(ref_evidence(r) for r in fact.sources[:2]),
             EvidenceRef(
@@ -186,10 +186,10 @@ def _naming(articles: Sequence[ArticleRecord]) -> AssessmentSentence | None:
     difference = differences[0]
     (a, term_a), (b, term_b) = difference.terms.items()
     text = (
-        f"The sides name the same thing differently: {SIDE_ADJECTIVE[a]} outlets "
-        f"({join_words(difference.outlets[a][:2])}) write “{term_a}” and "
-        f"{SIDE_ADJECTIVE[b]} ones ({join_words(difference.outlets[b][:2])}) “{term_b}” for "
-        f"{difference.thing}."
+        f"The sides name {difference.thing} differently: {SIDE_ADJECTIVE[a]} outlets "
+        f"({join_words(difference.outlets[a][:2])}) write “{term_a}”, which no "
+        f"{SIDE_ADJECTIVE[b]} outlet does; {SIDE_ADJECTIVE[b]} ones "
+        f"({join_words(difference.outlets[b][:2])}) write “{term_b}”."
     )
     evidence = [
         EvidenceRef(

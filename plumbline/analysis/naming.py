@@ -126,8 +126,9 @@ NAMINGS = (
 
 @dataclass(frozen=True, slots=True)
 class NamingDifference:
-    """One thing named by one side's outlets with one term, by another side's with
-    another: `terms[side]` is the term each side uses and the other does not;
+    """One thing named by one side's outlets with a term another side's never use, which
+    name it by another: `terms` holds that side and term first, then the other side and
+    its term (which the first side may use too);
     `outlets[side]` the outlets that use it, `examples[side]` an article id and sentence
     of each."""
 
@@ -184,8 +185,8 @@ def _contrast(
     uses: dict[Lean, dict[str, dict[str, tuple[int, str]]]],
     anywhere: dict[Lean, set[str]],
 ) -> tuple[tuple[Lean, str], tuple[Lean, str]] | None:
-    """Two sides and a term each: side a uses its term and side b never does, while side b
-    names the thing by another term. A clean contrast (neither side uses the other's
+    """Two sides and a term each, in that order: side a uses its term and side b never does,
+    while side b names the thing by another term. A clean contrast (neither side uses the other's
     term) beats one where side a uses both; then the pair with the most outlets behind it.
     None when no two sides differ."""
     best: tuple[tuple[bool, int], tuple[Lean, str], tuple[Lean, str]] | None = None
@@ -203,9 +204,4 @@ def _contrast(
                         best = (rank, (a, term_a), (b, term_b))
     if best is None:
         return None
-    (a, term_a), (b, term_b) = best[1], best[2]
-    return (
-        ((a, term_a), (b, term_b))
-        if SIDES.index(a) < SIDES.index(b)
-        else ((b, term_b), (a, term_a))
-    )
+    return best[1], best[2]

@@ -17,6 +17,7 @@ the answer could change the reader's picture (WEIGHTS), then by how central the 
   much like one from another side that does not use it; or the tone table showing one
   side's wording about a person or organisation as clearly negative or positive while
   another side's is not;
+- headlines: two sides' headlines for the story, when they put different things first;
 - next: what the story's article says comes next (its "What comes next" part, which keeps
   only plans still ahead on the sources' dates).
 
@@ -41,10 +42,12 @@ from plumbline.analysis.facts import (
     unquoted,
 )
 from plumbline.analysis.figures import disputed, figures
+from plumbline.analysis.kinds import kind_of
 from plumbline.analysis.naming import naming_differences
 from plumbline.analysis.synthesize import content_words
 from plumbline.analysis.wording import shown_phrases
 from plumbline.models import (
+    ArticleKind,
     ArticleRecord,
     EntityToneView,
     EvidenceRef,
@@ -57,7 +60,7 @@ from plumbline.models import (
 
 MOST = 5
 SAME_THING = 0.25  # cosine at which two sentences with figures talk about the same thing
-FRAMING_SIMILARITY = 0.35
+FRAMING_SIMILARITY = 0.5
 FRAMING_MIN_WEIGHT = 0.3  # p(biased) x word rate of a phrase worth a framing question
 MAX_FIGURE_SENTENCES = 1500  # the most central sentences with figures that are compared
 ELSEWHERE_RECALL = 0.5  # share of a one-side fact's words another side's article may hold
@@ -72,7 +75,9 @@ WEIGHTS = {
     "missing_side": 0.7,
     "framing": 0.6,
     "next": 0.5,
+    "headlines": 0.45,
 }
+SAME_HEADLINE = 0.6  # share of content words two titles have in common to say the same
 
 
 def key_questions(
@@ -93,6 +98,7 @@ def key_questions(
         *(_loaded_framing(pool) if pool else []),
         *_tone_framing(tones),
         *_next(synthesis, pool),
+        *_headlines(synthesis),
     ]
     ranked.sort(key=lambda t: -t[0])
     picked: list[KeyQuestion] = []
@@ -172,15 +178,21 @@ def _disagreements(
     return questions
 
 
-def _one_side(
+def telling_omissions(
     omitted: Sequence[Omission], articles: Sequence[ArticleRecord]
-) -> list[tuple[float, KeyQuestion]]:
-    questions = []
+) -> list[Omission]:
+    """The omissions worth putting to a reader: a fact (not a quotation, an embedded post,
+    the writer's first person or an opinion piece's point) that no article of a side said
+    to leave it out tells in other words (ELSEWHERE_RECALL of its content words)."""
+    found = []
     words_of: dict[int, frozenset[str]] = {}
-    for rank, omission in enumerate(omitted):
+    kinds = {a.id: kind_of(a) for a in articles}
+    for omission in omitted:
         fact = omission.fact
-        if len(omission.reported_by) != 1 or fact.text.startswith(("“", '"', "‘")):
+        if not omission.reported_by or not _reportable(fact.text):
             continue
+        if all(kinds.get(r.article_id) is ArticleKind.OPINION for r in fact.sources):
+            continue  # a columnist's point is a perspective, not a fact others left out
         mine = content_words(fact.text)
         elsewhere = False
         for article in articles:
@@ -191,9 +203,18 @@ def _one_side(
             if mine and len(mine & words_of[article.id]) >= ELSEWHERE_RECALL * len(mine):
                 elsewhere = True  # told there in other words: no side left it out
                 break
-        if elsewhere:
-            continue
-        side = SIDE_ADJECTIVE[omission.reported_by[0]]
+        if not elsewhere:
+            found.append(omission)
+    return found
+
+
+def _one_side(
+    omitted: Sequence[Omission], articles: Sequence[ArticleRecord]
+) -> list[tuple[float, KeyQuestion]]:
+    questions = []
+    for rank, omission in enumerate(telling_omissions(omitted, articles)):
+        fact = omission.fact
+        side = _sides(omission.reported_by)
         names = list(dict.fromkeys(r.outlet_name for r in fact.sources))
         missing = _sides(omission.missing_from, "or")
         text = (
@@ -220,10 +241,10 @@ def _naming(articles: Sequence[ArticleRecord]) -> list[tuple[float, KeyQuestion]
         outlets_a = join_words(difference.outlets[a][:3])
         outlets_b = join_words(difference.outlets[b][:3])
         text = (
-            f"{SIDE_ADJECTIVE[a].capitalize()} outlets ({outlets_a}) write “{term_a}” where "
-            f"{SIDE_ADJECTIVE[b]} ones ({outlets_b}) write “{term_b}”, for "
-            f"{difference.thing}: which words fit what happened, and what does each choice "
-            "suggest?"
+            f"{SIDE_ADJECTIVE[a].capitalize()} outlets ({outlets_a}) write “{term_a}”, which "
+            f"no {SIDE_ADJECTIVE[b]} outlet does; {SIDE_ADJECTIVE[b]} ones ({outlets_b}) write "
+            f"“{term_b}”. For {difference.thing}, which words fit what happened, and what "
+            "does each choice suggest?"
         )
         evidence = [
             EvidenceRef(
@@ -253,7 +274,7 @@ def _loaded_framing(pool: StatementPool) -> list[tuple[float, KeyQuestion]]:
             and p.weight >= FRAMING_MIN_WEIGHT
             and p.text.lower() in unquoted(s.text).lower()
         ]
-        if not phrases:
+        if not phrases or not _reportable(s.text):
             continue
         phrase = max(phrases, key=lambda p: p.weight)
         cosines = pool.similar(i)
@@ -264,6 +285,7 @@ def _loaded_framing(pool: StatementPool) -> list[tuple[float, KeyQuestion]]:
             and pool.statements[j].side in SIDES
             and pool.statements[j].side is not s.side
             and phrase.text.lower() not in pool.statements[j].text.lower()
+            and _reportable(pool.statements[j].text)
         ]
         if not others:
             continue
@@ -447,6 +469,54 @@ def _ahead(pool: StatementPool) -> list[int]:
         )
     ]
     return sorted(found, key=lambda i: -float(pool.centrality[i]))
+
+
+_EMBED = re.compile(r"pic\.twitter\.com|@\w+\)|https?://", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(?:i|we|my|our|us|me)\b", re.IGNORECASE)
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
+
+
+def _headlines(synthesis: Synthesis | None) -> list[tuple[float, KeyQuestion]]:
+    """Two sides' headlines for the story (each side's most central article, as the
+    perspectives show it), when they put different things first: left and right first."""
+    views = [v for v in (synthesis.perspectives if synthesis else []) if v.title.strip()]
+    by_side = {v.side: v for v in views if v.side in SIDES}
+    pairs = [(Lean.LEFT, Lean.RIGHT), (Lean.LEFT, Lean.CENTER), (Lean.CENTER, Lean.RIGHT)]
+    for a, b in pairs:
+        if a not in by_side or b not in by_side:
+            continue
+        one, other = by_side[a], by_side[b]
+        words_a, words_b = content_words(one.title), content_words(other.title)
+        smaller = min(len(words_a), len(words_b)) or 1
+        if len(words_a & words_b) >= SAME_HEADLINE * smaller:
+            continue  # the same headline in other words: nothing to compare
+        text = (
+            f"{one.outlet_name} ({SIDE_ADJECTIVE[a]}) headlines it “{one.title.strip()}”, "
+            f"{other.outlet_name} ({SIDE_ADJECTIVE[b]}) “{other.title.strip()}”: what does "
+            "each put first, and which fits what both report?"
+        )
+        evidence = [
+            EvidenceRef(
+                "article",
+                f"{v.outlet_name} ({SIDE_ADJECTIVE[v.side]}): “{v.title.strip()}”",
+                article_anchor(v.article_id),
+                v.article_id,
+            )
+            for v in (one, other)
+        ]
+        return [(WEIGHTS["headlines"], KeyQuestion(text, "headlines", evidence))]
+    return []
+
+
+def _reportable(text: str) -> bool:
+    """Whether a source sentence can stand as a fact in a question: not a quotation or a
+    sentence that is mostly one, not an embedded post, not the writer's first person."""
+    if text.startswith(("“", '"', "‘")) or _EMBED.search(text):
+        return False
+    quoted = sum(len(m.group()) for m in _QUOTED.finditer(text))
+    if quoted > 0.5 * len(text):
+        return False
+    return not _FIRST_PERSON.search(unquoted(text))
 
 
 def _inline(figure: str) -> str:

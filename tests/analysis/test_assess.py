@@ -188,13 +188,14 @@ def test_a_name_is_never_loaded_wording() -> None:
 
 def test_an_omission_is_the_finding_with_its_words() -> None:
     articles = _three_sides((30.0, 31.0, 33.0))
-    fact = SynthSentence(FLOOD, [SourceRef(1, 0, "Left Daily", Lean.LEFT, FLOOD)])
+    levee = "State engineers warned last year that the Millbrook levee was unsafe."
+    fact = SynthSentence(levee, [SourceRef(1, 0, "Left Daily", Lean.LEFT, levee)])
     omission = Omission(fact, reported_by=[Lean.LEFT], missing_from=[Lean.RIGHT])
     synthesis = Synthesis("h", None, [], [], None, omissions=[omission])
     first = assess(articles, story_stats(articles), [], synthesis)[0]
     assert first.text.startswith(
-        "The sides differ most in what they report: Left Daily (left-leaning) report "
-        "“Heavy rain flooded"
+        "Of the facts one side reports and another does not, the most central: Left Daily "
+        "(left-leaning) reports “State engineers warned"
     )
     assert first.text.endswith("which no right-leaning outlet mentions.")
     assert {e.anchor for e in first.evidence} == {"article-1", "omissions"}

@@ -49,3 +49,17 @@ def test_quotations_and_event_names_are_not_an_outlets_naming() -> None:
         ),
     ]
     assert naming_differences(articles) == []
+
+
+def test_the_side_whose_term_the_other_never_uses_comes_first() -> None:
+    articles = [
+        article(1, "left-daily", Lean.LEFT, f"{BASE} Protesters gathered downtown."),
+        article(
+            2,
+            "right-post",
+            Lean.RIGHT,
+            f"{BASE} Rioters smashed windows downtown. Protesters gathered at noon.",
+        ),
+    ]
+    [found] = naming_differences(articles)
+    assert list(found.terms.items()) == [(Lean.RIGHT, "riots"), (Lean.LEFT, "protests")]

@@ -239,3 +239,39 @@ def test_never_more_than_five_questions_each_with_evidence() -> None:
     assert 3 <= len(found) <= 5
     assert all(q.evidence for q in found)
     assert all(q.text.endswith("?") for q in found)
+
+
+def test_two_sides_headlines_that_put_different_things_first_are_compared() -> None:
+    articles = [
+        article(
+            1,
+            "left-daily",
+            Lean.LEFT,
+            f"{FLOOD} Residents blamed the council for ignoring warnings about the levee.",
+            title="Council ignored levee warnings before deadly flood",
+        ),
+        article(
+            2,
+            "right-post",
+            Lean.RIGHT,
+            f"{FLOOD} Volunteers filled sandbags through the night to protect the town.",
+            title="Volunteers rally to save Millbrook from rising river",
+        ),
+    ]
+    [found] = [q for q in _questions(articles) if q.kind == "headlines"]
+    assert "Left Daily (left-leaning) headlines it “Council ignored levee warnings" in found.text
+    assert found.text.endswith("?")
+    assert {e.anchor for e in found.evidence} == {"article-1", "article-2"}
+
+
+def test_quotations_posts_and_first_person_are_never_one_sides_facts() -> None:
+    tweet = (
+        "Rand Paul: we never reached pandemic levels in Kentucky. pic.twitter.com/abc — A "
+        "Reporter (@reporter) May 12, 2020"
+    )
+    articles = [
+        article(1, "left-daily", Lean.LEFT, f"{FLOOD} {tweet} We were never told about the levee."),
+        article(2, "right-post", Lean.RIGHT, f"{FLOOD} Crews searched the valley for survivors."),
+    ]
+    asked = " ".join(q.text for q in _questions(articles) if q.kind == "one_side")
+    assert "pic.twitter.com" not in asked and "We were never told" not in asked
