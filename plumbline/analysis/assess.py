@@ -31,7 +31,12 @@ from plumbline.analysis.facts import (
     ref_evidence,
 )
 from plumbline.analysis.naming import naming_differences
-from plumbline.analysis.questions import FACT_WORDS, separating_tones, telling_omissions
+from plumbline.analysis.questions import (
+    FACT_WORDS,
+    separating_tones,
+    telling_omissions,
+    true_backers,
+)
 from plumbline.analysis.story import outlet_key, outlet_scores
 from plumbline.analysis.wording import shown_phrases
 from plumbline.models import (
@@ -150,10 +155,9 @@ def _omission(omitted: Sequence[Omission]) -> AssessmentSentence | None:
     """The most central fact one side reports and another leaves out."""
     for omission in omitted:
         fact = omission.fact
+        backers = true_backers(fact)
         names = list(
-            dict.fromkeys(
-                f"{r.outlet_name} ({SIDE_ADJECTIVE[r.outlet_lean]})" for r in fact.sources
-            )
+            dict.fromkeys(f"{r.outlet_name} ({SIDE_ADJECTIVE[r.outlet_lean]})" for r in backers)
         )[:2]
         more = sum(
             1
@@ -170,7 +174,7 @@ def _omission(omitted: Sequence[Omission]) -> AssessmentSentence | None:
             listed = "one more is" if more == 1 else f"{more} more are"
             text += f"; {listed} listed under Omissions"
         evidence = [
-            *(ref_evidence(r) for r in fact.sources[:2]),
+            *(ref_evidence(r) for r in backers[:2]),
             EvidenceRef(
                 "omission", f"not reported by {_sides(omission.missing_from)} outlets", "omissions"
             ),

@@ -87,11 +87,6 @@ NAMINGS = (
         ("climate change", r"climate change|global warming"),
     ),
     _naming(
-        "the orders to stay at home",
-        ("lockdowns", r"lockdowns?"),
-        ("stay-at-home orders", r"stay-at-home orders?|shelter-in-place orders?"),
-    ),
-    _naming(
         "harsh interrogation of detainees",
         ("torture", r"torture"),
         ("enhanced interrogation", r"enhanced interrogation"),
@@ -100,11 +95,6 @@ NAMINGS = (
         "the Democratic Party",
         ("the Democrat Party", r"Democrat Party"),
         ("the Democratic Party", r"Democratic Party"),
-    ),
-    _naming(
-        "cuts to what police departments are given",
-        ("defunding the police", r"defund(?:ing)? (?:the )?police"),
-        ("reallocating police funding", r"realloca\w* (?:police )?fund\w*"),
     ),
     _naming(
         "the monuments to Confederate leaders",

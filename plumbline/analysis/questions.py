@@ -54,8 +54,10 @@ from plumbline.models import (
     KeyQuestion,
     Lean,
     Omission,
+    SourceRef,
     StoryStats,
     Synthesis,
+    SynthSentence,
 )
 
 MOST = 5
@@ -64,6 +66,8 @@ FRAMING_SIMILARITY = 0.5
 FRAMING_MIN_WEIGHT = 0.3  # p(biased) x word rate of a phrase worth a framing question
 MAX_FIGURE_SENTENCES = 1500  # the most central sentences with figures that are compared
 ELSEWHERE_RECALL = 0.5  # share of a one-side fact's words another side's article may hold
+LATER_HOURS = 12.0  # a fact first reported this long after a side's articles is not left out
+SAME_FACT_WORDS = 0.4  # content words two facts share to be one question
 TONE_GAP = 0.3  # between two sides' mean tone for a tone question
 TONE_KINDS = ("person", "organization")
 FACT_WORDS = 30  # a fact quoted in a question is cut after this many words
@@ -187,12 +191,24 @@ def telling_omissions(
     found = []
     words_of: dict[int, frozenset[str]] = {}
     kinds = {a.id: kind_of(a) for a in articles}
+    published = {a.id: a.published for a in articles}
     for omission in omitted:
         fact = omission.fact
         if not omission.reported_by or not _reportable(fact.text):
             continue
         if all(kinds.get(r.article_id) is ArticleKind.OPINION for r in fact.sources):
             continue  # a columnist's point is a perspective, not a fact others left out
+        first = min((d for r in fact.sources if (d := published.get(r.article_id))), default=None)
+        missing_dates = [a.published for a in articles if a.outlet_lean in omission.missing_from]
+        if (
+            first is not None
+            and missing_dates
+            and all(
+                d is not None and (first - d).total_seconds() > LATER_HOURS * 3600
+                for d in missing_dates
+            )
+        ):
+            continue  # the other side wrote before it was reported: not left out
         mine = content_words(fact.text)
         elsewhere = False
         for article in articles:
@@ -212,18 +228,26 @@ def _one_side(
     omitted: Sequence[Omission], articles: Sequence[ArticleRecord]
 ) -> list[tuple[float, KeyQuestion]]:
     questions = []
+    asked: list[frozenset[str]] = []
     for rank, omission in enumerate(telling_omissions(omitted, articles)):
         fact = omission.fact
-        side = _sides(omission.reported_by)
-        names = list(dict.fromkeys(r.outlet_name for r in fact.sources))
+        words = content_words(fact.text)
+        if any(
+            len(words & other) >= SAME_FACT_WORDS * (min(len(words), len(other)) or 1)
+            for other in asked
+        ):
+            continue  # the same fact in other words
+        asked.append(words)
+        backers = true_backers(fact)
+        side = _sides(sorted({r.outlet_lean for r in backers}, key=SIDES.index))
         missing = _sides(omission.missing_from, "or")
         text = (
-            f"Only {side} outlets ({join_words(names[:3])}) report {quote(fact.text, FACT_WORDS)}"
-            f", and no {missing} outlet does: is it confirmed, and does the story read "
-            "differently without it?"
+            f"Only {side} outlets ({join_words(_named(backers))}) report "
+            f"{quote(fact.text, FACT_WORDS)}, and no {missing} outlet does: is it confirmed, "
+            "and does the story read differently without it?"
         )
         evidence = [
-            *(ref_evidence(r) for r in fact.sources[:3]),
+            *(ref_evidence(r) for r in backers[:3]),
             EvidenceRef(
                 "omission", f"not reported by {_sides(omission.missing_from)} outlets", "omissions"
             ),
@@ -417,6 +441,7 @@ def _next(
         if section.kind == "next"
         for s in section.sentences
     ]
+    coming = [s for s in coming if not _PLAN_OF.search(unquoted(s.text))]
     if not coming and pool is not None:
         coming = [pool.synth(i) for i in _ahead(pool)[:1]]
     questions = []
@@ -442,6 +467,8 @@ _FUTURE = re.compile(
     r"tomorrow|later this (?:week|month|year))\b",
     re.IGNORECASE,
 )
+# "rebuked him over his plans to use troops": the news is the rebuke, not the plan
+_PLAN_OF = re.compile(r"\b(?:his|her|their|its|[\w’']+['’]s) plans? to\b", re.IGNORECASE)
 NEWEST_DAYS = 1.0  # a plan comes from a report at most this much older than the newest
 CENTRAL_SHARE = 0.4  # … and is at least this central (share of the top)
 OPINION = 0.5  # … and less likely than this to be rated biased
@@ -462,6 +489,7 @@ def _ahead(pool: StatementPool) -> list[int]:
         and s.bias < OPINION
         and _FUTURE.search(own := unquoted(s.text))
         and not _GENERIC.search(own)
+        and not _PLAN_OF.search(own)
         and (
             newest is None
             or s.article.published is None
@@ -474,6 +502,29 @@ def _ahead(pool: StatementPool) -> list[int]:
 _EMBED = re.compile(r"pic\.twitter\.com|@\w+\)|https?://", re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"\b(?:i|we|my|our|us|me)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
+
+
+def true_backers(fact: SynthSentence) -> list[SourceRef]:
+    """The fact's own sentence and those of its backers that hold at least half its
+    content words: the outlets that can be said to report it."""
+    words = content_words(fact.text)
+    return [
+        r
+        for k, r in enumerate(fact.sources)
+        if k == 0 or len(words & content_words(r.text)) >= 0.5 * (len(words) or 1)
+    ]
+
+
+def _named(refs: Sequence[SourceRef], most: int = 3) -> list[str]:
+    """ "Outlet (side)" for up to `most` outlets, one per side first."""
+    seen: dict[str, SourceRef] = {}
+    for r in refs:
+        seen.setdefault(r.outlet_name, r)
+    ordered = sorted(seen.values(), key=lambda r: list(seen).index(r.outlet_name))
+    firsts = {r.outlet_lean: r for r in reversed(ordered)}
+    picked = [r for r in ordered if firsts.get(r.outlet_lean) is r]
+    picked += [r for r in ordered if r not in picked]
+    return [f"{r.outlet_name} ({SIDE_ADJECTIVE[r.outlet_lean]})" for r in picked[:most]]
 
 
 def _headlines(synthesis: Synthesis | None) -> list[tuple[float, KeyQuestion]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import pytest
 
@@ -275,3 +276,28 @@ def test_quotations_posts_and_first_person_are_never_one_sides_facts() -> None:
     ]
     asked = " ".join(q.text for q in _questions(articles) if q.kind == "one_side")
     assert "pic.twitter.com" not in asked and "We were never told" not in asked
+
+
+def test_a_fact_reported_after_the_other_side_wrote_is_not_left_out() -> None:
+    levee = "State engineers warned last year that the Millbrook river levee was unsafe."
+    articles = [
+        article(1, "left-daily", Lean.LEFT, f"{FLOOD} {levee}"),
+        article(2, "left-weekly", Lean.LEFT, f"{FLOOD} {levee}"),
+        article(3, "right-post", Lean.RIGHT, f"{FLOOD} Crews searched the valley for survivors."),
+    ]
+    assert any(q.kind == "one_side" for q in _questions(articles))
+    for a in articles[:2]:
+        a.published = datetime(2021, 3, 4, tzinfo=UTC)  # three days after the right's report
+    assert not any(q.kind == "one_side" for q in _questions(articles))
+
+
+def test_a_rebuke_of_someones_plans_is_not_what_comes_next() -> None:
+    rebuke = (
+        "More than 280 former diplomats rebuked the mayor over his plans to close the Millbrook "
+        "highway for a month."
+    )
+    articles = [
+        article(1, "left-daily", Lean.LEFT, f"{FLOOD} {rebuke}"),
+        article(2, "right-post", Lean.RIGHT, f"{FLOOD} {rebuke}"),
+    ]
+    assert not [q for q in _questions(articles) if q.kind == "next"]
