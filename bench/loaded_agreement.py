@@ -5,12 +5,16 @@ hand-checked sample of phrases, each in its sentence, from the demo corpus
     .venv/bin/python bench/loaded_agreement.py score [--show]
     .venv/bin/python bench/loaded_agreement.py sample --data-dir DIR [--n 200] [--seed 5]
         --out FILE
+    .venv/bin/python bench/loaded_agreement.py sample --assessed --data-dir DIR --n 100
+        --out FILE
 
 `sample` draws phrases the way an older version showed them (each article's five strongest
 lexicon phrases, before the reading in context of `plumbline.analysis.wording`), from demo
 stories with two or more outlets, so that the sample holds what the current rule leaves out
 as well as what it shows. An editor answers `"label": "loaded"` or `"not"` per line, with
-`"why"`.
+`"why"`. With `--assessed` it draws instead from what story pages name as "the most loaded
+wording" now (the assessment's picks, `analysis.assess`), kept in
+bench/data/loaded_assessed.jsonl.
 
 `score` prints the agreement rate (the share an editor called loaded) of the phrases the
 current rule shows and of those it leaves out, next to the older rule that showed all."""
@@ -27,13 +31,30 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from plumbline.analysis.assess import PHRASE_MIN_WEIGHT  # noqa: E402
 from plumbline.analysis.wording import in_context  # noqa: E402
 
 PHRASES = REPO / "bench" / "data" / "loaded_phrases.jsonl"
+ASSESSED = REPO / "bench" / "data" / "loaded_assessed.jsonl"
 SHOWN = 5  # phrases per article the source list and the assessment draw on
 
 
 def score(args: argparse.Namespace) -> int:
+    if ASSESSED.exists():
+        named = [json.loads(line) for line in ASSESSED.read_text(encoding="utf-8").splitlines()]
+        named = [r for r in named if r.get("label") in ("loaded", "not")]
+        still = [
+            r
+            for r in named
+            if in_context(r["phrase"], r["sentence"]) and r["weight"] >= PHRASE_MIN_WEIGHT
+        ]
+        for label, group in (("as drawn", named), ("still named by the current rule", still)):
+            agreed = sum(r["label"] == "loaded" for r in group)
+            if group:
+                print(
+                    f"a story's most loaded wording, {label}: editor agrees loaded "
+                    f"{agreed}/{len(group)} = {agreed / len(group):.3f}"
+                )
     rows = [json.loads(line) for line in PHRASES.read_text(encoding="utf-8").splitlines() if line]
     rows = [r for r in rows if r.get("label") in ("loaded", "not")]
     shown = [r for r in rows if in_context(r["phrase"], r["sentence"])]
@@ -68,6 +89,25 @@ def sample(args: argparse.Namespace) -> int:
     while batch := core.stories(limit=200, offset=len(summaries), min_outlets=2):
         summaries += batch
     found = []
+    if args.assessed:
+        from plumbline.analysis.assess import picked_phrases
+
+        for summary in summaries:
+            articles = core.repo.story_articles(summary.id)
+            for phrase, article in picked_phrases(articles):
+                assert article.analysis is not None
+                found.append(
+                    {
+                        "story": summary.id,
+                        "article": article.id,
+                        "outlet": article.outlet_name,
+                        "kind": kind_of(article).value,
+                        "phrase": phrase.text,
+                        "sentence": article.analysis.sentences[phrase.sentence_index].text,
+                        "weight": phrase.weight,
+                    }
+                )
+        summaries = []
     for summary in summaries:
         for article in core.repo.story_articles(summary.id):
             analysis = article.analysis
@@ -107,6 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     drawing.add_argument("--data-dir", type=Path, required=True)
     drawing.add_argument("--n", type=int, default=200)
     drawing.add_argument("--seed", type=int, default=5)
+    drawing.add_argument(
+        "--assessed", action="store_true", help="draw the assessment's 'most loaded wording'"
+    )
     drawing.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     return score(args) if args.command == "score" else sample(args)

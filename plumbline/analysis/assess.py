@@ -55,7 +55,7 @@ MOST = 4
 SIDE_GAP = 10.0  # points between two sides' mean outlet scores worth a sentence
 PHRASES = 3
 SHOWN_PHRASES = 5  # loaded phrases the source list shows per article
-PHRASE_MIN_WEIGHT = 0.3  # p(biased) x word rate of a phrase the assessment names
+PHRASE_MIN_WEIGHT = 0.5  # p(biased) x word rate of a phrase the assessment names
 CONTEXT_WORDS = 4  # words either side of a named phrase in its evidence
 _TONE_WORDS = {"critical": "mostly negative", "favorable": "mostly positive"}
 
@@ -113,7 +113,25 @@ def _findings(
     if found:
         return found
     mix = stats.lean_mix
-    if synthesis is None or sum(1 for n in (mix.left, mix.center, mix.right) if n) < 2:
+    counts = {Lean.LEFT: mix.left, Lean.CENTER: mix.center, Lean.RIGHT: mix.right}
+    rated = [side for side in SIDES if counts[side]]
+    mix_ref = EvidenceRef(
+        "lean_mix", f"lean mix: {mix.left} left, {mix.center} center, {mix.right} right", "lean-mix"
+    )
+    if not rated:
+        text = (
+            f"None of the {stats.n_outlets} outlets has a lean rating, so the sides cannot be "
+            "compared."
+        )
+        return [AssessmentSentence(text, [mix_ref])]
+    if len(rated) == 1:
+        side = SIDE_ADJECTIVE[rated[0]]
+        text = (
+            f"Every rated outlet that covered this story is {side}, so there is no other "
+            "side's coverage to compare it with."
+        )
+        return [AssessmentSentence(text, [mix_ref])]
+    if synthesis is None:
         return []  # without the omissions, "alike" cannot be said
     return [
         AssessmentSentence(
@@ -302,6 +320,28 @@ def _side_scores(articles: Sequence[ArticleRecord]) -> dict[Lean, tuple[float, i
 
 def _phrases(articles: Sequence[ArticleRecord]) -> AssessmentSentence | None:
     """The strongest loaded phrases of the coverage that the source list shows."""
+    picked = picked_phrases(articles)
+    if not picked:
+        return None
+    parts = [
+        f"“{p.text}” ({a.outlet_name or 'unknown outlet'}, {SIDE_ADJECTIVE[a.outlet_lean]})"
+        for p, a in picked
+    ]
+    evidence = [
+        EvidenceRef(
+            "loaded_phrase",
+            f"{a.outlet_name or 'unknown outlet'}: {_in_context(p, a)}",
+            article_anchor(a.id),
+            a.id,
+        )
+        for p, a in picked
+    ]
+    return AssessmentSentence(f"The most loaded wording includes {join_words(parts)}.", evidence)
+
+
+def picked_phrases(articles: Sequence[ArticleRecord]) -> list[tuple[LoadedPhrase, ArticleRecord]]:
+    """The PHRASES strongest loaded phrases in context (at least PHRASE_MIN_WEIGHT), one
+    per article before a second, never one inside another."""
     shown = [
         (phrase, a)
         for a in articles
@@ -323,22 +363,7 @@ def _phrases(articles: Sequence[ArticleRecord]) -> AssessmentSentence | None:
             if one_per_article and any(a.id == article.id for _p, a in picked):
                 continue
             picked.append((phrase, article))
-    if not picked:
-        return None
-    parts = [
-        f"“{p.text}” ({a.outlet_name or 'unknown outlet'}, {SIDE_ADJECTIVE[a.outlet_lean]})"
-        for p, a in picked
-    ]
-    evidence = [
-        EvidenceRef(
-            "loaded_phrase",
-            f"{a.outlet_name or 'unknown outlet'}: {_in_context(p, a)}",
-            article_anchor(a.id),
-            a.id,
-        )
-        for p, a in picked
-    ]
-    return AssessmentSentence(f"The most loaded wording includes {join_words(parts)}.", evidence)
+    return picked
 
 
 def _in_context(phrase: LoadedPhrase, article: ArticleRecord) -> str:

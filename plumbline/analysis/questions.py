@@ -63,7 +63,7 @@ from plumbline.models import (
 MOST = 5
 SAME_THING = 0.25  # cosine at which two sentences with figures talk about the same thing
 FRAMING_SIMILARITY = 0.5
-FRAMING_MIN_WEIGHT = 0.3  # p(biased) x word rate of a phrase worth a framing question
+FRAMING_MIN_WEIGHT = 0.5  # p(biased) x word rate of a phrase worth a framing question
 MAX_FIGURE_SENTENCES = 1500  # the most central sentences with figures that are compared
 ELSEWHERE_RECALL = 0.5  # share of a one-side fact's words another side's article may hold
 LATER_HOURS = 12.0  # a fact first reported this long after a side's articles is not left out

@@ -30,10 +30,11 @@ def in_context(phrase: str, sentence: str) -> bool:
     - part of a name ("Karen" in "Rep. Karen Bass", "Black Lives Matter"): a capitalised
       word inside the sentence, or one next to another capitalised word;
     - inside a quotation: the speaker's word, not the outlet's;
-    - a reporting verb or noun that attributes a statement ("claimed that", "said",
-      "the claims of"), which an editor would not call loaded in a news report: judged as
-      loaded only when nothing is attributed (no quotation, no "that", "to" or colon
-      after it) or when a loaded word qualifies it ("baseless claims" shows "baseless")."""
+    - a reporting verb or noun that attributes a statement ("said", "insisted that"), which
+      an editor would not call loaded in a news report: judged as loaded only when nothing
+      is attributed (no quotation, no "that", "to" or colon after it);
+    - "claim", "touted", "praised" on their own: what loads a claim is its qualifier
+      ("baseless claims" shows "baseless")."""
     at = _find(phrase, sentence)
     if at is None:
         return True  # not found where expected: nothing to judge it by
@@ -48,6 +49,8 @@ def in_context(phrase: str, sentence: str) -> bool:
     if any(_named(w, k, words, before, after) for k, w in enumerate(words)):
         return False
     keys = {w.lower() for w in words}
+    if keys <= _CLAIMS:
+        return False  # what loads a claim is its qualifier ("baseless claims"), shown alone
     return not (keys <= _REPORTING and _attributes(sentence, end))
 
 
@@ -61,6 +64,10 @@ contends maintained maintains alleged alleges allegedly acknowledged acknowledge
 admits conceded concedes suggested suggests declared declares remarked wrote writes explained
 explains"""
 _REPORTING = frozenset(_REPORTING_TEXT.split())
+# words that report a claim or an endorsement and that editors do not call loaded on their
+# own: never shown as loaded wording ("jobless claims", "claimed credit", "touted the plan")
+_CLAIMS_TEXT = "claim claims claimed claiming touted touts touting praised praises"
+_CLAIMS = frozenset(_CLAIMS_TEXT.split())
 
 
 def _find(phrase: str, sentence: str) -> tuple[int, int] | None:
