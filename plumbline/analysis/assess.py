@@ -184,7 +184,7 @@ def _omission(omitted: Sequence[Omission]) -> AssessmentSentence | None:
         )
         verb = "reports" if len(names) == 1 else "report"
         text = (
-            "Of the facts one side reports and another does not, the most central: "
+            "What one side reports and another leaves out: "
             f"{join_words(names)} {verb} {quote(fact.text, FACT_WORDS)}, which no "
             f"{_sides(omission.missing_from, 'or')} outlet mentions"
         )

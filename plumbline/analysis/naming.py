@@ -6,13 +6,15 @@ style guides argue over most (the AP Stylebook on "illegal immigrant" and "pro-l
 Recasens et al. 2013 on framing words). Plumbline looks for a fixed list of such pairs
 (NAMINGS), each a thing and the terms used for it, in each outlet's own words (quotations
 left out: a speaker's words are not the outlet's). A naming difference is one thing that
-one side's outlets call by a term that another side's outlets never use, naming it by another
-term instead ("riots" on one side, only "protests" on the other); a term every side uses sets
-nothing apart. Names of events ("the Tulsa race riot") are not counted."""
+the left's or the right's outlets call by a term, in two sentences or more, that the other
+side's outlets never use, naming it by another term instead ("riots" on one side, only
+"protests" on the other); a term every side uses sets nothing apart, and center outlets are
+not contrasted. Names of events ("the Tulsa race riot") are not counted."""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,6 +34,7 @@ def _naming(thing: str, *terms: tuple[str, str]) -> Naming:
     return Naming(thing, tuple((t, re.compile(rf"\b(?:{p})\b", re.IGNORECASE)) for t, p in terms))
 
 
+MIN_USES = 2  # sentences of one side that use a term for it to be that side's naming
 NAMINGS = (
     _naming(
         "people in the country without legal status",
@@ -138,6 +141,7 @@ def naming_differences(articles: Sequence[ArticleRecord]) -> list[NamingDifferen
         # a side "never uses" a term only if none of its articles has it anywhere, title and
         # quotations included
         anywhere: dict[Lean, set[str]] = {s: set() for s in SIDES}
+        times: dict[Lean, Counter[str]] = {s: Counter() for s in SIDES}
         for article in originals:
             if article.outlet_lean not in SIDES or article.analysis is None:
                 continue
@@ -149,10 +153,11 @@ def naming_differences(articles: Sequence[ArticleRecord]) -> list[NamingDifferen
                 own = unquoted(sentence.text)
                 for term, pattern in naming.terms:
                     if pattern.search(own):
+                        times[article.outlet_lean][term] += 1
                         by_outlet = uses[article.outlet_lean].setdefault(term, {})
                         name = article.outlet_name or "an unnamed outlet"
                         by_outlet.setdefault(name, (article.id, sentence.text))
-        picked = _contrast(uses, anywhere)
+        picked = _contrast(uses, anywhere, times)
         if picked is None:
             continue
         (side_a, term_a), (side_b, term_b) = picked
@@ -174,24 +179,21 @@ def naming_differences(articles: Sequence[ArticleRecord]) -> list[NamingDifferen
 def _contrast(
     uses: dict[Lean, dict[str, dict[str, tuple[int, str]]]],
     anywhere: dict[Lean, set[str]],
+    times: dict[Lean, Counter[str]],
 ) -> tuple[tuple[Lean, str], tuple[Lean, str]] | None:
-    """Two sides and a term each, in that order: side a uses its term and side b never does,
-    while side b names the thing by another term. A clean contrast (neither side uses the other's
-    term) beats one where side a uses both; then the pair with the most outlets behind it.
-    None when no two sides differ."""
+    """The left and the right and a term each, in that order: side a uses its term (in
+    MIN_USES sentences or more) and side b never does, while side b names the thing by
+    another term (center outlets are not contrasted: the question is how the two sides
+    name a thing). A clean contrast (neither side uses the other's term) beats one where
+    side a uses both; then the pair with the most outlets behind it. None when the sides
+    do not differ."""
     best: tuple[tuple[bool, int], tuple[Lean, str], tuple[Lean, str]] | None = None
-    for a in SIDES:
-        for b in SIDES:
-            if a is b:
-                continue
-            for term_a in (t for t in uses[a] if t not in anywhere[b]):
-                for term_b in (t for t in uses[b] if t != term_a):
-                    rank = (
-                        term_b not in anywhere[a],
-                        len(uses[a][term_a]) + len(uses[b][term_b]),
-                    )
-                    if best is None or rank > best[0]:
-                        best = (rank, (a, term_a), (b, term_b))
+    for a, b in ((Lean.LEFT, Lean.RIGHT), (Lean.RIGHT, Lean.LEFT)):
+        for term_a in (t for t in uses[a] if t not in anywhere[b] and times[a][t] >= MIN_USES):
+            for term_b in (t for t in uses[b] if t != term_a):
+                rank = (term_b not in anywhere[a], len(uses[a][term_a]) + len(uses[b][term_b]))
+                if best is None or rank > best[0]:
+                    best = (rank, (a, term_a), (b, term_b))
     if best is None:
         return None
     return best[1], best[2]

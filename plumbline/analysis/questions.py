@@ -70,7 +70,7 @@ LATER_HOURS = 12.0  # a fact first reported this long after a side's articles is
 SAME_FACT_WORDS = 0.4  # content words two facts share to be one question
 TONE_GAP = 0.3  # between two sides' mean tone for a tone question
 TONE_KINDS = ("person", "organization")
-FACT_WORDS = 30  # a fact quoted in a question is cut after this many words
+FACT_WORDS = 25  # a fact quoted in a question is cut after this many words
 # how much each kind of answer could change the reader's picture
 WEIGHTS = {
     "disagreement": 1.0,
@@ -501,6 +501,8 @@ def _ahead(pool: StatementPool) -> list[int]:
 
 _EMBED = re.compile(r"pic\.twitter\.com|@\w+\)|https?://", re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"\b(?:i|we|my|our|us|me)\b", re.IGNORECASE)
+_LEANS_BACK_TEXT = "nor but and so yet or he she they it his her their its this that these those"
+_LEANS_BACK = frozenset(_LEANS_BACK_TEXT.split())
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 
 
@@ -516,7 +518,8 @@ def true_backers(fact: SynthSentence) -> list[SourceRef]:
 
 
 def _named(refs: Sequence[SourceRef], most: int = 3) -> list[str]:
-    """ "Outlet (side)" for up to `most` outlets, one per side first."""
+    """ "Outlet (side)" for up to `most` outlets, one per side first; just the names when
+    they are all of one side."""
     seen: dict[str, SourceRef] = {}
     for r in refs:
         seen.setdefault(r.outlet_name, r)
@@ -524,6 +527,8 @@ def _named(refs: Sequence[SourceRef], most: int = 3) -> list[str]:
     firsts = {r.outlet_lean: r for r in reversed(ordered)}
     picked = [r for r in ordered if firsts.get(r.outlet_lean) is r]
     picked += [r for r in ordered if r not in picked]
+    if len({r.outlet_lean for r in picked}) == 1:
+        return [r.outlet_name for r in picked[:most]]  # the side is said before them
     return [f"{r.outlet_name} ({SIDE_ADJECTIVE[r.outlet_lean]})" for r in picked[:most]]
 
 
@@ -564,6 +569,8 @@ def _reportable(text: str) -> bool:
     sentence that is mostly one, not an embedded post, not the writer's first person."""
     if text.startswith(("“", '"', "‘")) or _EMBED.search(text):
         return False
+    if text.split(" ", 1)[0].strip(",").lower() in _LEANS_BACK:
+        return False  # "Nor, when he was …", "He said …": needs the sentence before it
     quoted = sum(len(m.group()) for m in _QUOTED.finditer(text))
     if quoted > 0.5 * len(text):
         return False

@@ -194,8 +194,8 @@ def test_an_omission_is_the_finding_with_its_words() -> None:
     synthesis = Synthesis("h", None, [], [], None, omissions=[omission])
     first = assess(articles, story_stats(articles), [], synthesis)[0]
     assert first.text.startswith(
-        "Of the facts one side reports and another does not, the most central: Left Daily "
-        "(left-leaning) reports “State engineers warned"
+        "What one side reports and another leaves out: Left Daily (left-leaning) reports "
+        "“State engineers warned"
     )
     assert first.text.endswith("which no right-leaning outlet mentions.")
     assert {e.anchor for e in first.evidence} == {"article-1", "omissions"}

@@ -11,8 +11,18 @@ BASE = "The council met on Monday to discuss the downtown unrest."
 
 def test_a_term_one_side_never_uses_is_a_naming_difference() -> None:
     articles = [
-        article(1, "left-daily", Lean.LEFT, f"{BASE} Protesters gathered peacefully downtown."),
-        article(2, "right-post", Lean.RIGHT, f"{BASE} Rioters smashed windows downtown."),
+        article(
+            1,
+            "left-daily",
+            Lean.LEFT,
+            f"{BASE} Protesters gathered peacefully downtown. The protests went on all night.",
+        ),
+        article(
+            2,
+            "right-post",
+            Lean.RIGHT,
+            f"{BASE} Rioters smashed windows downtown. The riots went on all night.",
+        ),
     ]
     [found] = naming_differences(articles)
     assert found.terms == {Lean.LEFT: "protests", Lean.RIGHT: "riots"}
@@ -58,8 +68,18 @@ def test_the_side_whose_term_the_other_never_uses_comes_first() -> None:
             2,
             "right-post",
             Lean.RIGHT,
-            f"{BASE} Rioters smashed windows downtown. Protesters gathered at noon.",
+            f"{BASE} Rioters smashed windows downtown. Protesters gathered at noon. The riots "
+            "went on all night.",
         ),
     ]
     [found] = naming_differences(articles)
     assert list(found.terms.items()) == [(Lean.RIGHT, "riots"), (Lean.LEFT, "protests")]
+
+
+def test_a_term_used_once_or_by_the_center_is_not_a_sides_naming() -> None:
+    articles = [
+        article(1, "left-daily", Lean.LEFT, f"{BASE} Protesters gathered downtown."),
+        article(2, "center-wire", Lean.CENTER, f"{BASE} Rioters smashed windows. Riots spread."),
+        article(3, "right-post", Lean.RIGHT, f"{BASE} Rioters smashed windows downtown."),
+    ]
+    assert naming_differences(articles) == []
