@@ -266,7 +266,8 @@ class KeyQuestion:
     """A "Think and consider" question and what it was drawn from."""
 
     text: str
-    kind: str  # disagreement | one_side | naming | missing_side | framing | next | headlines
+    # disagreement | one_side | naming | missing_side | framing | next | headlines | perspectives
+    kind: str
     evidence: list[EvidenceRef]
 
 

@@ -33,6 +33,7 @@ from plumbline.analysis.facts import (
 from plumbline.analysis.naming import naming_differences
 from plumbline.analysis.questions import (
     FACT_WORDS,
+    quoted_share,
     separating_tones,
     telling_omissions,
     true_backers,
@@ -55,6 +56,7 @@ MOST = 4
 SIDE_GAP = 10.0  # points between two sides' mean outlet scores worth a sentence
 PHRASES = 3
 SHOWN_PHRASES = 5  # loaded phrases the source list shows per article
+LEAD_BACKERS = 2  # outlets behind an omission that leads the assessment
 PHRASE_MIN_WEIGHT = 0.5  # p(biased) x word rate of a phrase the assessment names
 CONTEXT_WORDS = 4  # words either side of a named phrase in its evidence
 _TONE_WORDS = {"critical": "mostly negative", "favorable": "mostly positive"}
@@ -88,7 +90,36 @@ def assess(
     phrases = _phrases(articles)
     if phrases is not None:
         found.append(phrases)
+    if len(found) < 2 and stats.n_outlets > 1:
+        found.append(_side_scores_sentence(articles, synthesis))
     return found[:MOST]
+
+
+def _side_scores_sentence(
+    articles: Sequence[ArticleRecord], synthesis: Synthesis | None
+) -> AssessmentSentence:
+    """A second sentence when nothing else is to be said: how many facts each side leaves
+    out, else how close the sides' scores are."""
+    omitted = telling_omissions(synthesis.omissions, articles) if synthesis else []
+    if omitted:
+        n = len(omitted)
+        text = (
+            f"Omissions lists {n} fact{'s' if n != 1 else ''} that some outlets report and "
+            "another side's outlets do not."
+        )
+        return AssessmentSentence(text, [EvidenceRef("omission", "omissions", "omissions")])
+    by_side = _side_scores(articles)
+    if len(by_side) >= 2:
+        scores = sorted(v[0] for v in by_side.values())
+        text = (
+            f"Each side's articles score within {SIDE_GAP:.0f} points of the others "
+            f"({scores[0]:.0f} to {scores[-1]:.0f} on average)."
+        )
+    else:
+        text = "Too few outlets of different sides are scored to compare their wording."
+    return AssessmentSentence(
+        text, [EvidenceRef("article", "each article's score in the source list", "sources")]
+    )
 
 
 def _findings(
@@ -131,8 +162,8 @@ def _findings(
             "side's coverage to compare it with."
         )
         return [AssessmentSentence(text, [mix_ref])]
-    if synthesis is None:
-        return []  # without the omissions, "alike" cannot be said
+    if synthesis is None or telling_omissions(synthesis.omissions, articles):
+        return []  # without the omissions, or with some, "alike" cannot be said
     return [
         AssessmentSentence(
             "The sides covered this story much alike: no central fact that one side reports "
@@ -170,10 +201,14 @@ def _missing(stats: StoryStats) -> AssessmentSentence | None:
 
 
 def _omission(omitted: Sequence[Omission]) -> AssessmentSentence | None:
-    """The most central fact one side reports and another leaves out."""
+    """The most central fact one side reports and another leaves out that at least
+    LEAD_BACKERS outlets report and that is not mostly a quotation (one outlet's detail or
+    someone's remark is no finding about the sides)."""
     for omission in omitted:
         fact = omission.fact
         backers = true_backers(fact)
+        if len({r.outlet_name for r in backers}) < LEAD_BACKERS or quoted_share(fact.text) > 0.3:
+            continue
         names = list(
             dict.fromkeys(f"{r.outlet_name} ({SIDE_ADJECTIVE[r.outlet_lean]})" for r in backers)
         )[:2]

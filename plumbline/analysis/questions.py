@@ -18,6 +18,7 @@ the answer could change the reader's picture (WEIGHTS), then by how central the 
   side's wording about a person or organisation as clearly negative or positive while
   another side's is not;
 - headlines: two sides' headlines for the story, when they put different things first;
+- perspectives: what two sides stress, from the quotations the page shows of each;
 - next: what the story's article says comes next (its "What comes next" part, which keeps
   only plans still ahead on the sources' dates).
 
@@ -80,6 +81,7 @@ WEIGHTS = {
     "framing": 0.6,
     "next": 0.5,
     "headlines": 0.45,
+    "perspectives": 0.3,
 }
 SAME_HEADLINE = 0.6  # share of content words two titles have in common to say the same
 
@@ -103,6 +105,7 @@ def key_questions(
         *_tone_framing(tones),
         *_next(synthesis, pool),
         *_headlines(synthesis),
+        *_arguments(synthesis),
     ]
     ranked.sort(key=lambda t: -t[0])
     picked: list[KeyQuestion] = []
@@ -252,9 +255,9 @@ def _one_side(
                 "omission", f"not reported by {_sides(omission.missing_from)} outlets", "omissions"
             ),
         ]
-        questions.append(
-            (WEIGHTS["one_side"] - 0.05 * rank, KeyQuestion(text, "one_side", evidence))
-        )
+        outlets = len({r.outlet_name for r in backers})
+        weight = WEIGHTS["one_side"] - 0.05 * rank + 0.05 * min(outlets - 1, 2)
+        questions.append((weight, KeyQuestion(text, "one_side", evidence)))
     return questions
 
 
@@ -538,7 +541,8 @@ def _headlines(synthesis: Synthesis | None) -> list[tuple[float, KeyQuestion]]:
     views = [v for v in (synthesis.perspectives if synthesis else []) if v.title.strip()]
     by_side = {v.side: v for v in views if v.side in SIDES}
     pairs = [(Lean.LEFT, Lean.RIGHT), (Lean.LEFT, Lean.CENTER), (Lean.CENTER, Lean.RIGHT)]
-    for a, b in pairs:
+    found: list[tuple[float, KeyQuestion]] = []
+    for rank, (a, b) in enumerate(pairs):
         if a not in by_side or b not in by_side:
             continue
         one, other = by_side[a], by_side[b]
@@ -560,8 +564,33 @@ def _headlines(synthesis: Synthesis | None) -> list[tuple[float, KeyQuestion]]:
             )
             for v in (one, other)
         ]
-        return [(WEIGHTS["headlines"], KeyQuestion(text, "headlines", evidence))]
+        weight = WEIGHTS["headlines"] - 0.1 * rank
+        found.append((weight, KeyQuestion(text, "headlines", evidence)))
+    return found
+
+
+def _arguments(synthesis: Synthesis | None) -> list[tuple[float, KeyQuestion]]:
+    """Two sides' perspectives (the quotations the page shows from each side's most central
+    article) set against each other: what each side argues or stresses, left and right
+    first."""
+    views = {v.side: v for v in (synthesis.perspectives if synthesis else []) if v.quotes}
+    for a, b in ((Lean.LEFT, Lean.RIGHT), (Lean.LEFT, Lean.CENTER), (Lean.CENTER, Lean.RIGHT)):
+        if a not in views or b not in views:
+            continue
+        one, other = views[a].quotes[0], views[b].quotes[0]
+        text = (
+            f"{one.outlet_name} ({SIDE_ADJECTIVE[a]}) writes {quote(one.text, FACT_WORDS)}, "
+            f"{other.outlet_name} ({SIDE_ADJECTIVE[b]}) {quote(other.text, FACT_WORDS)}: what "
+            "does each side stress, and what do the facts both report support?"
+        )
+        evidence = [ref_evidence(one), ref_evidence(other)]
+        return [(WEIGHTS["perspectives"], KeyQuestion(text, "perspectives", evidence))]
     return []
+
+
+def quoted_share(text: str) -> float:
+    """The share of a sentence's characters inside quotation marks."""
+    return sum(len(m.group()) for m in _QUOTED.finditer(text)) / (len(text) or 1)
 
 
 def _reportable(text: str) -> bool:
@@ -571,8 +600,7 @@ def _reportable(text: str) -> bool:
         return False
     if text.split(" ", 1)[0].strip(",").lower() in _LEANS_BACK:
         return False  # "Nor, when he was …", "He said …": needs the sentence before it
-    quoted = sum(len(m.group()) for m in _QUOTED.finditer(text))
-    if quoted > 0.5 * len(text):
+    if quoted_share(text) > 0.5:
         return False
     return not _FIRST_PERSON.search(unquoted(text))
 

@@ -189,13 +189,30 @@ def test_a_name_is_never_loaded_wording() -> None:
 def test_an_omission_is_the_finding_with_its_words() -> None:
     articles = _three_sides((30.0, 31.0, 33.0))
     levee = "State engineers warned last year that the Millbrook levee was unsafe."
-    fact = SynthSentence(levee, [SourceRef(1, 0, "Left Daily", Lean.LEFT, levee)])
-    omission = Omission(fact, reported_by=[Lean.LEFT], missing_from=[Lean.RIGHT])
+    fact = SynthSentence(
+        levee,
+        [
+            SourceRef(1, 0, "Left Daily", Lean.LEFT, levee),
+            SourceRef(2, 0, "Center Wire", Lean.CENTER, levee),
+        ],
+    )
+    omission = Omission(fact, reported_by=[Lean.LEFT, Lean.CENTER], missing_from=[Lean.RIGHT])
     synthesis = Synthesis("h", None, [], [], None, omissions=[omission])
     first = assess(articles, story_stats(articles), [], synthesis)[0]
     assert first.text.startswith(
-        "What one side reports and another leaves out: Left Daily (left-leaning) reports "
-        "“State engineers warned"
+        "What one side reports and another leaves out: Left Daily (left-leaning) and Center "
+        "Wire (center) report “State engineers warned"
     )
     assert first.text.endswith("which no right-leaning outlet mentions.")
-    assert {e.anchor for e in first.evidence} == {"article-1", "omissions"}
+    assert {e.anchor for e in first.evidence} == {"article-1", "article-2", "omissions"}
+
+
+def test_one_outlets_detail_does_not_lead_and_the_sides_are_not_called_alike() -> None:
+    articles = _three_sides((30.0, 31.0, 33.0))
+    levee = "State engineers warned last year that the Millbrook levee was unsafe."
+    fact = SynthSentence(levee, [SourceRef(1, 0, "Left Daily", Lean.LEFT, levee)])
+    omission = Omission(fact, reported_by=[Lean.LEFT], missing_from=[Lean.RIGHT])
+    synthesis = Synthesis("h", None, [], [], None, omissions=[omission])
+    texts = [a.text for a in assess(articles, story_stats(articles), [], synthesis)]
+    assert not any("leaves out" in t or "alike" in t for t in texts)
+    assert 2 <= len(texts) <= MOST

@@ -13,7 +13,16 @@ from plumbline.analysis.omissions import omissions
 from plumbline.analysis.questions import key_questions
 from plumbline.analysis.story import story_stats
 from plumbline.analysis.synthesize import synthesize
-from plumbline.models import ArticleRecord, EntityToneView, KeyQuestion, Lean
+from plumbline.models import (
+    ArticleKind,
+    ArticleRecord,
+    EntityToneView,
+    KeyQuestion,
+    Lean,
+    Perspective,
+    SourceRef,
+    Synthesis,
+)
 from tests.analysis.storybuild import LEFT_CRITICAL_OF_SMITH, article
 
 FLOOD = "Heavy rain flooded the Millbrook valley over the weekend and closed the main highway."
@@ -301,3 +310,38 @@ def test_a_rebuke_of_someones_plans_is_not_what_comes_next() -> None:
         article(2, "right-post", Lean.RIGHT, f"{FLOOD} {rebuke}"),
     ]
     assert not [q for q in _questions(articles) if q.kind == "next"]
+
+
+def test_two_sides_perspectives_are_set_against_each_other() -> None:
+    articles = [
+        article(1, "left-daily", Lean.LEFT, f"{FLOOD} Rescue crews searched the valley."),
+        article(2, "right-post", Lean.RIGHT, f"{FLOOD} Crews searched the valley at night."),
+    ]
+    left = "The council ignored years of warnings about the levee."
+    right = "Volunteers, not the state, saved the town."
+    views = [
+        Perspective(
+            side,
+            article_id,
+            name,
+            "",
+            "",
+            ArticleKind.OPINION,
+            [SourceRef(article_id, 1, name, side, text)],
+        )
+        for side, article_id, name, text in (
+            (Lean.LEFT, 1, "Left Daily", left),
+            (Lean.RIGHT, 2, "Right Post", right),
+        )
+    ]
+    synthesis = Synthesis("h", None, [], [], None, perspectives=views)
+    pool = statement_pool(articles)
+    found = [
+        q
+        for q in key_questions(articles, story_stats(articles), [], [], pool, synthesis)
+        if q.kind == "perspectives"
+    ]
+    assert len(found) == 1
+    assert found[0].text.startswith("Left Daily (left-leaning) writes “The council ignored")
+    assert "Right Post (right-leaning) “Volunteers, not the state, saved the town”" in found[0].text
+    assert {e.anchor for e in found[0].evidence} == {"article-1", "article-2"}
