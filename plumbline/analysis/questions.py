@@ -84,6 +84,8 @@ WEIGHTS = {
     "perspectives": 0.3,
 }
 SAME_HEADLINE = 0.6  # share of content words two titles have in common to say the same
+HEADLINE_DAYS = 1.0  # two headlines compared were published at most this far apart
+CAPS = {"headlines": 1}  # questions of a kind at most, where fewer than two
 
 
 def key_questions(
@@ -104,7 +106,7 @@ def key_questions(
         *(_loaded_framing(pool) if pool else []),
         *_tone_framing(tones),
         *_next(synthesis, pool),
-        *_headlines(synthesis),
+        *_headlines(synthesis, articles),
         *_arguments(synthesis),
     ]
     ranked.sort(key=lambda t: -t[0])
@@ -114,7 +116,8 @@ def key_questions(
     # out the others
     for cap in (2, MOST):
         for _weight, question in ranked:
-            if len(picked) == MOST or question in picked or per_kind.get(question.kind, 0) >= cap:
+            most = min(cap, CAPS.get(question.kind, cap))
+            if len(picked) == MOST or question in picked or per_kind.get(question.kind, 0) >= most:
                 continue
             if any(_same_evidence(question, other) for other in picked):
                 continue
@@ -132,6 +135,7 @@ def _same_evidence(a: KeyQuestion, b: KeyQuestion) -> bool:
 
 
 def _days_apart(a: ArticleRecord, b: ArticleRecord) -> float | None:
+    """Days between two articles' publication, None when either is undated."""
     if a.published is None or b.published is None:
         return None
     return abs((a.published - b.published).total_seconds()) / 86400
@@ -535,17 +539,27 @@ def _named(refs: Sequence[SourceRef], most: int = 3) -> list[str]:
     return [f"{r.outlet_name} ({SIDE_ADJECTIVE[r.outlet_lean]})" for r in picked[:most]]
 
 
-def _headlines(synthesis: Synthesis | None) -> list[tuple[float, KeyQuestion]]:
+def _headlines(
+    synthesis: Synthesis | None, articles: Sequence[ArticleRecord]
+) -> list[tuple[float, KeyQuestion]]:
     """Two sides' headlines for the story (each side's most central article, as the
     perspectives show it), when they put different things first: left and right first."""
     views = [v for v in (synthesis.perspectives if synthesis else []) if v.title.strip()]
     by_side = {v.side: v for v in views if v.side in SIDES}
+    by_id = {a.id: a for a in articles}
     pairs = [(Lean.LEFT, Lean.RIGHT), (Lean.LEFT, Lean.CENTER), (Lean.CENTER, Lean.RIGHT)]
     found: list[tuple[float, KeyQuestion]] = []
     for rank, (a, b) in enumerate(pairs):
         if a not in by_side or b not in by_side:
             continue
         one, other = by_side[a], by_side[b]
+        gap = (
+            _days_apart(by_id[one.article_id], by_id[other.article_id])
+            if (one.article_id in by_id and other.article_id in by_id)
+            else None
+        )
+        if gap is not None and gap > HEADLINE_DAYS:
+            continue  # written before and after something happened: not the same story told
         words_a, words_b = content_words(one.title), content_words(other.title)
         smaller = min(len(words_a), len(words_b)) or 1
         if len(words_a & words_b) >= SAME_HEADLINE * smaller:
@@ -578,6 +592,9 @@ def _arguments(synthesis: Synthesis | None) -> list[tuple[float, KeyQuestion]]:
         if a not in views or b not in views:
             continue
         one, other = views[a].quotes[0], views[b].quotes[0]
+        words_a, words_b = content_words(one.text), content_words(other.text)
+        if len(words_a & words_b) >= SAME_HEADLINE * (min(len(words_a), len(words_b)) or 1):
+            continue  # both quote the same words: nothing set against each other
         text = (
             f"{one.outlet_name} ({SIDE_ADJECTIVE[a]}) writes {quote(one.text, FACT_WORDS)}, "
             f"{other.outlet_name} ({SIDE_ADJECTIVE[b]}) {quote(other.text, FACT_WORDS)}: what "

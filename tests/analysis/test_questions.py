@@ -345,3 +345,24 @@ def test_two_sides_perspectives_are_set_against_each_other() -> None:
     assert found[0].text.startswith("Left Daily (left-leaning) writes “The council ignored")
     assert "Right Post (right-leaning) “Volunteers, not the state, saved the town”" in found[0].text
     assert {e.anchor for e in found[0].evidence} == {"article-1", "article-2"}
+
+
+def test_headlines_written_days_apart_are_not_compared() -> None:
+    articles = [
+        article(
+            1,
+            "left-daily",
+            Lean.LEFT,
+            f"{FLOOD} Residents blamed the council for ignoring warnings about the levee.",
+            title="Council ignored levee warnings before deadly flood",
+        ),
+        article(
+            2,
+            "right-post",
+            Lean.RIGHT,
+            f"{FLOOD} Volunteers filled sandbags through the night to protect the town.",
+            title="Volunteers rally to save Millbrook from rising river",
+        ),
+    ]
+    articles[1].published = datetime(2021, 3, 5, tzinfo=UTC)  # four days after the other
+    assert not [q for q in _questions(articles) if q.kind == "headlines"]
