@@ -251,8 +251,9 @@ def test_never_more_than_five_questions_each_with_evidence() -> None:
     assert all(q.text.endswith("?") for q in found)
 
 
-def test_two_sides_headlines_that_put_different_things_first_are_compared() -> None:
-    articles = [
+def _two_headlines() -> list[ArticleRecord]:
+    """Two sides' reports of the flood under headlines that put different things first."""
+    return [
         article(
             1,
             "left-daily",
@@ -268,6 +269,10 @@ def test_two_sides_headlines_that_put_different_things_first_are_compared() -> N
             title="Volunteers rally to save Millbrook from rising river",
         ),
     ]
+
+
+def test_two_sides_headlines_that_put_different_things_first_are_compared() -> None:
+    articles = _two_headlines()
     [found] = [q for q in _questions(articles) if q.kind == "headlines"]
     assert "Left Daily (left-leaning) headlines it “Council ignored levee warnings" in found.text
     assert found.text.endswith("?")
@@ -348,21 +353,6 @@ def test_two_sides_perspectives_are_set_against_each_other() -> None:
 
 
 def test_headlines_written_days_apart_are_not_compared() -> None:
-    articles = [
-        article(
-            1,
-            "left-daily",
-            Lean.LEFT,
-            f"{FLOOD} Residents blamed the council for ignoring warnings about the levee.",
-            title="Council ignored levee warnings before deadly flood",
-        ),
-        article(
-            2,
-            "right-post",
-            Lean.RIGHT,
-            f"{FLOOD} Volunteers filled sandbags through the night to protect the town.",
-            title="Volunteers rally to save Millbrook from rising river",
-        ),
-    ]
+    articles = _two_headlines()
     articles[1].published = datetime(2021, 3, 5, tzinfo=UTC)  # four days after the other
     assert not [q for q in _questions(articles) if q.kind == "headlines"]
