@@ -199,10 +199,14 @@ def telling_omissions(
     words_of: dict[int, frozenset[str]] = {}
     kinds = {a.id: kind_of(a) for a in articles}
     published = {a.id: a.published for a in articles}
+    outlets = {a.outlet_name for a in articles if a.outlet_name}
     for omission in omitted:
         fact = omission.fact
         if not omission.reported_by or not _reportable(fact.text):
             continue
+        backing = {r.outlet_name for r in fact.sources}
+        if any(name in fact.text for name in outlets - backing):
+            continue  # "Vox reported that …": another outlet of the story reported it too
         if all(kinds.get(r.article_id) is ArticleKind.OPINION for r in fact.sources):
             continue  # a columnist's point is a perspective, not a fact others left out
         first = min((d for r in fact.sources if (d := published.get(r.article_id))), default=None)
@@ -591,7 +595,11 @@ def _arguments(synthesis: Synthesis | None) -> list[tuple[float, KeyQuestion]]:
     for a, b in ((Lean.LEFT, Lean.RIGHT), (Lean.LEFT, Lean.CENTER), (Lean.CENTER, Lean.RIGHT)):
         if a not in views or b not in views:
             continue
-        one, other = views[a].quotes[0], views[b].quotes[0]
+        mine = [q for q in views[a].quotes if _reportable(q.text)]
+        theirs = [q for q in views[b].quotes if _reportable(q.text)]
+        if not mine or not theirs:
+            continue  # a quotation of someone else says nothing of what the side stresses
+        one, other = mine[0], theirs[0]
         words_a, words_b = content_words(one.text), content_words(other.text)
         if len(words_a & words_b) >= SAME_HEADLINE * (min(len(words_a), len(words_b)) or 1):
             continue  # both quote the same words: nothing set against each other

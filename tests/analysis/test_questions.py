@@ -356,3 +356,21 @@ def test_headlines_written_days_apart_are_not_compared() -> None:
     articles = _two_headlines()
     articles[1].published = datetime(2021, 3, 5, tzinfo=UTC)  # four days after the other
     assert not [q for q in _questions(articles) if q.kind == "headlines"]
+
+
+def test_a_fact_that_names_another_outlet_of_the_story_is_not_one_sides() -> None:
+    claim = (
+        "Left Weekly reported that state engineers warned last year that the Millbrook river "
+        "levee was unsafe."
+    )
+    crews = f"{FLOOD} Crews searched the valley for survivors."
+    articles = [
+        article(1, "center-wire", Lean.CENTER, f"{FLOOD} {claim}"),
+        article(2, "center-news", Lean.CENTER, f"{FLOOD} {claim}"),
+        article(3, "left-weekly", Lean.LEFT, crews),
+        article(4, "right-post", Lean.RIGHT, crews),
+    ]
+    omitted = omissions(articles, pool=statement_pool(articles))
+    assert any(o.fact.text == claim for o in omitted)  # an omission by the matching rules …
+    asked = " ".join(q.text for q in _questions(articles) if q.kind == "one_side")
+    assert "Left Weekly reported" not in asked  # … that names an outlet said to leave it out
