@@ -80,7 +80,8 @@ DETECTORS = {
     "first_person": re.compile(r"\b(?:I|me|my|we|our|We|Our|us|I'm|I’m|I've|I’ve)\b"),
     "relative_date": re.compile(
         r"\b(?:yesterday|today|tonight|tomorrow|last night|this (?:morning|afternoon|"
-        r"evening|week)|last week|next week)\b|\b(?:on |last |next |this )?"
+        r"evening|week)|last week(?! of (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec))|"
+        r"next week)\b|\b(?:on |last |next |this )?"
         r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b(?!(?: morning| afternoon| evening|"
         r" night)?,? (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec))"
     ),

@@ -19,6 +19,7 @@ evidence the story page shows, each pointing at it. It leads with the finding.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from statistics import fmean
 
@@ -402,7 +403,7 @@ def picked_phrases(articles: Sequence[ArticleRecord]) -> list[tuple[LoadedPhrase
 
 
 def _in_context(phrase: LoadedPhrase, article: ArticleRecord) -> str:
-    """The phrase with a few words either side of it: “… a bizarre scene outside …”."""
+    """The phrase with a few words either side of it, as written: “… a bizarre scene …”."""
     assert article.analysis is not None
     sentences = article.analysis.sentences
     if not 0 <= phrase.sentence_index < len(sentences):
@@ -411,13 +412,14 @@ def _in_context(phrase: LoadedPhrase, article: ArticleRecord) -> str:
     at = text.find(phrase.text)
     if at < 0:
         return f"“{phrase.text}”"
-    before = text[:at].split()[-CONTEXT_WORDS:]
-    after = text[at + len(phrase.text) :].split()[:CONTEXT_WORDS]
-    head = ("… " if len(text[:at].split()) > CONTEXT_WORDS else "") + " ".join(before)
-    tail = " ".join(after) + (
-        " …" if len(text[at + len(phrase.text) :].split()) > CONTEXT_WORDS else ""
-    )
-    return f"“{head} {phrase.text} {tail}”".replace("“ ", "“").replace(" ”", "”")
+    end = at + len(phrase.text)
+    starts = [m.start() for m in re.finditer(r"\S+", text[:at])]
+    ends = [m.end() for m in re.finditer(r"\S+", text[end:])]
+    start = starts[-CONTEXT_WORDS] if len(starts) >= CONTEXT_WORDS else 0
+    stop = end + ends[CONTEXT_WORDS - 1] if len(ends) >= CONTEXT_WORDS else len(text)
+    head = "… " if start > 0 else ""
+    tail = " …" if stop < len(text) else ""
+    return f"“{head}{text[start:stop].strip()}{tail}”"
 
 
 def _sides(sides: Sequence[Lean], conjunction: str = "and") -> str:
