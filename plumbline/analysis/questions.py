@@ -62,6 +62,7 @@ from plumbline.models import (
 )
 
 MOST = 5
+MIN_QUESTIONS = 3  # below this, a capped kind may give one more
 SAME_THING = 0.25  # cosine at which two sentences with figures talk about the same thing
 FRAMING_SIMILARITY = 0.5
 FRAMING_MIN_WEIGHT = 0.5  # p(biased) x word rate of a phrase worth a framing question
@@ -112,11 +113,13 @@ def key_questions(
     ranked.sort(key=lambda t: -t[0])
     picked: list[KeyQuestion] = []
     per_kind: dict[str, int] = {}
-    # first at most two of a kind, then whatever is left, so that one kind cannot crowd
-    # out the others
+    # first at most two of a kind (CAPS for some), then whatever is left; a thin story
+    # (fewer than MIN_QUESTIONS so far) may take one more of a capped kind
     for cap in (2, MOST):
         for _weight, question in ranked:
             most = min(cap, CAPS.get(question.kind, cap))
+            if cap == MOST and len(picked) < MIN_QUESTIONS and question.kind in CAPS:
+                most += 1
             if len(picked) == MOST or question in picked or per_kind.get(question.kind, 0) >= most:
                 continue
             if any(_same_evidence(question, other) for other in picked):

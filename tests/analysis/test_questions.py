@@ -374,3 +374,23 @@ def test_a_fact_that_names_another_outlet_of_the_story_is_not_one_sides() -> Non
     assert any(o.fact.text == claim for o in omitted)  # an omission by the matching rules …
     asked = " ".join(q.text for q in _questions(articles) if q.kind == "one_side")
     assert "Left Weekly reported" not in asked  # … that names an outlet said to leave it out
+
+
+def test_headlines_give_one_question_and_a_second_only_to_a_thin_story() -> None:
+    same = f"{FLOOD} Crews searched the valley for survivors."
+    sides = ((Lean.LEFT, "Left Daily"), (Lean.CENTER, "Center Wire"), (Lean.RIGHT, "Right Post"))
+    articles = [
+        article(k, name.lower().replace(" ", "-"), side, same)
+        for k, (side, name) in enumerate(sides, 1)
+    ]
+    titles = ("Council ignored warnings", "Valley floods after storm", "Volunteers save the town")
+    views = [
+        Perspective(side, k, name, title, "", ArticleKind.NEWS, [])
+        for k, ((side, name), title) in enumerate(zip(sides, titles, strict=True), 1)
+    ]
+    synthesis = Synthesis("h", None, [], [], None, perspectives=views)
+    found = key_questions(
+        articles, story_stats(articles), [], [], statement_pool(articles), synthesis
+    )
+    assert [q.kind for q in found] == ["headlines", "headlines"]
+    assert found[0].text.startswith("Left Daily (left-leaning) headlines it “Council ignored")
