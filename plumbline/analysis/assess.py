@@ -4,7 +4,8 @@ evidence the story page shows, each pointing at it. It leads with the finding.
 1. What most distinguishes how the sides covered the story, the first of these that holds:
    a side that did not cover it at all (with three outlets or more) or a blindspot; a
    central fact one side reports and another leaves out (the omissions, in its words);
-   the same thing named differently (`naming`); one side's articles scoring at least
+   the same thing named differently (`naming`); two sides' headlines that put different
+   things first (`questions.headline_pairs`); one side's articles scoring at least
    SIDE_GAP points higher; one side's wording about a person or organisation clearly
    negative or positive where another's is not (`questions.separating_tones`). When none
    holds, that the sides covered it alike. A second finding follows when there is one.
@@ -34,6 +35,7 @@ from plumbline.analysis.facts import (
 from plumbline.analysis.naming import naming_differences
 from plumbline.analysis.questions import (
     FACT_WORDS,
+    headline_pairs,
     quoted_share,
     separating_tones,
     telling_omissions,
@@ -137,6 +139,7 @@ def _findings(
             _missing(stats),
             _omission(telling_omissions(synthesis.omissions, articles) if synthesis else []),
             _naming(articles),
+            _headline_contrast(synthesis, articles),
             _score_gap(articles),
             _tone(tones),
         )
@@ -258,6 +261,31 @@ def _naming(articles: Sequence[ArticleRecord]) -> AssessmentSentence | None:
         )
         for side in (a, b)
         for article_id, sentence in [difference.examples[side]]
+    ]
+    return AssessmentSentence(text, evidence)
+
+
+def _headline_contrast(
+    synthesis: Synthesis | None, articles: Sequence[ArticleRecord]
+) -> AssessmentSentence | None:
+    """Two sides' headlines that put different things first, left and right first."""
+    pairs = headline_pairs(synthesis, articles)
+    if not pairs:
+        return None
+    one, other = pairs[0]
+    text = (
+        f"The sides put different things first: {one.outlet_name} "
+        f"({SIDE_ADJECTIVE[one.side]}) headlines it “{one.title.strip()}”, "
+        f"{other.outlet_name} ({SIDE_ADJECTIVE[other.side]}) “{other.title.strip()}”."
+    )
+    evidence = [
+        EvidenceRef(
+            "article",
+            f"{v.outlet_name} ({SIDE_ADJECTIVE[v.side]}): “{v.title.strip()}”",
+            article_anchor(v.article_id),
+            v.article_id,
+        )
+        for v in (one, other)
     ]
     return AssessmentSentence(text, evidence)
 

@@ -55,6 +55,7 @@ from plumbline.models import (
     KeyQuestion,
     Lean,
     Omission,
+    Perspective,
     SourceRef,
     StoryStats,
     Synthesis,
@@ -546,17 +547,35 @@ def _named(refs: Sequence[SourceRef], most: int = 3) -> list[str]:
     return [f"{r.outlet_name} ({SIDE_ADJECTIVE[r.outlet_lean]})" for r in picked[:most]]
 
 
+def headline_pairs(
+    synthesis: Synthesis | None, articles: Sequence[ArticleRecord]
+) -> list[tuple[Perspective, Perspective]]:
+    """Pairs of two sides' headlines that put different things first (see `_headlines`),
+    left and right first."""
+    return [pair for pair, _question in _headline_questions(synthesis, articles)]
+
+
 def _headlines(
     synthesis: Synthesis | None, articles: Sequence[ArticleRecord]
 ) -> list[tuple[float, KeyQuestion]]:
+    found = _headline_questions(synthesis, articles)
+    return [
+        (WEIGHTS["headlines"] - 0.1 * rank, question)
+        for rank, (_pair, question) in enumerate(found)
+    ]
+
+
+def _headline_questions(
+    synthesis: Synthesis | None, articles: Sequence[ArticleRecord]
+) -> list[tuple[tuple[Perspective, Perspective], KeyQuestion]]:
     """Two sides' headlines for the story (each side's most central article, as the
     perspectives show it), when they put different things first: left and right first."""
     views = [v for v in (synthesis.perspectives if synthesis else []) if v.title.strip()]
     by_side = {v.side: v for v in views if v.side in SIDES}
     by_id = {a.id: a for a in articles}
     pairs = [(Lean.LEFT, Lean.RIGHT), (Lean.LEFT, Lean.CENTER), (Lean.CENTER, Lean.RIGHT)]
-    found: list[tuple[float, KeyQuestion]] = []
-    for rank, (a, b) in enumerate(pairs):
+    found: list[tuple[tuple[Perspective, Perspective], KeyQuestion]] = []
+    for a, b in pairs:
         if a not in by_side or b not in by_side:
             continue
         one, other = by_side[a], by_side[b]
@@ -585,8 +604,7 @@ def _headlines(
             )
             for v in (one, other)
         ]
-        weight = WEIGHTS["headlines"] - 0.1 * rank
-        found.append((weight, KeyQuestion(text, "headlines", evidence)))
+        found.append(((one, other), KeyQuestion(text, "headlines", evidence)))
     return found
 
 

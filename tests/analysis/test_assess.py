@@ -7,12 +7,14 @@ import pytest
 from plumbline.analysis.assess import MOST, assess, bias_label
 from plumbline.analysis.story import story_stats
 from plumbline.models import (
+    ArticleKind,
     ArticleRecord,
     AssessmentSentence,
     EntityToneView,
     Lean,
     LoadedPhrase,
     Omission,
+    Perspective,
     SideToneView,
     SourceRef,
     Synthesis,
@@ -216,3 +218,22 @@ def test_one_outlets_detail_does_not_lead_and_the_sides_are_not_called_alike() -
     texts = [a.text for a in assess(articles, story_stats(articles), [], synthesis)]
     assert not any("leaves out" in t or "alike" in t for t in texts)
     assert 2 <= len(texts) <= MOST
+
+
+def test_two_sides_headlines_that_differ_are_a_finding() -> None:
+    articles = _three_sides((30.0, 31.0, 33.0))
+    titles = {1: "Council ignored levee warnings", 3: "Volunteers rally to save the town"}
+    views = [
+        Perspective(
+            a.outlet_lean, a.id, a.outlet_name or "", titles[a.id], "", ArticleKind.NEWS, []
+        )
+        for a in articles
+        if a.id in titles
+    ]
+    synthesis = Synthesis("h", None, [], [], None, perspectives=views)
+    found = assess(articles, story_stats(articles), [], synthesis)
+    assert found[0].text == (
+        "The sides put different things first: Left Daily (left-leaning) headlines it “Council "
+        "ignored levee warnings”, Right Post (right-leaning) “Volunteers rally to save the town”."
+    )
+    assert {e.anchor for e in found[0].evidence} == {"article-1", "article-3"}
