@@ -35,6 +35,7 @@ from plumbline.analysis.facts import (
 from plumbline.analysis.naming import naming_differences
 from plumbline.analysis.questions import (
     FACT_WORDS,
+    headline_evidence,
     headline_pairs,
     quoted_share,
     separating_tones,
@@ -278,16 +279,7 @@ def _headline_contrast(
         f"({SIDE_ADJECTIVE[one.side]}) headlines it “{one.title.strip()}”, "
         f"{other.outlet_name} ({SIDE_ADJECTIVE[other.side]}) “{other.title.strip()}”."
     )
-    evidence = [
-        EvidenceRef(
-            "article",
-            f"{v.outlet_name} ({SIDE_ADJECTIVE[v.side]}): “{v.title.strip()}”",
-            article_anchor(v.article_id),
-            v.article_id,
-        )
-        for v in (one, other)
-    ]
-    return AssessmentSentence(text, evidence)
+    return AssessmentSentence(text, [headline_evidence(v) for v in (one, other)])
 
 
 def _score_gap(articles: Sequence[ArticleRecord]) -> AssessmentSentence | None:

@@ -547,6 +547,12 @@ def _named(refs: Sequence[SourceRef], most: int = 3) -> list[str]:
     return [f"{r.outlet_name} ({SIDE_ADJECTIVE[r.outlet_lean]})" for r in picked[:most]]
 
 
+def headline_evidence(view: Perspective) -> EvidenceRef:
+    """A side's headline as evidence: its article's row in the source list."""
+    label = f"{view.outlet_name} ({SIDE_ADJECTIVE[view.side]}): “{view.title.strip()}”"
+    return EvidenceRef("article", label, article_anchor(view.article_id), view.article_id)
+
+
 def headline_pairs(
     synthesis: Synthesis | None, articles: Sequence[ArticleRecord]
 ) -> list[tuple[Perspective, Perspective]]:
@@ -595,15 +601,7 @@ def _headline_questions(
             f"{other.outlet_name} ({SIDE_ADJECTIVE[b]}) “{other.title.strip()}”: what does "
             "each put first, and which fits what both report?"
         )
-        evidence = [
-            EvidenceRef(
-                "article",
-                f"{v.outlet_name} ({SIDE_ADJECTIVE[v.side]}): “{v.title.strip()}”",
-                article_anchor(v.article_id),
-                v.article_id,
-            )
-            for v in (one, other)
-        ]
+        evidence = [headline_evidence(v) for v in (one, other)]
         found.append(((one, other), KeyQuestion(text, "headlines", evidence)))
     return found
 
