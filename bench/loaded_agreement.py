@@ -25,7 +25,7 @@ import argparse
 import json
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO))
 
 from plumbline.analysis.assess import PHRASE_MIN_WEIGHT  # noqa: E402
 from plumbline.analysis.wording import in_context  # noqa: E402
+from plumbline.models import ArticleRecord, LoadedPhrase  # noqa: E402
 
 PHRASES = REPO / "bench" / "data" / "loaded_phrases.jsonl"
 ASSESSED = REPO / "bench" / "data" / "loaded_assessed.jsonl"
@@ -89,43 +90,20 @@ def sample(args: argparse.Namespace) -> int:
     while batch := core.stories(limit=200, offset=len(summaries), min_outlets=2):
         summaries += batch
     found = []
-    if args.assessed:
-        from plumbline.analysis.assess import picked_phrases
-
-        for summary in summaries:
-            articles = core.repo.story_articles(summary.id)
-            for phrase, article in picked_phrases(articles):
-                assert article.analysis is not None
-                found.append(
-                    {
-                        "story": summary.id,
-                        "article": article.id,
-                        "outlet": article.outlet_name,
-                        "kind": kind_of(article).value,
-                        "phrase": phrase.text,
-                        "sentence": article.analysis.sentences[phrase.sentence_index].text,
-                        "weight": phrase.weight,
-                    }
-                )
-        summaries = []
     for summary in summaries:
-        for article in core.repo.story_articles(summary.id):
-            analysis = article.analysis
-            if analysis is None or article.duplicate_of is not None:
-                continue
-            for phrase in analysis.loaded_phrases[:SHOWN]:
-                if not 0 <= phrase.sentence_index < len(analysis.sentences):
-                    continue
-                found.append(
-                    {
-                        "story": summary.id,
-                        "article": article.id,
-                        "outlet": article.outlet_name,
-                        "kind": kind_of(article).value,
-                        "phrase": phrase.text,
-                        "sentence": analysis.sentences[phrase.sentence_index].text,
-                    }
-                )
+        for article, phrase in _shown(core.repo.story_articles(summary.id), args.assessed):
+            assert article.analysis is not None
+            row: dict[str, object] = {
+                "story": summary.id,
+                "article": article.id,
+                "outlet": article.outlet_name,
+                "kind": kind_of(article).value,
+                "phrase": phrase.text,
+                "sentence": article.analysis.sentences[phrase.sentence_index].text,
+            }
+            if args.assessed:
+                row["weight"] = phrase.weight
+            found.append(row)
     picked = random.Random(args.seed).sample(found, min(args.n, len(found)))
     print(f"{len(found)} shown phrases, {len(picked)} drawn", file=sys.stderr)
     args.out.write_text(
@@ -136,6 +114,25 @@ def sample(args: argparse.Namespace) -> int:
         encoding="utf-8",
     )
     return 0
+
+
+def _shown(
+    articles: Sequence[ArticleRecord], assessed: bool
+) -> Iterator[tuple[ArticleRecord, LoadedPhrase]]:
+    """The phrases a page shows: the assessment's "most loaded wording" (`assessed`), or
+    each article's SHOWN strongest lexicon phrases as an older version showed them."""
+    if assessed:
+        from plumbline.analysis.assess import picked_phrases
+
+        yield from ((article, phrase) for phrase, article in picked_phrases(articles))
+        return
+    for article in articles:
+        analysis = article.analysis
+        if analysis is None or article.duplicate_of is not None:
+            continue
+        for phrase in analysis.loaded_phrases[:SHOWN]:
+            if 0 <= phrase.sentence_index < len(analysis.sentences):
+                yield article, phrase
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -29,21 +29,23 @@ from plumbline.analysis.facts import (
     SIDES,
     article_anchor,
     join_words,
+    lean_mix_evidence,
+    omission_evidence,
     quote,
     ref_evidence,
+    side_words,
 )
 from plumbline.analysis.naming import naming_differences
 from plumbline.analysis.questions import (
     FACT_WORDS,
     headline_evidence,
     headline_pairs,
-    quoted_share,
     separating_tones,
     telling_omissions,
     true_backers,
 )
 from plumbline.analysis.story import outlet_key, outlet_scores
-from plumbline.analysis.wording import shown_phrases
+from plumbline.analysis.wording import quoted_share, shown_phrases
 from plumbline.models import (
     ArticleRecord,
     AssessmentSentence,
@@ -89,22 +91,23 @@ def assess(
 ) -> list[AssessmentSentence]:
     """The assessment of a story from its articles, figures and tone table; the
     synthesis, when given, adds its omissions. See the module docstring."""
-    findings = _findings(articles, stats, tones, synthesis) if stats.n_outlets > 1 else []
+    # the omissions worth a reader's attention; None without a synthesis (then unknown)
+    told = telling_omissions(synthesis.omissions, articles) if synthesis else None
+    findings = _findings(articles, stats, tones, synthesis, told) if stats.n_outlets > 1 else []
     found = [*findings[:2], _numbers(articles, stats)]
     phrases = _phrases(articles)
     if phrases is not None:
         found.append(phrases)
     if len(found) < 2 and stats.n_outlets > 1:
-        found.append(_side_scores_sentence(articles, synthesis))
+        found.append(_side_scores_sentence(articles, told or []))
     return found[:MOST]
 
 
 def _side_scores_sentence(
-    articles: Sequence[ArticleRecord], synthesis: Synthesis | None
+    articles: Sequence[ArticleRecord], omitted: Sequence[Omission]
 ) -> AssessmentSentence:
     """A second sentence when nothing else is to be said: how many facts each side leaves
     out, else how close the sides' scores are."""
-    omitted = telling_omissions(synthesis.omissions, articles) if synthesis else []
     if omitted:
         n = len(omitted)
         text = (
@@ -131,14 +134,15 @@ def _findings(
     stats: StoryStats,
     tones: Sequence[EntityToneView],
     synthesis: Synthesis | None,
+    told: Sequence[Omission] | None,
 ) -> list[AssessmentSentence]:
     """What sets the sides' coverage apart, the most telling first; "alike" when nothing
-    does."""
+    does and the omissions (`told`) are known to be none."""
     found = [
         finding
         for finding in (
             _missing(stats),
-            _omission(telling_omissions(synthesis.omissions, articles) if synthesis else []),
+            _omission(told or []),
             _naming(articles),
             _headline_contrast(synthesis, articles),
             _score_gap(articles),
@@ -151,9 +155,7 @@ def _findings(
     mix = stats.lean_mix
     counts = {Lean.LEFT: mix.left, Lean.CENTER: mix.center, Lean.RIGHT: mix.right}
     rated = [side for side in SIDES if counts[side]]
-    mix_ref = EvidenceRef(
-        "lean_mix", f"lean mix: {mix.left} left, {mix.center} center, {mix.right} right", "lean-mix"
-    )
+    mix_ref = lean_mix_evidence(mix)
     if not rated:
         text = (
             f"None of the {stats.n_outlets} outlets has a lean rating, so the sides cannot be "
@@ -167,7 +169,7 @@ def _findings(
             "side's coverage to compare it with."
         )
         return [AssessmentSentence(text, [mix_ref])]
-    if synthesis is None or telling_omissions(synthesis.omissions, articles):
+    if told is None or told:
         return []  # without the omissions, or with some, "alike" cannot be said
     return [
         AssessmentSentence(
@@ -185,9 +187,7 @@ def _findings(
 def _missing(stats: StoryStats) -> AssessmentSentence | None:
     mix = stats.lean_mix
     counts = {Lean.LEFT: mix.left, Lean.CENTER: mix.center, Lean.RIGHT: mix.right}
-    mix_ref = EvidenceRef(
-        "lean_mix", f"lean mix: {mix.left} left, {mix.center} center, {mix.right} right", "lean-mix"
-    )
+    mix_ref = lean_mix_evidence(mix)
     if stats.blindspot is not None:
         text = f"This story is a blindspot: {stats.blindspot.description}."
         return AssessmentSentence(
@@ -226,16 +226,14 @@ def _omission(omitted: Sequence[Omission]) -> AssessmentSentence | None:
         text = (
             "What one side reports and another leaves out: "
             f"{join_words(names)} {verb} {quote(fact.text, FACT_WORDS)}, which no "
-            f"{_sides(omission.missing_from, 'or')} outlet mentions"
+            f"{side_words(omission.missing_from, 'or')} outlet mentions"
         )
         if more:
             listed = "one more is" if more == 1 else f"{more} more are"
             text += f"; {listed} listed under Omissions"
         evidence = [
             *(ref_evidence(r) for r in backers[:2]),
-            EvidenceRef(
-                "omission", f"not reported by {_sides(omission.missing_from)} outlets", "omissions"
-            ),
+            omission_evidence(omission.missing_from),
         ]
         return AssessmentSentence(text + ".", evidence)
     return None
@@ -328,9 +326,7 @@ def _numbers(articles: Sequence[ArticleRecord], stats: StoryStats) -> Assessment
     if mix.unrated:
         parts.append(f"{mix.unrated} unrated")
     text = sentence.text.rstrip(".") + f"; the {stats.n_outlets} outlets are {join_words(parts)}."
-    mix_ref = EvidenceRef(
-        "lean_mix", f"lean mix: {mix.left} left, {mix.center} center, {mix.right} right", "lean-mix"
-    )
+    mix_ref = lean_mix_evidence(mix)
     return AssessmentSentence(text, [*sentence.evidence, mix_ref])
 
 
@@ -440,10 +436,6 @@ def _in_context(phrase: LoadedPhrase, article: ArticleRecord) -> str:
     head = "… " if start > 0 else ""
     tail = " …" if stop < len(text) else ""
     return f"“{head}{text[start:stop].strip()}{tail}”"
-
-
-def _sides(sides: Sequence[Lean], conjunction: str = "and") -> str:
-    return join_words([SIDE_ADJECTIVE[s] for s in sides], conjunction)
 
 
 def _side_score(score: float, n_outlets: int) -> str:

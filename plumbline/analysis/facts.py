@@ -23,7 +23,7 @@ from plumbline.analysis.clean import furniture, strip_lead_in
 from plumbline.analysis.figures import Figure, differ, figures
 from plumbline.analysis.prose import dangling
 from plumbline.analysis.story import outlet_key
-from plumbline.models import ArticleRecord, EvidenceRef, Lean, SourceRef, SynthSentence
+from plumbline.models import ArticleRecord, EvidenceRef, Lean, LeanMix, SourceRef, SynthSentence
 
 SIDES = (Lean.LEFT, Lean.CENTER, Lean.RIGHT)
 SAME_FACT = 0.32  # cosine at which another outlet's sentence backs a statement
@@ -194,6 +194,24 @@ def quote(text: str, words: int = QUOTE_WORDS) -> str:
     parts = text.rstrip(" .").split()
     body = " ".join(parts[:words]) + (" …" if len(parts) > words else "")
     return f"“{body}”"
+
+
+def side_words(sides: Sequence[Lean], conjunction: str = "and") -> str:
+    """ "left-leaning", "left-leaning and center", "center or right-leaning"."""
+    return join_words([SIDE_ADJECTIVE[s] for s in sides], conjunction)
+
+
+def lean_mix_evidence(mix: LeanMix) -> EvidenceRef:
+    """The lean mix as evidence: the page's lean-mix bar."""
+    label = f"lean mix: {mix.left} left, {mix.center} center, {mix.right} right"
+    return EvidenceRef("lean_mix", label, "lean-mix")
+
+
+def omission_evidence(missing_from: Sequence[Lean]) -> EvidenceRef:
+    """That some sides leave a fact out, as evidence: the page's omissions list."""
+    return EvidenceRef(
+        "omission", f"not reported by {side_words(missing_from)} outlets", "omissions"
+    )
 
 
 def join_words(parts: Sequence[str], conjunction: str = "and") -> str:

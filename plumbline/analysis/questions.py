@@ -38,15 +38,18 @@ from plumbline.analysis.facts import (
     StatementPool,
     article_anchor,
     join_words,
+    lean_mix_evidence,
+    omission_evidence,
     quote,
     ref_evidence,
+    side_words,
     unquoted,
 )
 from plumbline.analysis.figures import disputed, figures
 from plumbline.analysis.kinds import kind_of
 from plumbline.analysis.naming import naming_differences
 from plumbline.analysis.synthesize import content_words
-from plumbline.analysis.wording import shown_phrases
+from plumbline.analysis.wording import quoted_share, shown_phrases
 from plumbline.models import (
     ArticleKind,
     ArticleRecord,
@@ -254,8 +257,8 @@ def _one_side(
             continue  # the same fact in other words
         asked.append(words)
         backers = true_backers(fact)
-        side = _sides(sorted({r.outlet_lean for r in backers}, key=SIDES.index))
-        missing = _sides(omission.missing_from, "or")
+        side = side_words(sorted({r.outlet_lean for r in backers}, key=SIDES.index))
+        missing = side_words(omission.missing_from, "or")
         text = (
             f"Only {side} outlets ({join_words(_named(backers))}) report "
             f"{quote(fact.text, FACT_WORDS)}, and no {missing} outlet does: is it confirmed, "
@@ -263,9 +266,7 @@ def _one_side(
         )
         evidence = [
             *(ref_evidence(r) for r in backers[:3]),
-            EvidenceRef(
-                "omission", f"not reported by {_sides(omission.missing_from)} outlets", "omissions"
-            ),
+            omission_evidence(omission.missing_from),
         ]
         outlets = len({r.outlet_name for r in backers})
         weight = WEIGHTS["one_side"] - 0.05 * rank + 0.05 * min(outlets - 1, 2)
@@ -418,11 +419,10 @@ def _missing_side(stats: StoryStats) -> list[tuple[float, KeyQuestion]]:
     rated = sum(counts.values())
     if rated == 0:
         return []  # no outlet has a lean rating: nothing can be said about sides
-    mix_label = f"lean mix: {mix.left} left, {mix.center} center, {mix.right} right"
-    evidence = [EvidenceRef("lean_mix", mix_label, "lean-mix")]
+    evidence = [lean_mix_evidence(mix)]
     missing = [side for side in SIDES if counts[side] == 0]
     if missing:
-        sides = _sides(missing, "or")
+        sides = side_words(missing, "or")
         if stats.n_outlets > 1:
             text = (
                 f"None of the {stats.n_outlets} outlets that covered this story is {sides}: "
@@ -518,7 +518,6 @@ _EMBED = re.compile(r"pic\.twitter\.com|@\w+\)|https?://", re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"\b(?:i|we|my|our|us|me)\b", re.IGNORECASE)
 _LEANS_BACK_TEXT = "nor but and so yet or he she they it his her their its this that these those"
 _LEANS_BACK = frozenset(_LEANS_BACK_TEXT.split())
-_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 
 
 def true_backers(fact: SynthSentence) -> list[SourceRef]:
@@ -632,11 +631,6 @@ def _arguments(synthesis: Synthesis | None) -> list[tuple[float, KeyQuestion]]:
     return []
 
 
-def quoted_share(text: str) -> float:
-    """The share of a sentence's characters inside quotation marks."""
-    return sum(len(m.group()) for m in _QUOTED.finditer(text)) / (len(text) or 1)
-
-
 def _reportable(text: str) -> bool:
     """Whether a source sentence can stand as a fact in a question: not a quotation or a
     sentence that is mostly one, not an embedded post, not the writer's first person."""
@@ -656,7 +650,3 @@ def _inline(figure: str) -> str:
     if first[:1].isupper() and first[1:].islower() and not first[:1].isdigit():
         return f"{first.lower()} {rest}".strip()
     return figure
-
-
-def _sides(sides: Sequence[Lean], conjunction: str = "and") -> str:
-    return join_words([SIDE_ADJECTIVE[s] for s in sides], conjunction)

@@ -39,9 +39,7 @@ def in_context(phrase: str, sentence: str) -> bool:
     if at is None:
         return True  # not found where expected: nothing to judge it by
     start, end = at
-    if _QUOTED_SPAN.search(sentence) and any(
-        q.start() <= start and end <= q.end() for q in _QUOTED_SPAN.finditer(sentence)
-    ):
+    if any(q.start() <= start and end <= q.end() for q in QUOTED.finditer(sentence)):
         return False
     words = [w.group() for w in _WORD.finditer(phrase)]
     before = [w.group() for w in _WORD.finditer(sentence[:start])]
@@ -55,7 +53,7 @@ def in_context(phrase: str, sentence: str) -> bool:
 
 
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
-_QUOTED_SPAN = re.compile(r"“[^”]*”|\"[^\"]*\"")
+QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")  # a closed quotation
 # words that report what someone said or holds; "claim" is loaded in the outlet's own voice
 # ("the claim is false") but not as the verb of an attribution
 _REPORTING_TEXT = """claim claims claimed claiming said says say saying told tells stated states
@@ -68,6 +66,11 @@ _REPORTING = frozenset(_REPORTING_TEXT.split())
 # own: never shown as loaded wording ("jobless claims", "claimed credit", "touted the plan")
 _CLAIMS_TEXT = "claim claims claimed claiming touted touts touting praised praises"
 _CLAIMS = frozenset(_CLAIMS_TEXT.split())
+
+
+def quoted_share(text: str) -> float:
+    """The share of a sentence's characters inside closed quotation marks."""
+    return sum(len(m.group()) for m in QUOTED.finditer(text)) / (len(text) or 1)
 
 
 def _find(phrase: str, sentence: str) -> tuple[int, int] | None:
