@@ -75,7 +75,7 @@ DETECTORS = {
     "fragment": re.compile(r"^[a-z…(]|[^.!?\"”’)\]]$|…|\.\.\.|^(?:[Tt]itled|[Cc]alled)\b"),
     "dangling": re.compile(
         r"^[\"“]?(?:He|She|They|It|This|That|These|Those|But|And|Also|However|His|Her|Their|"
-        r"Its|There|Then|Such)\b"
+        r"Its|There|Then|Such)\b|^[\"“]?(?!\w*thing\b)[A-Z][a-z]+ing (?:that|this|it)\b"
     ),
     "first_person": re.compile(r"\b(?:I|me|my|we|our|We|Our|us|I'm|I’m|I've|I’ve)\b"),
     "relative_date": re.compile(

@@ -61,6 +61,9 @@ _LEANS_MIDWAY = re.compile(
     r"^[^.]{0,60}?, (?:in contrast|by contrast|however|though|too|in turn),"
     # "Former officials also said …": one of several, the others told before
     r"|^(?:\S+ ){0,5}also (?:said|says|noted|told|warned|argued|added|urged|reported)\b"
+    # "Doubling that would mean …", "During that time …": a verb or preposition in -ing
+    # pointing at what an unseen sentence said
+    r"|^[\"“]?(?!\w*thing\b)[A-Z][a-z]+ing (?:that|this|these|those|it)\b"
 )
 # a quotation with nobody named as its speaker: ""People want it open. The schools …""
 _ALL_QUOTED = re.compile(r"^[\"“][^\"“”]*[\"”]$")

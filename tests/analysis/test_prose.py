@@ -220,6 +220,9 @@ def test_the_reader_addressed_is_not_the_sites_voice() -> None:
 def test_openers_that_answer_an_unseen_sentence_dangle() -> None:
     assert dangling("Most notably, Republicans took away the governor's power to appoint.")
     assert dangling("In the end, the court took a far more measured approach to the case.")
+    assert dangling("Doubling that would mean doing about 496,000 tests a day.")
+    assert dangling("During that time, the council met twice in closed session.")
+    assert not dangling("Nothing that the council said on Monday changed the vote.")
     assert "cases" in needs("The court took a measured approach to each of these cases.")
     assert needs("Kemp did purge the voter rolls before the election.") == {"Kemp"}
     # well-known places and institutions need no introduction
