@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -235,13 +237,36 @@ def import_(
 def process(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     retry_failed: Annotated[bool, typer.Option(help="Retry articles that failed before.")] = False,
+    in_rounds: Annotated[
+        bool,
+        typer.Option(
+            "--in-rounds",
+            help="Work in growing rounds (100, 200, 400 … articles), writing the stories up "
+            "after each, so that a site serving the same store fills from the first "
+            "seconds; one line per round instead of progress bars.",
+        ),
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Run the pending pipeline stages: extract, analyze, cluster, synthesize."""
     core = _plumbline(data_dir)
     if retry_failed:
         typer.echo(f"{core.retry_failed()} failed article(s) queued again")
-    report = core.process(progress=not quiet)
+    if in_rounds:
+        from plumbline.models import PipelineReport
+
+        started = time.monotonic()
+
+        def said(number: int, done: PipelineReport) -> None:
+            left = core.backlog().articles_waiting
+            typer.echo(
+                f"round {number}: {done.analyzed} articles analyzed, {done.synthesized} story "
+                f"write-ups, {left} articles to go ({time.monotonic() - started:.0f} s)"
+            )
+
+        report = core.process_in_rounds(on_round=said)
+    else:
+        report = core.process(progress=not quiet)
     typer.echo(
         f"extracted {report.extracted}, analyzed {report.analyzed}, clustered {report.clustered}, "
         f"stories written {report.synthesized}, duplicates {report.duplicates}, "
@@ -325,30 +350,68 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
     workers: Annotated[
-        int, typer.Option(min=1, max=64, help="Server processes sharing the port (default 1).")
-    ] = 1,
+        int,
+        typer.Option(
+            min=0, max=64, help="Server processes sharing the port; 0 (default) means one per "
+            "CPU core."
+        ),
+    ] = 0,
+    process: Annotated[
+        bool,
+        typer.Option(
+            "--process",
+            help="Also work through the articles waiting in the store, in a background "
+            "process, while the site answers (`plumbline process --in-rounds`; the front "
+            "page says what is still being processed). What `make run` does.",
+        ),
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Serve the web site and the JSON API."""
     core = _plumbline(data_dir)
     host, port = host or core.settings.host, port or core.settings.port
-    if workers == 1:
-        _serve(core, host, port)
-        return
-    import uvicorn
-
-    if data_dir:  # the worker processes build their own Plumbline from the environment
+    workers = workers or os.cpu_count() or 1
+    if data_dir:  # child processes build their own Plumbline from the environment
         os.environ["PLUMBLINE_DATA_DIR"] = str(data_dir)
-    core.close()
-    typer.echo(f"Plumbline at http://{host}:{port}/  ({workers} workers; Ctrl+C stops)")
-    uvicorn.run(
-        "plumbline.web.app:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-    )
+    background = _start_processing() if process else None
+    try:
+        if workers == 1:
+            _serve(core, host, port)
+            return
+        import uvicorn
+
+        core.close()
+        typer.echo(f"Plumbline at http://{host}:{port}/  ({workers} workers; Ctrl+C stops)")
+        uvicorn.run(
+            "plumbline.web.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+    finally:
+        if background is not None:
+            _stop(background)
+
+
+def _start_processing() -> subprocess.Popen[bytes]:
+    """`plumbline process --in-rounds` in a child process (its lines go to this terminal)."""
+    typer.echo("processing the waiting articles in the background; the site fills as it goes")
+    command = [sys.executable, "-m", "plumbline", "process", "--in-rounds"]
+    return subprocess.Popen(command, stdin=subprocess.DEVNULL)
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    """End a background child: SIGTERM, then SIGKILL after 10 s. An interrupted batch is
+    rolled back and done again by the next run."""
+    if child.poll() is None:
+        child.terminate()
+        try:
+            child.wait(10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def _serve(core: Any, host: str, port: int) -> None:

@@ -22,9 +22,12 @@ from plumbline.ingest.dedupe import canonical_url, content_hash
 from plumbline.ingest.importers import ImportLine, read_articles
 from plumbline.ingest.resolve import OutletResolver
 from plumbline.models import (
+    WAITING_STATES,
     ArticleAssignment,
     ArticleIn,
     ArticleRecord,
+    ArticleState,
+    Backlog,
     ClusterOutcome,
     DigestReport,
     FeedStatus,
@@ -53,8 +56,9 @@ from plumbline.storage.engine import (
 )
 from plumbline.storage.repository import Repository
 
-if TYPE_CHECKING:  # heavy modules (torch, scikit-learn, trafilatura) load on first use
+if TYPE_CHECKING:  # heavy modules (ONNX Runtime, scikit-learn, trafilatura) load on first use
     from plumbline.analysis.article import ArticleAnalyzer
+    from plumbline.pipeline import RoundHook
 
 IMPORT_BATCH = 500
 
@@ -239,6 +243,27 @@ class Plumbline:
 
         pipeline = Pipeline(self.repo, self.settings, self.analyzer, progress=progress)
         return pipeline.run(synthesize=synthesize)
+
+    def process_in_rounds(
+        self, *, first: int = 100, on_round: RoundHook | None = None
+    ) -> PipelineReport:
+        """Like :meth:`process`, in growing rounds that each end with stories written up
+        (see :meth:`Pipeline.run_in_rounds`): what `plumbline serve --process` runs."""
+        from plumbline.pipeline import Pipeline
+
+        pipeline = Pipeline(self.repo, self.settings, self.analyzer)
+        return pipeline.run_in_rounds(first=first, on_round=on_round)
+
+    def backlog(self) -> Backlog:
+        """How much of the stored news is still being processed (the front page says so)."""
+        counts = {c.state: c.count for c in self.repo.state_counts()}
+        waiting = sum(counts.get(s.value, 0) for s in WAITING_STATES)
+        return Backlog(
+            articles_waiting=waiting,
+            articles_done=counts.get(ArticleState.CLUSTERED.value, 0),
+            stories_waiting=self.repo.count_dirty_stories(),
+            stories=self.repo.count_stories(),
+        )
 
     def cluster_stream(self, stream: IO[bytes]) -> list[ClusterOutcome]:
         """Cluster a JSONL article stream in arrival order with the pipeline's own

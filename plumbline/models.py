@@ -369,6 +369,24 @@ class StageCount:
     count: int
 
 
+#: The states of an article that the pipeline has yet to finish.
+WAITING_STATES = (ArticleState.FETCHED, ArticleState.EXTRACTED, ArticleState.ANALYZED)
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """What is still being processed: articles before their story, stories to write up."""
+
+    articles_waiting: int
+    articles_done: int
+    stories_waiting: int
+    stories: int
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.articles_waiting or self.stories_waiting)
+
+
 @dataclass(slots=True)
 class PipelineReport:
     extracted: int = 0

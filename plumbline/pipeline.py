@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -38,7 +38,9 @@ from plumbline.settings import Settings
 from plumbline.storage import codec
 from plumbline.storage.base import transient
 from plumbline.storage.repository import Repository
-from plumbline.storage.vectors import PgVectorIndex
+
+if TYPE_CHECKING:
+    from plumbline.storage.vectors import PgVectorIndex
 
 log = logging.getLogger(__name__)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -69,6 +71,7 @@ class Pipeline:
         self.linker = StoryLinker(repo)  # topic tags and related stories
         self._rewriter: Rewriter | None = None  # the LLM back end, when configured
         self._llm_down = False  # an LLM failure turns it off for the rest of the run
+        self._pgvector = False  # set by _story_index: the clusterer searches pgvector
         self.clusterer = StoryClusterer(
             threshold=settings.cluster_threshold,
             threshold_undated=settings.cluster_threshold_undated,
@@ -88,7 +91,10 @@ class Pipeline:
         if kind == "pgvector" and not postgresql:
             raise ConfigurationError("cluster_index 'pgvector' needs a PostgreSQL database")
         if kind == "pgvector" or (kind == "auto" and postgresql):
+            from plumbline.storage.vectors import PgVectorIndex  # the postgresql extra
+
             engine = self.repo.engine
+            self._pgvector = True
             return {"index_factory": lambda ndim: PgVectorIndex(engine, ndim)}
         return {"index": "exact" if kind == "auto" else kind}
 
@@ -102,11 +108,41 @@ class Pipeline:
             self.synthesize(report)
         return report
 
+    def run_in_rounds(
+        self, *, first: int = 100, growth: float = 2.0, on_round: RoundHook | None = None
+    ) -> PipelineReport:
+        """Every stage in rounds over a growing number of articles (`first`, then `growth`
+        times more each round), writing the stories up after each round, so that a site
+        reading the same store shows the first stories within seconds instead of after
+        the whole backlog. Articles go through in the same order and the same batches as
+        :meth:`run` (oldest first; rounds are whole batches), so the stories come out the
+        same; a story that grows in a later round is written up again.
+        `on_round(number, report)` runs after each round."""
+        report = PipelineReport()
+        self.extract(report)
+        batch = self.settings.pipeline_batch_size
+        size, number = float(max(first, 1)), 0
+        while True:
+            handled = report.analyzed + report.failed
+            # whole batches, so that clustering sees the batches a single pass would
+            self.analyze(report, limit=max(1, round(size / batch)) * batch)
+            self.cluster(report)
+            self.synthesize(report)
+            number += 1
+            if on_round is not None:
+                on_round(number, report)
+            if report.analyzed + report.failed == handled:  # nothing was waiting
+                return report
+            size *= growth
+
     # ----------------------------------------------------------------- stages
-    def _batches(self, state: ArticleState, label: str) -> Iterator[list[ArticleRecord]]:
+    def _batches(
+        self, state: ArticleState, label: str, limit: int | None = None
+    ) -> Iterator[list[ArticleRecord]]:
         total = next(c.count for c in self.repo.state_counts() if c.state == state.value)
-        with self._bar(total, label) as bar:
-            while batch := self.repo.pending(state, self.settings.pipeline_batch_size):
+        size = self.settings.pipeline_batch_size
+        with self._bar(min(total, limit or total), label) as bar:
+            while batch := self.repo.pending(state, min(size, limit or size)):
                 yield batch
                 bar.update(len(batch))
 
@@ -153,11 +189,17 @@ class Pipeline:
             elif state is ArticleState.EXTRACTED:
                 report.extracted += 1
 
-    def analyze(self, report: PipelineReport) -> None:
+    def analyze(self, report: PipelineReport, *, limit: int | None = None) -> None:
+        """Analyze EXTRACTED articles, oldest first: all of them, or about `limit` (whole
+        batches)."""
         analyzer: ArticleAnalyzer | None = None
-        for batch in self._batches(ArticleState.EXTRACTED, "analyze"):
+        done = 0
+        for batch in self._batches(ArticleState.EXTRACTED, "analyze", limit):
             analyzer = analyzer or self._analyzer_factory()
             self.analyze_batch(batch, report, analyzer)
+            done += len(batch)
+            if limit is not None and done >= limit:
+                return
 
     def analyze_batch(
         self,
@@ -234,8 +276,8 @@ class Pipeline:
         ]
         earliest = min(a.published or a.fetched_at for a in batch)
         open_stories = self.repo.open_stories(since=earliest - window)
-        if isinstance(self.clusterer.index, PgVectorIndex):
-            self.clusterer.index.since = earliest - window
+        if self._pgvector:
+            cast("PgVectorIndex", self.clusterer.index).since = earliest - window
         decisions = self.clusterer.assign(items, open_stories, self._cluster_members)
         self.repo.assign_articles(decisions)
         self.clusterer.stored()
@@ -445,6 +487,7 @@ class Pipeline:
 
 
 SaveGuard = Callable[[list[int]], AbstractContextManager[bool]]
+RoundHook = Callable[[int, PipelineReport], None]
 
 
 @contextmanager

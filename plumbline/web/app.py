@@ -14,10 +14,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 
 from plumbline.core import Plumbline
 from plumbline.errors import PlumblineError
 from plumbline.web import api, feeds, info, newsletter, ops, pages, readers
+from plumbline.web.cache import PageCache
 from plumbline.web.forms import MAX_FORM_BYTES, FormGuard
 from plumbline.web.ops import Metrics
 from plumbline.web.render import page_context, templates
@@ -120,6 +122,13 @@ def create_app(core: Plumbline) -> FastAPI:
         response.headers.append("Server-Timing", f"total;dur={elapsed * 1000:.2f}")
         app.state.metrics.observe(request, elapsed)
         return response
+
+    # Outermost: pages compressed, and story pages for readers without cookies served
+    # from memory per story version (web/cache.py).
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(
+        PageCache, version=core.repo.story_version, observe=app.state.metrics.observe_path
+    )
 
     @app.exception_handler(PlumblineError)
     async def domain_error(request: Request, exc: PlumblineError) -> Response:

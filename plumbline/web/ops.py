@@ -133,8 +133,11 @@ class Metrics:
 
     def observe(self, request: Request, seconds: float) -> None:
         route = request.scope.get("route")
-        path = getattr(route, "path", None) or "unmatched"
-        self.latency.labels(path).observe(seconds)
+        self.observe_path(getattr(route, "path", None) or "unmatched", seconds)
+
+    def observe_path(self, route: str, seconds: float) -> None:
+        """Record a request to `route` (a route pattern such as /story/{key})."""
+        self.latency.labels(route).observe(seconds)
 
 
 @router.get("/healthz")

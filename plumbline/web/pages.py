@@ -69,6 +69,7 @@ async def front(
             "blindspot": blindspot,
             "filters": filters,
             "topics": core.topics(),
+            "backlog": core.backlog(),
         },
     )
 

@@ -1,9 +1,13 @@
-"""The embedding back ends: torch (sentence-transformers) and onnx (ONNX Runtime over a
-cached export) give the same L2-normalized vectors and the same layer means from one pass;
-the export is made once and reused."""
+"""The embedding back ends: torch (sentence-transformers, the reference) and onnx (ONNX
+Runtime over a graph built from the safetensors weights without PyTorch) give the same
+L2-normalized vectors and the same layer means from one pass; onnx-int8 stays close; the
+graph is built once and reused; models the graph cannot express are refused."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import typing
 from pathlib import Path
 
@@ -19,6 +23,7 @@ from plumbline.analysis.embed import (
     export_folder,
     export_onnx,
 )
+from plumbline.analysis.onnx_graph import build_bert_graph
 from plumbline.errors import ConfigurationError
 from plumbline.settings import Settings
 
@@ -174,3 +179,74 @@ def test_int8_stays_close_to_torch(onnx_cache: Path, torch_embedder: Embedder) -
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert cosine.min() > 0.95
     assert cosine.mean() > 0.98
+
+
+@pytest.mark.slow
+def test_the_graph_is_built_without_pytorch(tmp_path: Path) -> None:
+    """The runtime has no PyTorch: building and running the encoder never imports it."""
+    script = (
+        "import sys\n"
+        "from plumbline.analysis.embed import Embedder\n"
+        f"vectors = Embedder(backend='onnx-int8', cache_dir={str(tmp_path)!r}).encode(['x y'])\n"
+        "assert vectors.shape == (1, 384)\n"
+        "heavy = {'torch', 'transformers', 'sentence_transformers'} & set(sys.modules)\n"
+        "print(sorted(heavy))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert done.stdout.strip() == "[]"
+    (folder,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    assert {p.name for p in folder.iterdir()} == {embed.ONNX_FILE, embed.ONNX_INT8_FILE}
+
+
+def _model_folder(tmp_path: Path, config: dict[str, object]) -> Path:
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text(json.dumps(config))
+    return model
+
+
+BERT = {
+    "model_type": "bert",
+    "hidden_act": "gelu",
+    "hidden_size": 8,
+    "num_attention_heads": 2,
+    "num_hidden_layers": 1,
+    "layer_norm_eps": 1e-12,
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"model_type": "roberta"}, "not a BERT encoder"),
+        ({"hidden_act": "relu"}, "not a BERT encoder"),
+        ({"position_embedding_type": "relative_key"}, "absolute position"),
+    ],
+)
+def test_a_model_the_graph_cannot_express_is_refused(
+    tmp_path: Path, change: dict[str, object], message: str
+) -> None:
+    model = _model_folder(tmp_path, {**BERT, **change})
+    with pytest.raises(ConfigurationError, match=message):
+        build_bert_graph(model, hidden_layer=1)
+
+
+def test_weights_other_than_safetensors_are_refused(tmp_path: Path) -> None:
+    model = _model_folder(tmp_path, BERT)
+    (model / "pytorch_model.bin").write_bytes(b"a pickle is never loaded")
+    with pytest.raises(ConfigurationError, match="only safetensors"):
+        build_bert_graph(model, hidden_layer=1)
+
+
+def test_missing_or_misshapen_weights_are_refused(tmp_path: Path) -> None:
+    from safetensors.numpy import save_file
+
+    model = _model_folder(tmp_path, BERT)
+    save_file({"embeddings.word_embeddings.weight": np.zeros((4, 8), np.float32)},
+              str(model / "model.safetensors"))  # fmt: skip
+    with pytest.raises(ConfigurationError, match="lack"):
+        build_bert_graph(model, hidden_layer=1)
+    with pytest.raises(ConfigurationError, match="hidden layer"):
+        build_bert_graph(model, hidden_layer=2)
