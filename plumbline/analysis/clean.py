@@ -14,6 +14,7 @@ either kept, dropped whole, or has a furniture span cut out of it."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -288,10 +289,12 @@ _TRACE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=65_536)
 def furniture(sentence: str) -> str | None:
     """The kind of page furniture a single sentence is ("trace" for the reporting's own
     trace), or None for article text (for text stored before it was cleaned; `clean_text`
-    leaves none of the other kinds)."""
+    leaves none of the other kinds). Memoized: a write-up asks it of the same sentences
+    several times (candidates, quotations, perspectives)."""
     text = sentence.strip()
     if _TRACE.search(text):
         return "trace"

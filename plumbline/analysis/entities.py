@@ -31,7 +31,7 @@ import html
 import re
 import threading
 import unicodedata
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -118,11 +118,17 @@ class EntityRecognizer:
     mutable state), and each batch runs in a memory zone so a long-running process does not
     accumulate the strings of every sentence it has seen."""
 
-    def __init__(self, model: str = MODEL_PACKAGE, *, batch_size: int = 256) -> None:
+    def __init__(
+        self, model: str = MODEL_PACKAGE, *, batch_size: int = 256, cache_size: int = 50_000
+    ) -> None:
         self.model = model
         self.batch_size = batch_size
+        self.cache_size = cache_size
         self._nlp: Language | None = None
         self._lock = threading.Lock()
+        # sentence -> its mentions: a story written up again (it grew) or a lead already
+        # read for clustering is not read again; oldest entries go first
+        self._seen: OrderedDict[str, tuple[Mention, ...]] = OrderedDict()
 
     def _load(self) -> Language:
         if self._nlp is None:
@@ -138,26 +144,38 @@ class EntityRecognizer:
 
     def extract(self, sentences: Sequence[str]) -> list[list[Mention]]:
         """Mentions of persons, organizations, places and groups, sentence by sentence."""
-        cleaned = [_clean(s) for s in sentences]
-        todo = [i for i, c in enumerate(cleaned) if c.text.strip()]
         result: list[list[Mention]] = [[] for _ in sentences]
-        if not todo:
-            return result
         with self._lock:
+            todo: dict[str, list[int]] = {}
+            for index, sentence in enumerate(sentences):
+                known = self._seen.get(sentence)
+                if known is not None:
+                    self._seen.move_to_end(sentence)
+                    result[index] = list(known)
+                elif sentence.strip():
+                    todo.setdefault(sentence, []).append(index)
+            if not todo:
+                return result
+            cleaned = [_clean(s) for s in todo]
             nlp = self._load()
             with nlp.memory_zone():
-                docs = nlp.pipe((cleaned[i].text for i in todo), batch_size=self.batch_size)
-                for index, doc in zip(todo, docs, strict=True):
-                    original = sentences[index]
+                docs = nlp.pipe((c.text for c in cleaned), batch_size=self.batch_size)
+                for original, clean, doc in zip(todo, cleaned, docs, strict=True):
+                    mentions: list[Mention] = []
                     for ent in doc.ents:
                         kind = LABEL_KINDS.get(ent.label_)
                         if kind is None:
                             continue
-                        start, end = cleaned[index].original_span(ent.start_char, ent.end_char)
+                        start, end = clean.original_span(ent.start_char, ent.end_char)
                         name = normalize_name(ent.text, kind)
                         if name and end > start:
                             text = original[start:end]
-                            result[index].append(Mention(text, name, kind, start, end, ent.label_))
+                            mentions.append(Mention(text, name, kind, start, end, ent.label_))
+                    for index in todo[original]:
+                        result[index] = list(mentions)
+                    self._seen[original] = tuple(mentions)
+            while len(self._seen) > self.cache_size:
+                self._seen.popitem(last=False)
         return result
 
 

@@ -278,3 +278,19 @@ def test_entity_keys_for_clustering() -> None:
         "federal reserve",
     )
     assert entity_keys([]) == ()
+
+
+def test_a_sentence_read_once_is_not_read_again() -> None:
+    recognizer = EntityRecognizer(cache_size=2)
+    sentence = "Chancellor Angela Merkel met President Emmanuel Macron in Berlin."
+    first = recognizer.extract([sentence, "", sentence])
+    assert first[0] == first[2] and first[1] == []
+    assert {m.name for m in first[0]} >= {"Angela Merkel", "Emmanuel Macron"}
+    loaded = recognizer._load()
+    recognizer._nlp = None  # a second read would have to load the model again
+    assert recognizer.extract([sentence]) == [first[0]]
+    assert recognizer._nlp is None
+    recognizer._nlp = loaded
+    recognizer.extract(["Boris Johnson spoke.", "Joe Biden spoke."])
+    assert len(recognizer._seen) == 2  # bounded: the oldest went first
+    assert sentence not in recognizer._seen
