@@ -48,7 +48,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from plumbline.analysis.article import _cluster_vector
 from plumbline.analysis.cluster import ClusterInput, StoryClusterer, cluster_entities
-from plumbline.analysis.embed import Embedder
+from plumbline.analysis.embed import DEFAULT_BACKEND, Embedder
 from plumbline.analysis.entities import EntityRecognizer
 from plumbline.analysis.restructure import StoryShape, mean_direction, plan_merges, plan_split
 from plumbline.analysis.text import split_sentences
@@ -141,7 +141,7 @@ def vectors(items: list[Item], cache: Path) -> tuple[np.ndarray, list[str]]:
         texts.append(it.title or "")
         texts.extend(sentences)
         leads.append(" ".join([it.title, *sentences]))
-    key = hashlib.sha1("\x00".join(texts).encode()).hexdigest()[:16]
+    key = hashlib.sha1("\x00".join([DEFAULT_BACKEND, *texts]).encode()).hexdigest()[:16]
     path = cache / f"plumbline-cluster-bench-{key}.npy"
     if path.exists():
         encoded = np.load(path)

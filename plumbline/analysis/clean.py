@@ -289,7 +289,7 @@ _TRACE = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=65_536)
+@functools.lru_cache(maxsize=8_192)
 def furniture(sentence: str) -> str | None:
     """The kind of page furniture a single sentence is ("trace" for the reporting's own
     trace), or None for article text (for text stored before it was cleaned; `clean_text`

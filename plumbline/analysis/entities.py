@@ -119,7 +119,7 @@ class EntityRecognizer:
     accumulate the strings of every sentence it has seen."""
 
     def __init__(
-        self, model: str = MODEL_PACKAGE, *, batch_size: int = 256, cache_size: int = 50_000
+        self, model: str = MODEL_PACKAGE, *, batch_size: int = 256, cache_size: int = 20_000
     ) -> None:
         self.model = model
         self.batch_size = batch_size
