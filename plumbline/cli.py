@@ -246,12 +246,33 @@ def process(
             "seconds; one line per round instead of progress bars.",
         ),
     ] = False,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow",
+            help="With --in-rounds: leave the analysis to a `process --only-analyze` running "
+            "beside it (a core each); analyze here only if that one stops.",
+        ),
+    ] = False,
+    only_analyze: Annotated[
+        bool,
+        typer.Option(
+            "--only-analyze", help="Extract and analyze, then stop (see --follow)."
+        ),
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Run the pending pipeline stages: extract, analyze, cluster, synthesize."""
     core = _plumbline(data_dir)
     if retry_failed:
         typer.echo(f"{core.retry_failed()} failed article(s) queued again")
+    if follow and not in_rounds:
+        typer.secho("error: --follow goes with --in-rounds", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    if only_analyze:
+        done = core.analyze_only(progress=not quiet)
+        typer.echo(f"extracted {done.extracted}, analyzed {done.analyzed}, failed {done.failed}")
+        return
     if in_rounds:
         from plumbline.models import PipelineReport
 
@@ -264,7 +285,7 @@ def process(
                 f"write-ups, {left} articles to go ({time.monotonic() - started:.0f} s)"
             )
 
-        report = core.process_in_rounds(on_round=said)
+        report = core.process_in_rounds(on_round=said, follow=follow)
     else:
         report = core.process(progress=not quiet)
     typer.echo(
@@ -373,7 +394,7 @@ def serve(
     workers = workers or os.cpu_count() or 1
     if data_dir:  # child processes build their own Plumbline from the environment
         os.environ["PLUMBLINE_DATA_DIR"] = str(data_dir)
-    background = _start_processing() if process else None
+    background = _start_processing() if process else []
     try:
         if workers == 1:
             _serve(core, host, port)
@@ -391,15 +412,27 @@ def serve(
             log_level="warning",
         )
     finally:
-        if background is not None:
-            _stop(background)
+        for child in background:
+            _stop(child)
 
 
-def _start_processing() -> subprocess.Popen[bytes]:
-    """`plumbline process --in-rounds` in a child process (its lines go to this terminal)."""
+def _start_processing() -> list[subprocess.Popen[bytes]]:
+    """Two child processes with one model thread each, so that analysis and write-ups use
+    a core each: `process --only-analyze` and `process --in-rounds --follow` (its lines go
+    to this terminal)."""
     typer.echo("processing the waiting articles in the background; the site fills as it goes")
-    command = [sys.executable, "-m", "plumbline", "process", "--in-rounds"]
-    return subprocess.Popen(command, stdin=subprocess.DEVNULL)
+    process = [sys.executable, "-m", "plumbline", "process"]
+    env = {**os.environ, "PLUMBLINE_TORCH_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+    analyzer = subprocess.Popen(
+        [*process, "--only-analyze", "--quiet"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        env=env,
+    )
+    writer = subprocess.Popen(
+        [*process, "--in-rounds", "--follow"], stdin=subprocess.DEVNULL, env=env
+    )
+    return [analyzer, writer]
 
 
 def _stop(child: subprocess.Popen[bytes]) -> None:

@@ -245,14 +245,26 @@ class Plumbline:
         return pipeline.run(synthesize=synthesize)
 
     def process_in_rounds(
-        self, *, first: int = 100, on_round: RoundHook | None = None
+        self, *, first: int = 100, on_round: RoundHook | None = None, follow: bool = False
     ) -> PipelineReport:
         """Like :meth:`process`, in growing rounds that each end with stories written up
-        (see :meth:`Pipeline.run_in_rounds`): what `plumbline serve --process` runs."""
+        (see :meth:`Pipeline.run_in_rounds`; `follow`: another process analyzes, see
+        :meth:`analyze_only`): what `plumbline serve --process` runs."""
         from plumbline.pipeline import Pipeline
 
         pipeline = Pipeline(self.repo, self.settings, self.analyzer)
-        return pipeline.run_in_rounds(first=first, on_round=on_round)
+        return pipeline.run_in_rounds(first=first, on_round=on_round, follow=follow)
+
+    def analyze_only(self, *, progress: bool = False) -> PipelineReport:
+        """Extract and analyze every waiting article, and stop there (a process beside it
+        clusters and writes up: :meth:`process_in_rounds` with `follow`)."""
+        from plumbline.pipeline import Pipeline
+
+        pipeline = Pipeline(self.repo, self.settings, self.analyzer, progress=progress)
+        report = PipelineReport()
+        pipeline.extract(report)
+        pipeline.analyze(report)
+        return report
 
     def backlog(self) -> Backlog:
         """How much of the stored news is still being processed (the front page says so)."""

@@ -5,6 +5,7 @@ never stores anything twice; a failing item is marked with the stage and the err
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
@@ -109,7 +110,14 @@ class Pipeline:
         return report
 
     def run_in_rounds(
-        self, *, first: int = 100, growth: float = 2.0, on_round: RoundHook | None = None
+        self,
+        *,
+        first: int = 100,
+        growth: float = 2.0,
+        on_round: RoundHook | None = None,
+        follow: bool = False,
+        poll: float = 1.0,
+        stall: float = 120.0,
     ) -> PipelineReport:
         """Every stage in rounds over a growing number of articles (`first`, then `growth`
         times more each round), writing the stories up after each round, so that a site
@@ -117,23 +125,52 @@ class Pipeline:
         the whole backlog. Articles go through in the same order and the same batches as
         :meth:`run` (oldest first; rounds are whole batches), so the stories come out the
         same; a story that grows in a later round is written up again.
-        `on_round(number, report)` runs after each round."""
+        `on_round(number, report)` runs after each round.
+
+        `follow`: another process analyzes (``plumbline process --only-analyze``), so that
+        analysis and the write-ups use a core each; each round waits until that many
+        articles are analyzed, clusters them and writes the stories up. Should the other
+        process stop (no article analyzed for `stall` seconds), this one analyzes."""
         report = PipelineReport()
-        self.extract(report)
+        if not follow:
+            self.extract(report)
         batch = self.settings.pipeline_batch_size
         size, number = float(max(first, 1)), 0
+        progress: tuple[int, int] = (-1, -1)
+        since = time.monotonic()
         while True:
-            handled = report.analyzed + report.failed
-            # whole batches, so that clustering sees the batches a single pass would
-            self.analyze(report, limit=max(1, round(size / batch)) * batch)
-            self.cluster(report)
+            target = max(1, round(size / batch)) * batch  # whole batches (see above)
+            if follow:
+                waiting, ready = self._waiting()
+                if not waiting and not ready:
+                    return report
+                if waiting and ready < target:
+                    if (waiting, ready) != progress:
+                        progress, since = (waiting, ready), time.monotonic()
+                    elif time.monotonic() - since > stall:
+                        log.warning("no article analyzed for %.0f s: analyzing here", stall)
+                        self.analyze(report, limit=batch)
+                    else:
+                        time.sleep(poll)
+                    continue
+                self.cluster(report, limit=None if not waiting else (ready // batch) * batch)
+            else:
+                handled = report.analyzed + report.failed
+                self.analyze(report, limit=target)
+                self.cluster(report)
             self.synthesize(report)
             number += 1
             if on_round is not None:
                 on_round(number, report)
-            if report.analyzed + report.failed == handled:  # nothing was waiting
+            if not follow and report.analyzed + report.failed == handled:  # nothing waited
                 return report
             size *= growth
+
+    def _waiting(self) -> tuple[int, int]:
+        """(articles not yet analyzed, articles analyzed and not yet clustered)."""
+        counts = {c.state: c.count for c in self.repo.state_counts()}
+        before = (ArticleState.FETCHED.value, ArticleState.EXTRACTED.value)
+        return sum(counts.get(s, 0) for s in before), counts.get(ArticleState.ANALYZED.value, 0)
 
     # ----------------------------------------------------------------- stages
     def _batches(
@@ -215,11 +252,15 @@ class Pipeline:
         try:
             results = analyzer.analyze([(a.title, a.text) for a in batch])
             pairs = list(zip(batch, results, strict=True))
+        except ConfigurationError:
+            raise  # the models cannot run: no article is to blame, stop here
         except Exception:  # isolate the article that breaks the batch
             pairs = []
             for article in batch:
                 try:
                     pairs.append((article, analyzer.analyze([(article.title, article.text)])[0]))
+                except ConfigurationError:
+                    raise
                 except Exception as exc:
                     self._fail("analyze", article, exc, report, ArticleState.EXTRACTED)
         report.analyzed += self.repo.save_analyses(
@@ -234,13 +275,18 @@ class Pipeline:
             ]
         )
 
-    def cluster(self, report: PipelineReport) -> None:
-        """Cluster every ANALYZED article, one batch at a time. One writer at a time: the
-        workers serialize calls with a lock (see plumbline/workers/locks.py)."""
+    def cluster(self, report: PipelineReport, *, limit: int | None = None) -> None:
+        """Cluster every ANALYZED article (or about `limit`: whole batches), one batch at a
+        time, oldest first. One writer at a time: the workers serialize calls with a lock
+        (see plumbline/workers/locks.py)."""
         self._cluster_entities.clear()
         self._cluster_texts.clear()
-        for batch in self._batches(ArticleState.ANALYZED, "cluster"):
+        done = 0
+        for batch in self._batches(ArticleState.ANALYZED, "cluster", limit):
             self.cluster_batch(batch, report)
+            done += len(batch)
+            if limit is not None and done >= limit:
+                break
         self.close_stories()
 
     def close_stories(self) -> None:

@@ -4,6 +4,7 @@ single pass makes."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -75,3 +76,55 @@ def test_an_empty_store_takes_one_round(fresh: Plumbline) -> None:
     assert rounds == [1]
     assert report.analyzed == 0
 
+
+
+def test_following_another_analyzer_ends_where_one_pass_ends(
+    fresh: Plumbline, tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> None:
+    """`serve --process`: one process analyzes, the other clusters and writes up behind it
+    (here two threads on the same store, each with its own Plumbline)."""
+    analyzer = Plumbline(fresh.settings, embedder=embedder)
+    rounds: list[int] = []
+    follower = threading.Thread(
+        target=lambda: fresh.process_in_rounds(
+            first=16, follow=True, on_round=lambda number, _r: rounds.append(number)
+        )
+    )
+    follower.start()
+    done = analyzer.analyze_only()
+    follower.join(timeout=240)
+    assert not follower.is_alive()
+    analyzer.close()
+    assert done.analyzed == len(demo_lines())
+    assert len(rounds) >= 2
+    assert not fresh.backlog().busy
+    one_pass = store(tmp_path_factory, embedder)
+    one_pass.process()
+    assert groups(fresh) == groups(one_pass)
+    one_pass.close()
+
+
+def test_a_follower_whose_analyzer_stopped_analyzes_itself(fresh: Plumbline) -> None:
+    from plumbline.pipeline import Pipeline
+
+    pipeline = Pipeline(fresh.repo, fresh.settings, fresh.analyzer)
+    report = pipeline.run_in_rounds(first=16, follow=True, poll=0.05, stall=0.2)
+    assert report.analyzed == len(demo_lines())
+    assert not fresh.backlog().busy
+
+
+def test_models_that_cannot_run_stop_the_pipeline_and_fail_no_article(
+    fresh: Plumbline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plumbline.analysis.article import ArticleAnalyzer
+    from plumbline.errors import ConfigurationError
+
+    def broken(self: ArticleAnalyzer, items: object) -> object:
+        raise ConfigurationError("the encoder cannot be built")
+
+    monkeypatch.setattr(ArticleAnalyzer, "analyze", broken)
+    with pytest.raises(ConfigurationError):
+        fresh.process()
+    counts = {c.state: c.count for c in fresh.repo.state_counts()}
+    assert counts["failed"] == 0
+    assert counts["extracted"] == len(demo_lines())

@@ -207,10 +207,15 @@ class _OnnxBackend:
 
         try:
             fp32, quantized = export_onnx(embedder.model_path, embedder.cache_dir, int8=int8)
+        except ImportError as exc:
+            raise ConfigurationError(
+                f"building the encoder's ONNX graph needs a package that is missing ({exc}); "
+                "reinstall Plumbline's runtime dependencies (make install)"
+            ) from exc
         except OSError as exc:
             raise ConfigurationError(
                 f"cannot write the ONNX export to {embedder.cache_dir} ({exc}); set "
-                "XDG_CACHE_HOME to a writable folder or use embedding_backend=torch"
+                "XDG_CACHE_HOME to a writable folder"
             ) from exc
         options = ort.SessionOptions()
         options.intra_op_num_threads = embedder.threads

@@ -250,3 +250,22 @@ def test_missing_or_misshapen_weights_are_refused(tmp_path: Path) -> None:
         build_bert_graph(model, hidden_layer=1)
     with pytest.raises(ConfigurationError, match="hidden layer"):
         build_bert_graph(model, hidden_layer=2)
+
+
+@pytest.mark.slow
+def test_a_missing_runtime_package_is_a_clear_configuration_error(tmp_path: Path) -> None:
+    script = (
+        "import sys\n"
+        "sys.modules['sympy'] = None  # as if the package were not installed\n"
+        "from plumbline.analysis.embed import Embedder\n"
+        "from plumbline.errors import ConfigurationError\n"
+        "try:\n"
+        f"    Embedder(backend='onnx', cache_dir={str(tmp_path)!r}).encode(['x'])\n"
+        "except ConfigurationError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert "building the encoder's ONNX graph needs a package that is missing" in done.stdout
+    assert "sympy" in done.stdout
