@@ -281,8 +281,8 @@ def process(
         def said(number: int, done: PipelineReport) -> None:
             left = core.backlog().articles_waiting
             typer.echo(
-                f"round {number}: {done.analyzed} articles analyzed, {done.synthesized} story "
-                f"write-ups, {left} articles to go ({time.monotonic() - started:.0f} s)"
+                f"round {number}: {done.clustered} articles in stories, {done.synthesized} "
+                f"story write-ups, {left} articles to go ({time.monotonic() - started:.0f} s)"
             )
 
         report = core.process_in_rounds(on_round=said, follow=follow)
@@ -417,20 +417,22 @@ def serve(
 
 
 def _start_processing() -> list[subprocess.Popen[bytes]]:
-    """Two child processes with one model thread each, so that analysis and write-ups use
-    a core each: `process --only-analyze` and `process --in-rounds --follow` (its lines go
-    to this terminal)."""
+    """Two child processes, so that analysis and write-ups run side by side: `process
+    --only-analyze` and `process --in-rounds --follow` (one model thread; its lines go to
+    this terminal)."""
     typer.echo("processing the waiting articles in the background; the site fills as it goes")
     process = [sys.executable, "-m", "plumbline", "process"]
-    env = {**os.environ, "PLUMBLINE_TORCH_THREADS": "1", "PYTHONUNBUFFERED": "1"}
-    analyzer = subprocess.Popen(
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    analyzer = subprocess.Popen(  # the model on every core while the writer waits for it
         [*process, "--only-analyze", "--quiet"],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         env=env,
     )
     writer = subprocess.Popen(
-        [*process, "--in-rounds", "--follow"], stdin=subprocess.DEVNULL, env=env
+        [*process, "--in-rounds", "--follow"],
+        stdin=subprocess.DEVNULL,
+        env={**env, "PLUMBLINE_TORCH_THREADS": "1"},
     )
     return [analyzer, writer]
 

@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from plumbline.storage.vectors import PgVectorIndex
 
 log = logging.getLogger(__name__)
+#: The most articles a following round waits for (see Pipeline.run_in_rounds).
+FOLLOW_MOST = 256
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -140,6 +142,8 @@ class Pipeline:
         since = time.monotonic()
         while True:
             target = max(1, round(size / batch)) * batch  # whole batches (see above)
+            if follow:  # the write-ups keep pace with the analysis: no long last round
+                target = min(target, max(1, FOLLOW_MOST // batch) * batch)
             if follow:
                 waiting, ready = self._waiting()
                 if not waiting and not ready:

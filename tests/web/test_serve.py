@@ -97,4 +97,4 @@ def test_serve_process_fills_the_site_while_it_answers(tmp_path: Path) -> None:
         out, _ = proc.communicate(timeout=30)
     text = out.decode()
     assert "processing the waiting articles in the background" in text
-    assert re.search(r"round 1: \d+ articles analyzed", text)
+    assert re.search(r"round 1: \d+ articles in stories", text)
