@@ -34,12 +34,14 @@ def in_context(phrase: str, sentence: str) -> bool:
       an editor would not call loaded in a news report: judged as loaded only when nothing
       is attributed (no quotation, no "that", "to" or colon after it);
     - "claim", "touted", "praised" on their own: what loads a claim is its qualifier
-      ("baseless claims" shows "baseless")."""
+      ("baseless claims" shows "baseless");
+    - "lies" that says where something is ("the blame lies with antifa"), not untruth."""
     at = _find(phrase, sentence)
     if at is None:
         return True  # not found where expected: nothing to judge it by
     start, end = at
-    if any(q.start() <= start and end <= q.end() for q in QUOTED.finditer(sentence)):
+    quotations = [*QUOTED.finditer(sentence), *_SINGLE_QUOTED.finditer(sentence)]
+    if any(q.start() <= start and end <= q.end() for q in quotations):
         return False
     words = [w.group() for w in _WORD.finditer(phrase)]
     before = [w.group() for w in _WORD.finditer(sentence[:start])]
@@ -49,11 +51,18 @@ def in_context(phrase: str, sentence: str) -> bool:
     keys = {w.lower() for w in words}
     if keys <= _CLAIMS:
         return False  # what loads a claim is its qualifier ("baseless claims"), shown alone
+    if keys <= _LIE and after and after[0].lower() in _WHERE:
+        return False  # "lies with", "lies in": where something is
     return not (keys <= _REPORTING and _attributes(sentence, end))
 
 
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")  # a closed quotation
+# a quotation in single marks, as headlines quote ("warns against 'mob violence'"): opened
+# after a space or bracket and closed before one, so apostrophes inside words never match
+_SINGLE_QUOTED = re.compile(r"(?<![\w’'])['‘][^'‘’\n]{1,120}['’](?![\w’'])")
+_LIE = frozenset({"lie", "lies", "lay", "lying"})
+_WHERE = frozenset({"with", "in", "at", "on", "within", "behind", "ahead", "beneath", "beyond"})
 # words that report what someone said or holds; "claim" is loaded in the outlet's own voice
 # ("the claim is false") but not as the verb of an attribution
 _REPORTING_TEXT = """claim claims claimed claiming said says say saying told tells stated states

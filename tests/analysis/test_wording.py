@@ -45,3 +45,22 @@ def test_a_phrase_not_found_in_its_sentence_is_kept() -> None:
 def test_a_questions_first_word_is_not_part_of_a_name() -> None:
     assert normalize_name("Will Twitter", EntityKind.ORGANIZATION) == "Twitter"
     assert normalize_name("Did Biden", EntityKind.PERSON) == "Biden"
+
+
+@pytest.mark.parametrize(
+    ("phrase", "sentence", "loaded"),
+    [
+        ("lies", "The president is convinced the blame lies with antifa.", False),
+        ("lies", "The answer lies in the data.", False),
+        ("lies", "The president lies about the numbers.", True),
+        ("lying", "He was lying to Congress.", True),
+        ("mob", "Trump warns against 'mob violence' in the cities", False),
+        ("mob", "Trump warns against ‘mob violence’ in the cities", False),
+        ("mob", "A mob attacked the store.", True),
+        ("thugs", "The players' union called them thugs on Trump's orders.", True),
+    ],
+)
+def test_where_lies_stand_and_single_quotations_are_judged_in_context(
+    phrase: str, sentence: str, loaded: bool
+) -> None:
+    assert in_context(phrase, sentence) is loaded
