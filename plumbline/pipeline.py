@@ -326,7 +326,7 @@ class Pipeline:
         ]
         earliest = min(a.published or a.fetched_at for a in batch)
         open_stories = self.repo.open_stories(since=earliest - window)
-        if self._pgvector:
+        if self._pgvector and self.clusterer.index is not None:  # made on first use
             cast("PgVectorIndex", self.clusterer.index).since = earliest - window
         decisions = self.clusterer.assign(items, open_stories, self._cluster_members)
         self.repo.assign_articles(decisions)
