@@ -277,6 +277,11 @@ class Plumbline:
             stories=self.repo.count_stories(),
         )
 
+    def backlog_if_busy(self) -> Backlog | None:
+        """:meth:`backlog` while anything is being processed, else None (one cheap query:
+        the front page asks on every request)."""
+        return self.backlog() if self.repo.busy() else None
+
     def cluster_stream(self, stream: IO[bytes]) -> list[ClusterOutcome]:
         """Cluster a JSONL article stream in arrival order with the pipeline's own
         algorithm, one batch at a time as if the articles arrived in batches; meant for a

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from plumbline.errors import NotFound
 from plumbline.models import (
+    WAITING_STATES,
     ArticleIn,
     ArticleKind,
     ArticleRecord,
@@ -19,7 +20,7 @@ from plumbline.models import (
 )
 from plumbline.storage.base import Store, as_utc, utcnow
 from plumbline.storage.convert import record
-from plumbline.storage.schema import ArticleRow, OutletRow
+from plumbline.storage.schema import ArticleRow, OutletRow, StoryRow
 
 
 class ArticleStore(Store):
@@ -248,6 +249,17 @@ class ArticleStore(Store):
                 row.error = None
                 restored += 1
         return restored
+
+    def busy(self) -> bool:
+        """Whether an article waits for a stage or a story for its write-up: two indexed
+        EXISTS probes, cheap enough for every front page."""
+        waiting = [state.value for state in WAITING_STATES]
+        with self.session() as s:
+            articles = select(ArticleRow.id).where(ArticleRow.state.in_(waiting)).exists()
+            stories = select(StoryRow.id).where(
+                StoryRow.dirty, StoryRow.merged_into_id.is_(None)
+            ).exists()
+            return bool(s.scalar(select(or_(articles, stories))))
 
     def state_counts(self) -> list[StageCount]:
         with self.session() as s:

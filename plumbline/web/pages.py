@@ -69,7 +69,7 @@ async def front(
             "blindspot": blindspot,
             "filters": filters,
             "topics": core.topics(),
-            "backlog": core.backlog(),
+            "backlog": core.backlog_if_busy(),
         },
     )
 
