@@ -97,16 +97,16 @@ def drawn(args: argparse.Namespace) -> list[tuple[int, list[ArticleRecord], str,
         pool += batch
     pool.sort(key=lambda s: s.id)
     picked = random.Random(args.seed).sample(pool, min(args.sample, len(pool)))
-    with after.repo.session() as s:
+    with after.stores.articles.session() as s:
         rows = s.execute(select(ArticleRow.canonical_url, ArticleRow.story_id)).all()
         where = {url: story for url, story in rows}
     found = []
     for summary in picked:
-        old_articles = before.repo.story_articles(summary.id)
+        old_articles = before.stores.stories.story_articles(summary.id)
         old = before.story(summary.id).synthesis
         votes = Counter(where.get(a.canonical_url) for a in old_articles)
         votes.pop(None, None)
-        new_articles = after.repo.story_articles(int(votes.most_common(1)[0][0]))
+        new_articles = after.stores.stories.story_articles(int(votes.most_common(1)[0][0]))
         new = synthesize(new_articles, encode=after.embedder.encode)
         if new is not None:
             drop_unsupported(

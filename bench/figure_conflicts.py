@@ -118,7 +118,7 @@ def _demo_stories(data_dir: Path) -> Iterator[list[tuple[str, str, str | None]]]
         summaries += batch
     for summary in sorted(summaries, key=lambda s: s.id):
         rows = []
-        for article in core.repo.story_articles(summary.id):
+        for article in core.stores.stories.story_articles(summary.id):
             if article.analysis is None or article.duplicate_of is not None:
                 continue
             published = article.published.isoformat() if article.published else None

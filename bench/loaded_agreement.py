@@ -91,7 +91,9 @@ def sample(args: argparse.Namespace) -> int:
         summaries += batch
     found = []
     for summary in summaries:
-        for article, phrase in _shown(core.repo.story_articles(summary.id), args.assessed):
+        for article, phrase in _shown(
+            core.stores.stories.story_articles(summary.id), args.assessed
+        ):
             assert article.analysis is not None
             row: dict[str, object] = {
                 "story": summary.id,

@@ -50,16 +50,15 @@ def main() -> None:
         t_import = time.perf_counter() - t0
 
         pipeline_report = PipelineReport()
-        from plumbline.pipeline import Pipeline
 
-        pipeline = Pipeline(core.repo, core.settings, core.analyzer)
+        pipeline = core.pipeline()
         timings = {}
         for stage in ("extract", "analyze", "cluster", "synthesize"):
             t = time.perf_counter()
             getattr(pipeline, stage)(pipeline_report)
             timings[stage] = time.perf_counter() - t
         total = sum(timings.values())
-        stories = core.repo.count_stories()
+        stories = core.stores.stories.count_stories()
         core.close()
 
     # raw model throughput on the same sentences (first 300 articles), same run

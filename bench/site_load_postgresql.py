@@ -38,7 +38,7 @@ def main() -> None:
         core.process()
         print(
             f"demo corpus processed on PostgreSQL in {time.perf_counter() - start:.0f} s: "
-            f"{core.repo.count_stories()} stories",
+            f"{core.stores.stories.count_stories()} stories",
             flush=True,
         )
         core.close()

@@ -262,7 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: list[StoryFigures] = []
     shown = 0
     for summary in sorted(summaries, key=lambda s: s.id):
-        articles = core.repo.story_articles(summary.id)
+        articles = core.stores.stories.story_articles(summary.id)
         if args.stored:
             synthesis = core.story(summary.id).synthesis
         else:

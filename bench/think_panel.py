@@ -87,7 +87,7 @@ def packet(args: argparse.Namespace) -> int:
     parts = [(REPO / "bench" / "think_brief.md").read_text(encoding="utf-8"), ""]
     key = {}
     for number, summary in enumerate(drawn, 1):
-        articles = core.repo.story_articles(summary.id)
+        articles = core.stores.stories.story_articles(summary.id)
         before = core.story(summary.id).synthesis
         now = after(core, articles, recognizer)
         if before is None or now is None:

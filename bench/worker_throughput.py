@@ -72,9 +72,9 @@ def prepared(pg: PgServer, folder: Path, name: str, records: list[dict[str, obje
 
 
 def finished(core: Plumbline) -> tuple[bool, dict[str, int]]:
-    counts = {c.state: c.count for c in core.repo.state_counts()}
+    counts = {c.state: c.count for c in core.stores.articles.state_counts()}
     waiting = sum(counts.get(s, 0) for s in ("fetched", "extracted", "analyzed"))
-    return waiting == 0 and core.repo.count_dirty_stories() == 0, counts
+    return waiting == 0 and core.stores.stories.count_dirty_stories() == 0, counts
 
 
 def start_workers(
@@ -162,7 +162,7 @@ def run_workers(
             if time.perf_counter() - start > 3600:
                 raise SystemExit(f"not finished after an hour: {counts}")
         seconds = time.perf_counter() - start - 0.5
-        return seconds, counts, core.repo.count_stories()
+        return seconds, counts, core.stores.stories.count_stories()
     finally:
         core.close()
         stop(processes)
@@ -179,7 +179,7 @@ def run_in_process(
     core.process()
     seconds = time.perf_counter() - start
     _, counts = finished(core)
-    stories = core.repo.count_stories()
+    stories = core.stores.stories.count_stories()
     with core.engine.connect() as connection:
         size = connection.execute(text("SELECT pg_database_size(current_database())")).scalar()
         empty = connection.execute(text("SELECT pg_database_size('postgres')")).scalar()

@@ -15,11 +15,15 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from plumbline.errors import InvalidInput, PlumblineError
+
+if TYPE_CHECKING:  # the core loads when a command runs, so `--help` answers at once
+    from plumbline.core import Plumbline
+    from plumbline.settings import Settings
 
 app = typer.Typer(
     help="Plumbline: every story from every side, with bias that is measured and checkable.",
@@ -43,7 +47,7 @@ DataDir = Annotated[
 ]
 
 
-def _plumbline(data_dir: Path | None = None) -> Any:
+def _plumbline(data_dir: Path | None = None) -> Plumbline:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from plumbline.core import Plumbline
@@ -78,7 +82,8 @@ def init(data_dir: DataDir = None) -> None:
     except PlumblineError as exc:
         _fail(exc)
     typer.echo(f"database ready at {core.settings.resolved_database_url}")
-    typer.echo(f"{len(core.outlets())} outlets, {len(core.repo.feeds())} feeds")
+    status = core.status()
+    typer.echo(f"{status.outlets} outlets, {status.feeds} feeds")
 
 
 @sources_app.command("list")
@@ -256,9 +261,7 @@ def process(
     ] = False,
     only_analyze: Annotated[
         bool,
-        typer.Option(
-            "--only-analyze", help="Extract and analyze, then stop (see --follow)."
-        ),
+        typer.Option("--only-analyze", help="Extract and analyze, then stop (see --follow)."),
     ] = False,
     data_dir: DataDir = None,
 ) -> None:
@@ -373,8 +376,9 @@ def serve(
     workers: Annotated[
         int,
         typer.Option(
-            min=0, max=64, help="Server processes sharing the port; 0 (default) means one per "
-            "CPU core."
+            min=0,
+            max=64,
+            help="Server processes sharing the port; 0 (default) means one per CPU core.",
         ),
     ] = 0,
     process: Annotated[
@@ -391,6 +395,9 @@ def serve(
     """Serve the web site and the JSON API."""
     core = _plumbline(data_dir)
     host, port = host or core.settings.host, port or core.settings.port
+    # links in emails and feeds and the form origin check follow the address served
+    core.settings.host, core.settings.port = host, port
+    os.environ["PLUMBLINE_HOST"], os.environ["PLUMBLINE_PORT"] = host, str(port)
     workers = workers or os.cpu_count() or 1
     if data_dir:  # child processes build their own Plumbline from the environment
         os.environ["PLUMBLINE_DATA_DIR"] = str(data_dir)
@@ -449,7 +456,7 @@ def _stop(child: subprocess.Popen[bytes]) -> None:
             child.wait()
 
 
-def _serve(core: Any, host: str, port: int) -> None:
+def _serve(core: Plumbline, host: str, port: int) -> None:
     import uvicorn
 
     from plumbline.web.app import create_app
@@ -572,7 +579,7 @@ def synthesize(
 
 
 @contextmanager
-def _scratch(file: Path, *, default_outlets: bool) -> Iterator[tuple[Any, IO[bytes]]]:
+def _scratch(file: Path, *, default_outlets: bool) -> Iterator[tuple[Plumbline, IO[bytes]]]:
     """A Plumbline on a throw-away SQLite store, and the input stream ('-': stdin)."""
     from plumbline.core import Plumbline
     from plumbline.settings import Settings
@@ -591,7 +598,7 @@ def _scratch(file: Path, *, default_outlets: bool) -> Iterator[tuple[Any, IO[byt
             core.close()
 
 
-def _plumbline_unstored() -> Any:
+def _plumbline_unstored() -> Plumbline:
     """A Plumbline whose database is in memory: for commands that store nothing."""
     from plumbline.core import Plumbline
     from plumbline.settings import Settings
@@ -599,7 +606,7 @@ def _plumbline_unstored() -> Any:
     return Plumbline(Settings(database_url="sqlite://"))
 
 
-def _broker_settings(data_dir: Path | None) -> Any:
+def _broker_settings(data_dir: Path | None) -> Settings:
     from plumbline.settings import Settings
 
     settings = Settings(data_dir=data_dir) if data_dir else Settings()

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-import numpy as np
-
 from plumbline.accounts import Readers
-from plumbline.analysis.embed import Embedder
-from plumbline.analysis.restructure import mean_direction
-from plumbline.analysis.topics import TOPICS
-from plumbline.errors import NotFound
-from plumbline.ingest import sources
-from plumbline.ingest.dedupe import canonical_url, content_hash
-from plumbline.ingest.importers import ImportLine, read_articles
-from plumbline.ingest.resolve import OutletResolver
+from plumbline.analysis.topic_names import TOPICS
+from plumbline.errors import ConfigurationError, NotFound
 from plumbline.models import (
     WAITING_STATES,
     ArticleAssignment,
@@ -31,8 +23,10 @@ from plumbline.models import (
     ClusterOutcome,
     DigestReport,
     FeedStatus,
+    ImportKey,
     ImportReport,
     IngestReport,
+    NewArticle,
     Outlet,
     PipelineReport,
     StageCount,
@@ -42,23 +36,21 @@ from plumbline.models import (
     Subscriber,
     TopicSummary,
 )
-from plumbline.newsletter.digest import Digests
 from plumbline.newsletter.mailer import Mailer
 from plumbline.newsletter.subscriptions import Newsletter
-from plumbline.settings import Settings
-from plumbline.storage import codec
-from plumbline.storage.engine import (
-    backup_sqlite,
-    make_engine,
-    migrate,
-    restore_sqlite,
-    schema_versions,
-)
-from plumbline.storage.repository import Repository
+from plumbline.outbox import NoOutbox, Outbox
 
-if TYPE_CHECKING:  # heavy modules (ONNX Runtime, scikit-learn, trafilatura) load on first use
+if TYPE_CHECKING:  # heavy modules (SQLAlchemy, ONNX Runtime, scikit-learn) load on first use
+    from sqlalchemy import Engine
+
     from plumbline.analysis.article import ArticleAnalyzer
-    from plumbline.pipeline import RoundHook
+    from plumbline.analysis.embed import Embedder
+    from plumbline.analysis.story_index import StoryIndex
+    from plumbline.ingest.importers import ImportLine
+    from plumbline.ingest.resolve import OutletResolver
+    from plumbline.pipeline import Pipeline, RoundHook
+    from plumbline.settings import Settings
+    from plumbline.storage.protocols import Stores
 
 IMPORT_BATCH = 500
 
@@ -70,6 +62,7 @@ class Status:
     outlets: int
     feeds: int
     failing_feeds: list[FeedStatus]
+    stories_waiting: int = 0  # stories waiting to be written up
 
 
 @dataclass(slots=True)
@@ -90,15 +83,29 @@ class TopicPage:
 
 
 class Plumbline:
-    """Built from Settings; holds the database and the models, loads models lazily."""
+    """Built from Settings; holds the database and the models, loads models lazily.
+
+    What differs between one process and the scale-out is given here, not decided inside
+    the services: `outbox` (mail the workers send; by default the one for the settings:
+    a queue when a broker is configured, else none) and the clusterer's index of open
+    stories (pgvector on PostgreSQL, in memory otherwise; see :meth:`pipeline`)."""
 
     def __init__(
-        self, settings: Settings | None = None, *, embedder: Embedder | None = None
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
+        from plumbline.settings import Settings
+        from plumbline.storage.engine import make_engine
+        from plumbline.storage.sql import open_stores
+
         self.settings = settings or Settings()
         self.settings.check()
-        self.engine = make_engine(self.settings.resolved_database_url)
-        self.repo = Repository(self.engine)
+        self.engine: Engine = make_engine(self.settings.resolved_database_url)
+        self.stores: Stores = open_stores(self.engine)
+        self.outbox = outbox or _outbox(self.settings)
         self._embedder = embedder
         self._lock = threading.Lock()
 
@@ -106,21 +113,31 @@ class Plumbline:
     def init(self) -> int:
         """Create or upgrade the database and add the packaged outlets that are missing.
         Returns how many outlets were added."""
+        from plumbline.ingest import sources
+        from plumbline.storage.engine import migrate
+
         migrate(self.engine)
+        self.settings.signing_key()  # generated in the data directory unless configured
         if not self.settings.default_outlets:
             return 0
-        return self.repo.upsert_outlets(sources.packaged_outlets())
+        return self.stores.outlets.upsert_outlets(sources.packaged_outlets())
 
     def schema_versions(self) -> tuple[str | None, str | None]:
         """(the database's migration revision, the newest one this code knows)."""
+        from plumbline.storage.engine import schema_versions
+
         return schema_versions(self.engine)
 
     def backup(self, target: Path) -> int:
         """Copy the SQLite database to `target` while it is in use; returns its size."""
+        from plumbline.storage.engine import backup_sqlite
+
         return backup_sqlite(self.engine, target)
 
     def restore(self, source: Path) -> None:
         """Replace the SQLite database with a backup, then migrate it to this version."""
+        from plumbline.storage.engine import migrate, restore_sqlite
+
         restore_sqlite(self.engine, source)
         migrate(self.engine)
 
@@ -131,6 +148,8 @@ class Plumbline:
     def embedder(self) -> Embedder:
         with self._lock:
             if self._embedder is None:
+                from plumbline.analysis.embed import Embedder
+
                 self._embedder = Embedder(
                     self.settings.embedding_model or None,
                     batch_size=self.settings.embedding_batch_size,
@@ -142,7 +161,10 @@ class Plumbline:
     @property
     def readers(self) -> Readers:
         """Saved stories, sign-in, consent records and page views (see accounts.py)."""
-        return Readers(self.repo, self.settings, Mailer(self.settings))
+        stores = self.stores
+        return Readers(
+            stores.readers, stores.stories, self.settings, Mailer(self.settings), self.outbox
+        )
 
     def analyzer(self) -> ArticleAnalyzer:
         from plumbline.analysis.article import ArticleAnalyzer
@@ -153,37 +175,70 @@ class Plumbline:
             min_words=self.settings.min_words_for_score,
         )
 
+    def pipeline(self, *, progress: bool = False) -> Pipeline:
+        """The article pipeline on this core's stores, models and story index."""
+        from plumbline.pipeline import Pipeline
+
+        return Pipeline(
+            self.stores,
+            self.settings,
+            self.analyzer,
+            index_factory=self._story_index(),
+            progress=progress,
+        )
+
+    def _story_index(self) -> Callable[[int], StoryIndex] | None:
+        """What makes the clusterer's index of open stories: pgvector's, in the database,
+        when the `cluster_index` setting asks for it or leaves it to the database; None for
+        the in-memory index the setting names."""
+        kind = self.settings.cluster_index
+        postgresql = self.engine.dialect.name == "postgresql"
+        if kind == "pgvector" and not postgresql:
+            raise ConfigurationError("cluster_index 'pgvector' needs a PostgreSQL database")
+        if kind == "pgvector" or (kind == "auto" and postgresql):
+            from plumbline.storage.vectors import PgVectorIndex  # the postgresql extra
+
+            engine = self.engine
+            return lambda ndim: PgVectorIndex(engine, ndim)
+        return None
+
     # ---------------------------------------------------------------- sources
     def outlets(self) -> list[Outlet]:
-        return self.repo.list_outlets()
+        return self.stores.outlets.list_outlets()
 
     def outlet(self, slug: str, *, recent: int = 30) -> OutletPage:
-        outlet = self.repo.get_outlet(slug)
-        count, mean_bias = self.repo.outlet_stats(slug)
+        outlet = self.stores.outlets.get_outlet(slug)
+        count, mean_bias = self.stores.articles.outlet_stats(slug)
         return OutletPage(
             outlet,
             count,
             mean_bias,
-            self.repo.outlet_articles(slug, recent),
-            self.repo.outlet_scores(slug),
+            self.stores.articles.outlet_articles(slug, recent),
+            self.stores.articles.outlet_scores(slug),
         )
 
     def add_outlet(
         self, name: str, homepage: str, feeds: Iterable[str] = (), country: str = ""
     ) -> Outlet:
+        from plumbline.ingest import sources
+
         outlet = sources.new_outlet(name, homepage, feeds, country)
-        self.repo.upsert_outlets([outlet])
-        return self.repo.get_outlet(outlet.slug)
+        self.stores.outlets.upsert_outlets([outlet])
+        return self.stores.outlets.get_outlet(outlet.slug)
 
     def set_outlet_enabled(self, slug: str, enabled: bool) -> None:
-        self.repo.set_outlet_enabled(slug, enabled)
+        self.stores.outlets.set_outlet_enabled(slug, enabled)
 
     def import_opml(self, content: bytes) -> int:
         """Add the outlets and feeds an OPML file lists; returns outlets added."""
-        return self.repo.upsert_outlets(sources.parse_opml(content))
+        from plumbline.ingest import sources
+
+        return self.stores.outlets.upsert_outlets(sources.parse_opml(content))
 
     def export_opml(self) -> bytes:
-        return sources.to_opml(self.repo.list_outlets())
+        from plumbline.ingest import sources
+
+        return sources.to_opml(self.stores.outlets.list_outlets())
 
     # -------------------------------------------------------------- ingestion
     def ingest(self, *, force: bool = False) -> IngestReport:
@@ -192,17 +247,22 @@ class Plumbline:
         from plumbline.ingest.poll import FeedPoller
 
         with Fetcher(self.settings) as fetcher:
-            return FeedPoller(self.repo, self.settings, fetcher).poll(force=force)
+            return FeedPoller(
+                self.stores.outlets, self.stores.articles, self.settings, fetcher
+            ).poll(force=force)
 
     def import_articles(self, stream: IO[bytes]) -> ImportReport:
         """Import a JSONL (or Article-Bias-Prediction) file; bad lines are reported and
         skipped, articles already stored are skipped, so re-importing is harmless."""
+        from plumbline.ingest.importers import read_articles
+        from plumbline.ingest.resolve import OutletResolver
+
         report = ImportReport()
-        resolver = OutletResolver(self.repo)
-        batch: list[tuple[ArticleIn, int | None, int | None, str, str | None]] = []
+        resolver = OutletResolver(self.stores.outlets)
+        batch: list[NewArticle] = []
 
         def flush() -> None:
-            added, skipped = self.repo.add_articles(batch)
+            added, skipped = self.stores.articles.add_articles(batch)
             report.added += added
             report.skipped_existing += skipped
             batch.clear()
@@ -214,16 +274,7 @@ class Plumbline:
                 if len(report.errors) < 100:
                     report.errors.append(f"line {line.number}: {line.error}")
                 continue
-            article = line.article
-            batch.append(
-                (
-                    article,
-                    resolver.resolve(article),
-                    None,
-                    canonical_url(article.url) if article.url.startswith("http") else article.url,
-                    content_hash(article.title, article.text),
-                )
-            )
+            batch.append(_new_article(line.article, resolver))
             if len(batch) >= IMPORT_BATCH:
                 flush()
         flush()
@@ -239,9 +290,7 @@ class Plumbline:
     def process(self, *, progress: bool = False, synthesize: bool = True) -> PipelineReport:
         """Run every pending pipeline stage to the end (without `synthesize`: through
         clustering)."""
-        from plumbline.pipeline import Pipeline
-
-        pipeline = Pipeline(self.repo, self.settings, self.analyzer, progress=progress)
+        pipeline = self.pipeline(progress=progress)
         return pipeline.run(synthesize=synthesize)
 
     def process_in_rounds(
@@ -250,17 +299,13 @@ class Plumbline:
         """Like :meth:`process`, in growing rounds that each end with stories written up
         (see :meth:`Pipeline.run_in_rounds`; `follow`: another process analyzes, see
         :meth:`analyze_only`): what `plumbline serve --process` runs."""
-        from plumbline.pipeline import Pipeline
-
-        pipeline = Pipeline(self.repo, self.settings, self.analyzer)
+        pipeline = self.pipeline()
         return pipeline.run_in_rounds(first=first, on_round=on_round, follow=follow)
 
     def analyze_only(self, *, progress: bool = False) -> PipelineReport:
         """Extract and analyze every waiting article, and stop there (a process beside it
         clusters and writes up: :meth:`process_in_rounds` with `follow`)."""
-        from plumbline.pipeline import Pipeline
-
-        pipeline = Pipeline(self.repo, self.settings, self.analyzer, progress=progress)
+        pipeline = self.pipeline(progress=progress)
         report = PipelineReport()
         pipeline.extract(report)
         pipeline.analyze(report)
@@ -268,31 +313,34 @@ class Plumbline:
 
     def backlog(self) -> Backlog:
         """How much of the stored news is still being processed (the front page says so)."""
-        counts = {c.state: c.count for c in self.repo.state_counts()}
+        counts = {c.state: c.count for c in self.stores.articles.state_counts()}
         waiting = sum(counts.get(s.value, 0) for s in WAITING_STATES)
         return Backlog(
             articles_waiting=waiting,
             articles_done=counts.get(ArticleState.CLUSTERED.value, 0),
-            stories_waiting=self.repo.count_dirty_stories(),
-            stories=self.repo.count_stories(),
+            stories_waiting=self.stores.stories.count_dirty_stories(),
+            stories=self.stores.stories.count_stories(),
         )
 
     def backlog_if_busy(self) -> Backlog | None:
         """:meth:`backlog` while anything is being processed, else None (one cheap query:
         the front page asks on every request)."""
-        return self.backlog() if self.repo.busy() else None
+        return self.backlog() if self.stores.articles.busy() else None
 
     def cluster_stream(self, stream: IO[bytes]) -> list[ClusterOutcome]:
         """Cluster a JSONL article stream in arrival order with the pipeline's own
         algorithm, one batch at a time as if the articles arrived in batches; meant for a
         throw-away store. One outcome per non-blank input line: the story its article
         ended in (after any merges), or why it has none."""
-        resolver = OutletResolver(self.repo)
-        keys: list[tuple[ImportLine, tuple[str, str, str | None] | None]] = []
-        batch: list[tuple[ArticleIn, int | None, int | None, str, str | None]] = []
+        from plumbline.ingest.importers import read_articles
+        from plumbline.ingest.resolve import OutletResolver
+
+        resolver = OutletResolver(self.stores.outlets)
+        keys: list[tuple[ImportLine, ImportKey | None]] = []
+        batch: list[NewArticle] = []
 
         def flush() -> None:
-            self.repo.add_articles(batch)
+            self.stores.articles.add_articles(batch)
             batch.clear()
             self.process(synthesize=False)
 
@@ -300,13 +348,9 @@ class Plumbline:
             if line.article is None:
                 keys.append((line, None))
                 continue
-            article = line.article
-            canonical = (
-                canonical_url(article.url) if article.url.startswith("http") else article.url
-            )
-            digest = content_hash(article.title, article.text)
-            keys.append((line, (article.external_id, canonical, digest)))
-            batch.append((article, resolver.resolve(article), None, canonical, digest))
+            new = _new_article(line.article, resolver)
+            keys.append((line, _import_key(new)))
+            batch.append(new)
             if len(batch) >= self.settings.pipeline_batch_size:
                 flush()
         flush()
@@ -315,7 +359,7 @@ class Plumbline:
             if key is None:
                 outcomes.append(ClusterOutcome(line.number, line.raw_id, None, line.error))
                 continue
-            story, error = self.repo.story_of_import(*key)
+            story, error = self.stores.stories.story_of_import(key)
             outcomes.append(ClusterOutcome(line.number, line.raw_id, story, error))
         return outcomes
 
@@ -325,12 +369,16 @@ class Plumbline:
         store (the stories are taken as given; nothing is clustered). Returns one write-up
         per distinct story, in order of first appearance, and the errors of lines that
         could not be used."""
-        from plumbline.pipeline import Pipeline
+        import numpy as np
 
-        resolver = OutletResolver(self.repo)
+        from plumbline.analysis.restructure import mean_direction
+        from plumbline.ingest.importers import read_articles
+        from plumbline.ingest.resolve import OutletResolver
+
+        resolver = OutletResolver(self.stores.outlets)
         errors: list[str] = []
-        members: dict[str, list[tuple[str | None, tuple[str, str, str | None]]]] = {}
-        batch: list[tuple[ArticleIn, int | None, int | None, str, str | None]] = []
+        members: dict[str, list[tuple[str | None, ImportKey]]] = {}
+        batch: list[NewArticle] = []
         for line in read_articles(stream):
             if line.article is None:
                 errors.append(f"line {line.number}: {line.error}")
@@ -339,20 +387,14 @@ class Plumbline:
             if not story_key:
                 errors.append(f'line {line.number}: needs a "story"')
                 continue
-            article = line.article
-            canonical = (
-                canonical_url(article.url) if article.url.startswith("http") else article.url
-            )
-            digest = content_hash(article.title, article.text)
-            members.setdefault(story_key, []).append(
-                (line.raw_id, (article.external_id, canonical, digest))
-            )
-            batch.append((article, resolver.resolve(article), None, canonical, digest))
+            new = _new_article(line.article, resolver)
+            members.setdefault(story_key, []).append((line.raw_id, _import_key(new)))
+            batch.append(new)
             if len(batch) >= IMPORT_BATCH:
-                self.repo.add_articles(batch)
+                self.stores.articles.add_articles(batch)
                 batch.clear()
-        self.repo.add_articles(batch)
-        pipeline = Pipeline(self.repo, self.settings, self.analyzer)
+        self.stores.articles.add_articles(batch)
+        pipeline = self.pipeline()
         report = PipelineReport()
         pipeline.extract(report)
         pipeline.analyze(report)
@@ -362,22 +404,22 @@ class Plumbline:
         for index, (story_key, lines) in enumerate(members.items()):
             article_ids = []
             for raw_id, key in lines:
-                article_id = self.repo.article_id_of_import(*key)
+                article_id = self.stores.stories.article_id_of_import(key)
                 if article_id is not None and article_id not in input_ids:
                     input_ids[article_id] = raw_id
                     article_ids.append(article_id)
-            features = self.repo.cluster_features(article_ids)
-            vectors = [features[i][0] for i in article_ids if i in features]
+            features = self.stores.stories.cluster_features(article_ids)
+            vectors = [features[i].vector for i in article_ids if i in features]
             if not vectors:
                 continue
             centroid = mean_direction(np.stack(vectors))
             provisional = -(index + 1)
             assignments += [ArticleAssignment(i, provisional, centroid) for i in article_ids]
             story_of[story_key] = provisional
-        self.repo.assign_articles(assignments)
+        self.stores.stories.assign_articles(assignments)
         for story_key in story_of:
             first = next(a for a in assignments if a.story_id == story_of[story_key])
-            story_of[story_key] = self.repo.story_ids_of([first.article_id]).pop()
+            story_of[story_key] = self.stores.stories.story_ids_of([first.article_id]).pop()
         pipeline.synthesize(report)
         writeups = []
         for story_key in members:
@@ -401,7 +443,7 @@ class Plumbline:
         return writeups, errors
 
     def retry_failed(self) -> int:
-        return self.repo.retry_failed()
+        return self.stores.articles.retry_failed()
 
     # ---------------------------------------------------------------- reading
     def stories(
@@ -415,35 +457,50 @@ class Plumbline:
     ) -> list[StorySummary]:
         """Stories, the most recent day first and the most-covered first within a day;
         optionally one topic's only, or blindspots only."""
-        return self.repo.list_stories(
+        return self.stores.stories.list_stories(
             limit=limit, offset=offset, min_outlets=min_outlets, topic=topic, blindspot=blindspot
         )
+
+    def count_stories(
+        self, *, min_outlets: int = 1, topic: str | None = None, blindspot: bool = False
+    ) -> int:
+        """How many stories :meth:`stories` lists with the same filters."""
+        return self.stores.stories.count_stories(
+            min_outlets=min_outlets, topic=topic, blindspot=blindspot
+        )
+
+    def story_version(self, slug: str) -> str | None:
+        """A token that changes whenever the story at `slug` is written up again, merged or
+        split; None when there is no such story (the page cache asks on every hit)."""
+        return self.stores.stories.story_version(slug)
 
     def search(
         self, query: str, *, limit: int = 20, offset: int = 0
     ) -> tuple[list[StorySummary], int]:
         """Stories matching every word of `query` (full-text), best first, and the count."""
-        return self.repo.search_stories(query, limit=limit, offset=offset)
+        return self.stores.search.search_stories(query, limit=limit, offset=offset)
 
     def story(self, key: str | int, *, related: int = 5) -> StoryDetail:
         """A story with its articles, its related stories and recent stories of its main
         topic (`related` of each; 0 leaves them out)."""
-        summary, synthesis = self.repo.story(key)
-        articles = self.repo.story_articles(summary.id)
+        summary, synthesis = self.stores.stories.story(key)
+        articles = self.stores.stories.story_articles(summary.id)
         main_topic = next((t for t in summary.topics if t in TOPICS), None)
         return StoryDetail(
             summary=summary,
-            synthesis=codec.synthesis(synthesis) if synthesis else None,
+            synthesis=synthesis,
             articles=articles,
-            related=self.repo.related_stories(summary.id, related) if related else [],
-            topic_stories=self.repo.topic_stories(main_topic, limit=related, exclude=summary.id)
+            related=self.stores.topics.related_stories(summary.id, related) if related else [],
+            topic_stories=self.stores.topics.topic_stories(
+                main_topic, limit=related, exclude=summary.id
+            )
             if related and main_topic
             else [],
         )
 
     def topics(self) -> list[TopicSummary]:
         """Every reader topic with its number of published stories, in vocabulary order."""
-        counts = self.repo.topic_counts()
+        counts = self.stores.topics.topic_counts()
         return [TopicSummary(slug, label, counts.get(slug, 0)) for slug, label in TOPICS.items()]
 
     def topic(self, slug: str, *, limit: int = 30, offset: int = 0) -> TopicPage:
@@ -451,25 +508,28 @@ class Plumbline:
         label = TOPICS.get(slug)
         if label is None:
             raise NotFound(f"no topic {slug!r}")
-        stories = self.repo.topic_stories(slug, limit=limit, offset=offset)
-        total = self.repo.topic_counts().get(slug, 0)
+        stories = self.stores.topics.topic_stories(slug, limit=limit, offset=offset)
+        total = self.stores.topics.topic_counts().get(slug, 0)
         return TopicPage(TopicSummary(slug, label, total), stories, limit, offset)
 
     def status(self) -> Status:
-        feeds = self.repo.feeds()
+        feeds = self.stores.outlets.feeds()
         return Status(
-            stages=self.repo.state_counts(),
-            stories=self.repo.count_stories(),
-            outlets=len(self.repo.list_outlets()),
+            stages=self.stores.articles.state_counts(),
+            stories=self.stores.stories.count_stories(),
+            outlets=len(self.stores.outlets.list_outlets()),
             feeds=len(feeds),
             failing_feeds=[f for f in feeds if f.last_error],
+            stories_waiting=self.stores.stories.count_dirty_stories(),
         )
 
     # ------------------------------------------------------------- newsletter
     @property
     def newsletter(self) -> Newsletter:
         """Subscriptions, preferences and subscriber data (see newsletter/)."""
-        return Newsletter(self.repo, self.settings, Mailer(self.settings))
+        return Newsletter(
+            self.stores.subscribers, self.settings, Mailer(self.settings), self.outbox
+        )
 
     def subscribe(self, email: str, frequency: str = "daily", topics: Iterable[str] = ()) -> None:
         """Ask for a subscription: emails a confirmation link (double opt-in). The same
@@ -489,4 +549,30 @@ class Plumbline:
     ) -> DigestReport:
         """Send this period's digest to each confirmed subscriber of `frequency` that has
         not had it, at most once each even across crashes (see newsletter/digest.py)."""
+        from plumbline.newsletter.digest import Digests
+
         return Digests(self.newsletter).send(frequency, now, dry_run=dry_run)
+
+
+def _outbox(settings: Settings) -> Outbox:
+    """The outbox `settings` call for: the workers' queue when a broker is configured."""
+    if not settings.broker_url:
+        return NoOutbox()
+    from plumbline.workers.client import QueueOutbox  # the workers extra
+
+    return QueueOutbox(settings.broker_url)
+
+
+def _new_article(article: ArticleIn, resolver: OutletResolver) -> NewArticle:
+    """An imported article as it is stored: its outlet found (or made), its URL made
+    canonical and its content hashed (how a copy is recognized)."""
+    from plumbline.ingest.dedupe import canonical_url, content_hash
+
+    url = canonical_url(article.url) if article.url.startswith("http") else article.url
+    return NewArticle(
+        article, resolver.resolve(article), None, url, content_hash(article.title, article.text)
+    )
+
+
+def _import_key(new: NewArticle) -> ImportKey:
+    return ImportKey(new.article.external_id, new.canonical_url, new.content_hash)

@@ -4,12 +4,14 @@ related stories, both stored, so the story and topic pages only read a few index
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from plumbline.analysis.related import RELATED_LIMIT, RelatedPool, StoryFeatures
+from plumbline.analysis.related import RELATED_LIMIT, RelatedPool
 from plumbline.analysis.topics import story_topics
-from plumbline.models import ArticleRecord
-from plumbline.storage.repository import Repository
+from plumbline.models import ArticleRecord, StoryFeatures
+
+if TYPE_CHECKING:
+    from plumbline.storage.protocols import StoryStore, TopicStore
 
 
 def _entities(names: Sequence[str]) -> frozenset[str]:
@@ -21,8 +23,9 @@ class StoryLinker:
     of candidate stories is read once per run (:meth:`reset` ends a run) and kept current as
     stories are synthesized."""
 
-    def __init__(self, repo: Repository) -> None:
-        self.repo = repo
+    def __init__(self, stories: StoryStore, topics: TopicStore) -> None:
+        self.stories = stories
+        self.topics = topics
         self._pool: RelatedPool | None = None
 
     def reset(self) -> None:
@@ -30,20 +33,17 @@ class StoryLinker:
 
     def _candidates(self) -> RelatedPool:
         if self._pool is None:
-            self._pool = RelatedPool(
-                StoryFeatures(story_id, centroid, tuple(topics), _entities(entities), when)
-                for story_id, centroid, topics, entities, when in self.repo.related_candidates()
-            )
+            self._pool = RelatedPool(self.topics.related_candidates())
         return self._pool
 
     def link(
         self, story_id: int, articles: list[ArticleRecord], stats: dict[str, Any]
     ) -> list[str]:
         """Tag the story, rank and store its related stories; returns its topics."""
-        _ids, vectors = self.repo.member_vectors(story_id)
+        _ids, vectors = self.stories.member_vectors(story_id)
         topics = story_topics(vectors, [a.topic for a in articles])
-        self.repo.save_topics(story_id, topics)
-        shape = self.repo.story_shapes([story_id])
+        self.topics.save_topics(story_id, topics)
+        shape = self.stories.story_shapes([story_id])
         if not shape:
             return topics
         features = StoryFeatures(
@@ -55,7 +55,7 @@ class StoryLinker:
         )
         pool = self._candidates()
         related = pool.rank(features)
-        self.repo.save_related(
+        self.topics.save_related(
             story_id, [(r.id, round(r.score, 4)) for r in related], RELATED_LIMIT
         )
         pool.upsert(features)

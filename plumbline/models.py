@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import numpy as np
+if TYPE_CHECKING:  # vectors are numpy arrays; the models themselves need no numpy
+    import numpy as np
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -418,6 +419,60 @@ class IngestReport:
     errors: list[str] = field(default_factory=list)
 
 
+class NewArticle(NamedTuple):
+    """An article to store, with what the importer or poller worked out about it."""
+
+    article: ArticleIn
+    outlet_id: int | None
+    feed_id: int | None
+    canonical_url: str
+    content_hash: str | None
+
+
+class AnalyzedArticle(NamedTuple):
+    """An article's analysis, ready to store."""
+
+    article_id: int
+    analysis: ArticleAnalysis
+    vector: np.ndarray[Any, np.dtype[np.float32]]  # the clusterer's title-and-lead vector
+    minhash: bytes  # near-duplicate signature of the text
+
+
+class ImportKey(NamedTuple):
+    """How a stored article is found again from its input record (the same keys import
+    uses to skip copies)."""
+
+    external_id: str
+    canonical_url: str
+    content_hash: str | None
+
+
+class ClusterFeatures(NamedTuple):
+    """What the clusterer reads of a stored, analyzed article."""
+
+    vector: np.ndarray[Any, np.dtype[np.float32]]
+    minhash: bytes | None
+    outlet_id: int | None
+
+
+class OutletRef(NamedTuple):
+    """An outlet's database id and slug (what an article is filed under)."""
+
+    id: int
+    slug: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoryFeatures:
+    """What related-story ranking knows of a published story."""
+
+    id: int
+    centroid: np.ndarray[Any, np.dtype[np.float32]]  # L2-normalized
+    topics: tuple[str, ...] = ()
+    entities: frozenset[str] = frozenset()  # main entities, lower-cased
+    when: datetime | None = None  # last published
+
+
 @dataclass(slots=True)
 class OpenStory:
     id: int
@@ -515,6 +570,15 @@ class ConsentChoice:
     preferences: bool
     analytics: bool
     method: str  # accept_all | reject_all | custom
+
+
+class DigestStatus(StrEnum):
+    """Where one subscriber's digest for one period is (newsletter/digest.py)."""
+
+    SENDING = "sending"  # claimed and being handed to the mail server
+    SENT = "sent"
+    FAILED = "failed"  # refused: claimed again on the next run
+    UNKNOWN = "unknown"  # interrupted while sending: may have arrived, never resent
 
 
 @dataclass(slots=True)

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -34,14 +34,21 @@ from plumbline.ingest.dedupe import canonical_url, content_hash, minhash_bytes
 from plumbline.ingest.extract import extract_page
 from plumbline.ingest.prepare import prepare_text
 from plumbline.linking import StoryLinker
-from plumbline.models import ArticleRecord, ArticleState, ClusterMember, PipelineReport, Synthesis
+from plumbline.models import (
+    AnalyzedArticle,
+    ArticleRecord,
+    ArticleState,
+    ClusterMember,
+    PipelineReport,
+    Synthesis,
+)
 from plumbline.settings import Settings
 from plumbline.storage import codec
 from plumbline.storage.base import transient
-from plumbline.storage.repository import Repository
 
 if TYPE_CHECKING:
-    from plumbline.storage.vectors import PgVectorIndex
+    from plumbline.analysis.story_index import StoryIndex
+    from plumbline.storage.protocols import Stores
 
 log = logging.getLogger(__name__)
 #: The most articles a following round waits for (see Pipeline.run_in_rounds).
@@ -54,13 +61,17 @@ class Pipeline:
 
     def __init__(
         self,
-        repo: Repository,
+        stores: Stores,
         settings: Settings,
         analyzer: Callable[[], ArticleAnalyzer],
         *,
+        index_factory: Callable[[int], StoryIndex] | None = None,
         progress: bool = False,
     ) -> None:
-        self.repo = repo
+        """`index_factory` makes the clusterer's index of open stories (given the vector
+        size); without one, the `cluster_index` setting names an in-memory index."""
+        self.articles = stores.articles
+        self.stories = stores.stories
         self.settings = settings
         self._analyzer_factory = analyzer
         self.progress = progress
@@ -71,10 +82,9 @@ class Pipeline:
         # title+lead of the articles seen by this cluster stage (the term signal reads the
         # members of candidate stories again and again; splitting sentences is not free)
         self._cluster_texts: dict[int, str] = {}
-        self.linker = StoryLinker(repo)  # topic tags and related stories
+        self.linker = StoryLinker(stores.stories, stores.topics)  # topic tags and related stories
         self._rewriter: Rewriter | None = None  # the LLM back end, when configured
         self._llm_down = False  # an LLM failure turns it off for the rest of the run
-        self._pgvector = False  # set by _story_index: the clusterer searches pgvector
         self.clusterer = StoryClusterer(
             threshold=settings.cluster_threshold,
             threshold_undated=settings.cluster_threshold_undated,
@@ -84,22 +94,9 @@ class Pipeline:
             lexical_weight=settings.cluster_lexical_weight,
             entity_weight=settings.cluster_entity_weight,
             candidates=settings.cluster_candidates,
-            **self._story_index(),
+            index="hnsw" if settings.cluster_index == "hnsw" else "exact",
+            index_factory=index_factory,
         )
-
-    def _story_index(self) -> dict[str, Any]:
-        """The clusterer's index options from the `cluster_index` setting."""
-        kind = self.settings.cluster_index
-        postgresql = self.repo.engine.dialect.name == "postgresql"
-        if kind == "pgvector" and not postgresql:
-            raise ConfigurationError("cluster_index 'pgvector' needs a PostgreSQL database")
-        if kind == "pgvector" or (kind == "auto" and postgresql):
-            from plumbline.storage.vectors import PgVectorIndex  # the postgresql extra
-
-            engine = self.repo.engine
-            self._pgvector = True
-            return {"index_factory": lambda ndim: PgVectorIndex(engine, ndim)}
-        return {"index": "exact" if kind == "auto" else kind}
 
     def run(self, *, synthesize: bool = True) -> PipelineReport:
         """Every stage in order; without `synthesize`, stop once articles are clustered."""
@@ -172,18 +169,45 @@ class Pipeline:
 
     def _waiting(self) -> tuple[int, int]:
         """(articles not yet analyzed, articles analyzed and not yet clustered)."""
-        counts = {c.state: c.count for c in self.repo.state_counts()}
+        counts = {c.state: c.count for c in self.articles.state_counts()}
         before = (ArticleState.FETCHED.value, ArticleState.EXTRACTED.value)
         return sum(counts.get(s, 0) for s in before), counts.get(ArticleState.ANALYZED.value, 0)
+
+    # ------------------------------------------------- what is waiting (workers)
+    def waiting_ids(self, state: ArticleState, limit: int) -> list[int]:
+        """Ids of the articles waiting in `state`, oldest first (the workers' coordinator
+        queues them in batches)."""
+        return self.articles.pending_ids(state, limit)
+
+    def waiting_counts(self) -> dict[ArticleState, int]:
+        """How many articles wait in each state."""
+        return {ArticleState(c.state): c.count for c in self.articles.state_counts()}
+
+    def batch_in_state(self, ids: list[int], state: ArticleState) -> list[ArticleRecord]:
+        """The articles of a queued batch still in `state` (another worker may have moved
+        some on)."""
+        return self.articles.articles_in_state(ids, state)
+
+    def next_batch(self, state: ArticleState) -> list[ArticleRecord]:
+        """The next batch of articles waiting in `state`, oldest first."""
+        return self.articles.pending(state, self.settings.pipeline_batch_size)
+
+    def stories_to_write_up(self, limit: int) -> list[int]:
+        """Ids of stories waiting for a write-up."""
+        return self.stories.dirty_stories(limit)
+
+    def members(self, story_id: int) -> list[int]:
+        """Ids of a story's articles."""
+        return [member.id for member in self.stories.story_members(story_id)]
 
     # ----------------------------------------------------------------- stages
     def _batches(
         self, state: ArticleState, label: str, limit: int | None = None
     ) -> Iterator[list[ArticleRecord]]:
-        total = next(c.count for c in self.repo.state_counts() if c.state == state.value)
+        total = next(c.count for c in self.articles.state_counts() if c.state == state.value)
         size = self.settings.pipeline_batch_size
         with self._bar(min(total, limit or total), label) as bar:
-            while batch := self.repo.pending(state, min(size, limit or size)):
+            while batch := self.articles.pending(state, min(size, limit or size)):
                 yield batch
                 bar.update(len(batch))
 
@@ -203,7 +227,7 @@ class Pipeline:
         is left as it is."""
         for article in batch:
             try:
-                html = self.repo.raw_html(article.id) or b""
+                html = self.articles.raw_html(article.id) or b""
                 page = extract_page(html, article.url)
                 prepared = prepare_text(
                     url=article.url,
@@ -211,7 +235,7 @@ class Pipeline:
                     text=page.text,
                     outlet=article.outlet_name or "",
                 )
-                state = self.repo.save_extraction(
+                state = self.articles.save_extraction(
                     article.id,
                     title=page.title,
                     text=prepared.text,
@@ -267,12 +291,12 @@ class Pipeline:
                     raise
                 except Exception as exc:
                     self._fail("analyze", article, exc, report, ArticleState.EXTRACTED)
-        report.analyzed += self.repo.save_analyses(
+        report.analyzed += self.articles.save_analyses(
             [
-                (
+                AnalyzedArticle(
                     article.id,
-                    codec.analysis_dict(result.analysis),
-                    codec.vector_bytes(result.vector),
+                    result.analysis,
+                    result.vector,
                     minhash_bytes(article.text or article.title),
                 )
                 for article, result in pairs
@@ -302,34 +326,33 @@ class Pipeline:
         )
         self._cluster_entities.clear()
         self._cluster_texts.clear()
-        closed = self.repo.close_story_vectors(margin)
+        closed = self.stories.close_story_vectors(margin)
         if closed:
             log.info("%d stories closed for clustering", closed)
 
     def cluster_batch(self, batch: list[ArticleRecord], report: PipelineReport) -> None:
         window = timedelta(hours=self.settings.cluster_window_hours)
-        features = self.repo.cluster_features([a.id for a in batch])
+        features = self.stories.cluster_features([a.id for a in batch])
         texts = [cluster_text(a.title, a.text) for a in batch]
         self._cluster_texts.update((a.id, t) for a, t in zip(batch, texts, strict=True))
         entities = self._entity_keys([a.id for a in batch], texts)
         items = [
             ClusterInput(
                 article_id=a.id,
-                vector=features[a.id][0],
+                vector=features[a.id].vector,
                 when=_when(a),
-                outlet_id=features[a.id][2],
-                minhash=features[a.id][1],
+                outlet_id=features[a.id].outlet_id,
+                minhash=features[a.id].minhash,
                 text=text,
                 entities=keys,
             )
             for a, text, keys in zip(batch, texts, entities, strict=True)
         ]
         earliest = min(a.published or a.fetched_at for a in batch)
-        open_stories = self.repo.open_stories(since=earliest - window)
-        if self._pgvector and self.clusterer.index is not None:  # made on first use
-            cast("PgVectorIndex", self.clusterer.index).since = earliest - window
+        open_stories = self.stories.open_stories(since=earliest - window)
+        self.clusterer.search_since(earliest - window)
         decisions = self.clusterer.assign(items, open_stories, self._cluster_members)
-        self.repo.assign_articles(decisions)
+        self.stories.assign_articles(decisions)
         self.clusterer.stored()
         report.clustered += len(decisions)
         self._restructure([d.article_id for d in decisions], window, report)
@@ -348,13 +371,13 @@ class Pipeline:
     def _cluster_members(self, story_id: int) -> list[ClusterMember]:
         """A stored story's members with the title+lead text (and its entity keys) that
         the clusterer compares."""
-        members = self.repo.story_members(story_id)
+        members = self.stories.story_members(story_id)
         if not self.settings.cluster_lexical_weight and not self.settings.cluster_entity_weight:
             return members  # the term and entity signals are off: no need for the texts
         ids = [member.id for member in members]
         missing = [i for i in ids if i not in self._cluster_texts]
         if missing:
-            for article_id, (title, text) in self.repo.story_texts(story_id).items():
+            for article_id, (title, text) in self.stories.story_texts(story_id).items():
                 self._cluster_texts[article_id] = cluster_text(title, text)
         texts = self._cluster_texts
         entities = self._entity_keys(ids, [texts.get(i, "") for i in ids])
@@ -367,16 +390,16 @@ class Pipeline:
         self, article_ids: list[int], window: timedelta, report: PipelineReport
     ) -> None:
         """Merge stories that turned out to be one event; split a story that drifted."""
-        touched = self.repo.story_ids_of(article_ids)
+        touched = self.stories.story_ids_of(article_ids)
         if not touched:
             return
         since = min(
-            (s.last_published for s in self.repo.story_shapes(touched) if s.last_published),
+            (s.last_published for s in self.stories.story_shapes(touched) if s.last_published),
             default=None,
         )
         shapes = [
             StoryShape(s.id, s.centroid, s.n_articles, s.first_published, s.last_published)
-            for s in self.repo.open_stories(since=(since - window) if since else _EPOCH)
+            for s in self.stories.open_stories(since=(since - window) if since else _EPOCH)
         ]
         merges = plan_merges(
             sorted(touched),
@@ -385,12 +408,12 @@ class Pipeline:
             window=window,
         )
         if merges:
-            self.repo.merge_stories(merges)
+            self.stories.merge_stories(merges)
             report.merged += len(merges)
             gone = {m.source for m in merges}
             touched = (touched - gone) | {m.target for m in merges}
         for story_id in sorted(touched):
-            ids, vectors = self.repo.member_vectors(story_id)
+            ids, vectors = self.stories.member_vectors(story_id)
             split = plan_split(
                 story_id,
                 ids,
@@ -403,15 +426,15 @@ class Pipeline:
             moved = set(split.moved)
             rows = [i for i, article_id in enumerate(ids) if article_id in moved]
             kept = [i for i, article_id in enumerate(ids) if article_id not in moved]
-            self.repo.split_story(
+            self.stories.split_story(
                 split, mean_direction(vectors[kept]), mean_direction(vectors[rows])
             )
             report.split += 1
 
     def synthesize(self, report: PipelineReport) -> None:
-        pending = self.repo.count_dirty_stories()
+        pending = self.stories.count_dirty_stories()
         with self._bar(pending, "synthesize", unit="story") as bar:
-            while story_ids := self.repo.dirty_stories(self.settings.pipeline_batch_size):
+            while story_ids := self.stories.dirty_stories(self.settings.pipeline_batch_size):
                 for story_id in story_ids:
                     self.synthesize_story(story_id, report)
                     bar.update(1)
@@ -434,7 +457,7 @@ class Pipeline:
         the clustering lock and yields False when the story's members changed meanwhile;
         the story then stays dirty and is written up again)."""
         guard = guard or _no_guard
-        articles = self.repo.story_articles(story_id)
+        articles = self.stories.story_articles(story_id)
         members = [a.id for a in articles]
         try:
             written = self._synthesize_story(story_id, articles, guard)
@@ -445,7 +468,7 @@ class Pipeline:
             log.exception("%s", error.message)
             with guard(members) as current:
                 if current:
-                    self.repo.mark_story_failed(story_id, error.message)
+                    self.stories.mark_story_failed(story_id, error.message)
             report.failed += 1
             return
         if written:
@@ -459,7 +482,9 @@ class Pipeline:
         if synthesis is None:
             with guard(members) as current:
                 if current:
-                    self.repo.mark_story_failed(story_id, "no article of the story has usable text")
+                    self.stories.mark_story_failed(
+                        story_id, "no article of the story has usable text"
+                    )
             return False
         stats = story_stats(articles)
         stats_json = codec.stats_dict(stats)
@@ -478,11 +503,9 @@ class Pipeline:
         with guard(members) as current:
             if not current:
                 return False
-            self.repo.save_synthesis(
+            self.stories.save_synthesis(
                 story_id,
-                headline=synthesis.headline,
-                lead=" ".join(s.text for s in synthesis.lead),
-                synthesis=codec.synthesis_dict(synthesis),
+                synthesis,
                 bias_score=stats.coverage_score,
                 topics=self.linker.link(story_id, articles, stats_json),
                 stats=stats_json,
@@ -530,7 +553,7 @@ class Pipeline:
             raise exc
         error = PipelineError(stage, f"article {article.id} ({article.url})", exc)
         log.warning("%s", error.message)
-        if self.repo.mark_failed(
+        if self.articles.mark_failed(
             article.id, stage, f"{type(exc).__name__}: {exc}", expected=expected
         ):
             report.failed += 1

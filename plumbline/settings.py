@@ -13,7 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from plumbline.errors import ConfigurationError
 
-DEFAULT_SECRET = "plumbline-development-secret-change-me"
+#: The file in the data directory that keeps the generated secret key.
+SECRET_FILE = "secret_key"
+MIN_SECRET = 32
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
@@ -208,14 +210,18 @@ class Settings(BaseSettings):
 
     # Readers: site, saved stories, sign-in, newsletter, consent
     public_url: str = Field(
-        "http://127.0.0.1:8000",
+        "",
         description="The site's address as readers reach it; used for links in emails and "
-        "feeds, and to check the Origin of form posts.",
+        "feeds, and to check the Origin of form posts. Empty: the address the server is "
+        "started on (http://HOST:PORT; localhost for a wildcard HOST). Required in "
+        "production.",
     )
-    secret_key: SecretStr = Field(
-        SecretStr(DEFAULT_SECRET),
-        description="Key that signs form tokens, email links and cookies. Refused at start-up "
-        "in production mode while left at its default; keep it secret and stable.",
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Key that signs form tokens, email links and cookies (at least 32 "
+        "characters; keep it secret and stable). Unset: `plumbline init` generates one and "
+        "keeps it in DATA_DIR/secret_key, readable by its owner only. Required in production "
+        "(every server and worker must share it).",
     )
     smtp_host: str = Field("127.0.0.1", description="SMTP server that sends Plumbline's email.")
     smtp_port: int = Field(25, ge=1, le=65535, description="Port of the SMTP server.")
@@ -300,6 +306,25 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'plumbline.db').resolve()}"
 
+    @property
+    def site_url(self) -> str:
+        """The site's address without a trailing slash: `public_url`, or where the server
+        listens (a wildcard bind address reads as localhost)."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "localhost" if self.host in ("0.0.0.0", "::", "") else self.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
+
+    def signing_key(self) -> str:
+        """The key that signs tokens and links: `secret_key`, else the one generated in the
+        data directory (made on first use, by `plumbline init`)."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        from plumbline.signing import data_dir_secret
+
+        return data_dir_secret(self.data_dir / SECRET_FILE)
+
     def check(self) -> None:
         """Refuse unsafe values when running in production mode."""
         if self.mode not in ("development", "production"):
@@ -333,13 +358,18 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 f"smtp_security must be 'none', 'starttls' or 'tls', not {self.smtp_security!r}"
             )
+        secret = self.secret_key.get_secret_value() if self.secret_key is not None else None
+        if secret is not None and len(secret) < MIN_SECRET:
+            raise ConfigurationError(
+                f"secret_key is shorter than {MIN_SECRET} characters: set PLUMBLINE_SECRET_KEY "
+                "to a long random value (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`), or unset it to use a generated one"
+            )
         if self.mode == "production":
-            secret = self.secret_key.get_secret_value()
-            if secret == DEFAULT_SECRET or len(secret) < 32:
+            if secret is None:
                 raise ConfigurationError(
-                    "secret_key is left at its default or shorter than 32 characters: set "
-                    "PLUMBLINE_SECRET_KEY to a long random value (e.g. `python -c 'import "
-                    "secrets; print(secrets.token_urlsafe(48))'`)"
+                    "production needs PLUMBLINE_SECRET_KEY, shared by every server and worker "
+                    "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
                 )
             if self.smtp_security == "none" and self.smtp_host not in LOOPBACK:
                 raise ConfigurationError(

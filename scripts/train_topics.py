@@ -59,7 +59,7 @@ from plumbline.analysis.heads import (  # noqa: E402
     lead_sentences,
 )
 from plumbline.analysis.text import split_sentences  # noqa: E402
-from plumbline.analysis.topics import DATASET_TOPICS, TOPICS  # noqa: E402
+from plumbline.analysis.topic_names import DATASET_TOPICS, TOPICS  # noqa: E402
 
 F64 = npt.NDArray[np.float64]
 F32 = npt.NDArray[np.float32]

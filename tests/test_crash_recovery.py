@@ -36,7 +36,7 @@ def _process(data_dir: Path, database: str) -> subprocess.Popen[bytes]:
 
 
 def _counts(core: Plumbline) -> dict[str, int]:
-    return {c.state: c.count for c in core.repo.state_counts()}
+    return {c.state: c.count for c in core.stores.articles.state_counts()}
 
 
 def test_killed_pipeline_resumes_without_duplicates(tmp_path: Path) -> None:

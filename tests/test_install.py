@@ -72,3 +72,25 @@ print(sorted(heavy))
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_importing_the_core_loads_no_heavy_library() -> None:
+    """`import plumbline.core` stays cheap (the web workers, CLI and newsletter import it):
+    the database, numeric, model and template libraries load when first used."""
+    heavy = (
+        "sqlalchemy",
+        "alembic",
+        "numpy",
+        "sklearn",
+        "scipy",
+        "onnxruntime",
+        "jinja2",
+        "pydantic_settings",
+        "courlan",
+        "trafilatura",
+        "celery",
+    )
+    script = f"import sys, plumbline.core; print(sorted(set({heavy!r}) & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-import plumbline.storage.repository  # noqa: F401  (registers every table)
+import plumbline.storage.sql  # noqa: F401  (registers every table)
 from plumbline.storage.engine import alembic_config, make_engine, migrate
 from plumbline.storage.schema import Base
 from tests.plumbline_fixtures import empty_database_url

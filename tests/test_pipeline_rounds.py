@@ -77,7 +77,6 @@ def test_an_empty_store_takes_one_round(fresh: Plumbline) -> None:
     assert report.analyzed == 0
 
 
-
 def test_following_another_analyzer_ends_where_one_pass_ends(
     fresh: Plumbline, tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
 ) -> None:
@@ -105,9 +104,8 @@ def test_following_another_analyzer_ends_where_one_pass_ends(
 
 
 def test_a_follower_whose_analyzer_stopped_analyzes_itself(fresh: Plumbline) -> None:
-    from plumbline.pipeline import Pipeline
 
-    pipeline = Pipeline(fresh.repo, fresh.settings, fresh.analyzer)
+    pipeline = fresh.pipeline()
     report = pipeline.run_in_rounds(first=16, follow=True, poll=0.05, stall=0.2)
     assert report.analyzed == len(demo_lines())
     assert not fresh.backlog().busy
@@ -125,6 +123,6 @@ def test_models_that_cannot_run_stop_the_pipeline_and_fail_no_article(
     monkeypatch.setattr(ArticleAnalyzer, "analyze", broken)
     with pytest.raises(ConfigurationError):
         fresh.process()
-    counts = {c.state: c.count for c in fresh.repo.state_counts()}
+    counts = {c.state: c.count for c in fresh.stores.articles.state_counts()}
     assert counts["failed"] == 0
     assert counts["extracted"] == len(demo_lines())

@@ -152,11 +152,11 @@ def test_migration_0006_fills_in_existing_stories(tmp_path: Path) -> None:
     ["court & !abortion", "a | b", "x:* ", "'; DROP TABLE stories; --", "<-> court", "the of"],
 )
 def test_hostile_queries_are_plain_words(demo_core: Plumbline, query: str) -> None:
-    found, total = demo_core.repo.search_stories(query)
+    found, total = demo_core.stores.search.search_stories(query)
     assert total >= len(found) >= 0
-    assert demo_core.repo.search_stories("police")[1] > 0  # the table is still there
+    assert demo_core.stores.search.search_stories("police")[1] > 0  # the table is still there
     with pytest.raises(InvalidInput):
-        demo_core.repo.search_stories("(((")
+        demo_core.stores.search.search_stories("(((")
 
 
 def test_stories_out_of_reach_leave_the_vector_index(core: Plumbline) -> None:
@@ -172,4 +172,4 @@ def test_stories_out_of_reach_leave_the_vector_index(core: Plumbline) -> None:
     early = [closed for day, closed in rows if str(day) <= "2020-05-05"]
     late = [closed for day, closed in rows if str(day) >= "2020-05-14"]
     assert early and all(early) and late and not any(late)
-    assert core.repo.close_story_vectors(timedelta(days=1)) == 0  # nothing left to close
+    assert core.stores.stories.close_story_vectors(timedelta(days=1)) == 0  # nothing left to close

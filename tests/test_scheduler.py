@@ -18,7 +18,7 @@ def test_scheduler_polls_on_its_own_and_stops(core: Plumbline, feed_server: Feed
     scheduler.stop()
     assert scheduler.rounds >= 2
     assert feed_server.hits("/feeds/rss.xml") >= 1
-    assert sum(c.count for c in core.repo.state_counts()) >= 1
+    assert sum(c.count for c in core.stores.articles.state_counts()) >= 1
 
 
 def test_a_failing_round_does_not_stop_the_scheduler(core: Plumbline) -> None:

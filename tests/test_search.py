@@ -8,12 +8,14 @@ import numpy as np
 import pytest
 
 from plumbline.errors import InvalidInput
+from plumbline.models import Synthesis, SynthSentence
 from plumbline.storage import codec
 from plumbline.storage.base import utcnow
 from plumbline.storage.engine import make_engine, migrate
-from plumbline.storage.repository import Repository
+from plumbline.storage.protocols import Stores
 from plumbline.storage.schema import StoryRow
 from plumbline.storage.search import fts_query
+from plumbline.storage.sql import open_stores
 from tests.plumbline_fixtures import database_url
 
 
@@ -27,40 +29,44 @@ def test_queries_become_quoted_terms() -> None:
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Repository:
+def stores(tmp_path: Path) -> Stores:
     engine = make_engine(database_url() or f"sqlite:///{tmp_path / 'db.sqlite'}")
     migrate(engine)
-    return Repository(engine)
+    return open_stores(engine)
 
 
-def _story(repo: Repository, headline: str, body: str, topics: list[str]) -> int:
+def _synthesis(headline: str, lead: str) -> Synthesis:
+    return Synthesis(headline, None, [SynthSentence(lead, [])], [], None)
+
+
+def _story(stores: Stores, headline: str, body: str, topics: list[str]) -> int:
     now = utcnow()
-    with repo.session() as s:
+    with stores.articles.session() as s:  # the SQL store (the protocol has no sessions)
         row = StoryRow(slug=f"s-{headline[:10]}", headline=headline, created_at=now,
                        updated_at=now, centroid=codec.vector_bytes(np.ones(4, np.float32)))  # fmt: skip
         s.add(row)
         s.flush()
         story_id = row.id
-    synthesis = {"lead": [{"text": body}], "sections": []}
-    repo.save_synthesis(story_id, headline=headline, lead=body, synthesis=synthesis,
-                        bias_score=20.0, topics=topics)  # fmt: skip
+    stores.stories.save_synthesis(
+        story_id, _synthesis(headline, body), bias_score=20.0, topics=topics
+    )
     return story_id
 
 
-def test_search_finds_ranks_and_follows_updates(repo: Repository) -> None:
+def test_search_finds_ranks_and_follows_updates(stores: Stores) -> None:
     court = _story(
-        repo, "Supreme Court rules on abortion pill", "The justices ruled.", ["abortion"]
+        stores, "Supreme Court rules on abortion pill", "The justices ruled.", ["abortion"]
     )
-    climate = _story(repo, "Climate summit ends", "Delegates agreed on coal and the court.", [])
-    found, total = repo.search_stories("court")
+    climate = _story(stores, "Climate summit ends", "Delegates agreed on coal and the court.", [])
+    found, total = stores.search.search_stories("court")
     assert total == 2 and [s.id for s in found] == [court, climate]  # headline weighs more
-    assert [s.id for s in repo.search_stories("abortion")[0]] == [court]
-    assert [s.id for s in repo.search_stories("delegate")[0]] == [climate]  # stemmed
-    assert repo.search_stories("rules court")[1] == 1  # every word must match
-    repo.save_synthesis(climate, headline="Climate summit ends", lead="Nothing else.",
-                        synthesis={"lead": [{"text": "Nothing else."}], "sections": []},
-                        bias_score=None, topics=[])  # fmt: skip
-    assert repo.search_stories("delegates")[1] == 0
-    assert repo.search_stories("zzzz")[0] == []
+    assert [s.id for s in stores.search.search_stories("abortion")[0]] == [court]
+    assert [s.id for s in stores.search.search_stories("delegate")[0]] == [climate]  # stemmed
+    assert stores.search.search_stories("rules court")[1] == 1  # every word must match
+    stores.stories.save_synthesis(
+        climate, _synthesis("Climate summit ends", "Nothing else."), bias_score=None, topics=[]
+    )
+    assert stores.search.search_stories("delegates")[1] == 0
+    assert stores.search.search_stories("zzzz")[0] == []
     with pytest.raises(InvalidInput):
-        repo.search_stories("court", limit=0)
+        stores.search.search_stories("court", limit=0)

@@ -17,7 +17,6 @@ from plumbline.analysis.embed import Embedder
 from plumbline.cli import app
 from plumbline.core import Plumbline
 from plumbline.models import ArticleAssignment, PipelineReport
-from plumbline.pipeline import Pipeline
 from plumbline.settings import Settings
 from plumbline.web.app import create_app
 from tests.plumbline_fixtures import jsonl
@@ -107,13 +106,13 @@ def test_different_events_do_not_merge(make_core) -> None:  # type: ignore[no-un
 def test_a_story_that_swallowed_two_events_splits(make_core) -> None:  # type: ignore[no-untyped-def]
     core = make_core(cluster_split_threshold=0.5, cluster_split_min_part=2)
     core.import_articles(jsonl(VOLCANO + FED))
-    pipeline = Pipeline(core.repo, core.settings, core.analyzer)
+    pipeline = core.pipeline()
     report = PipelineReport()
     pipeline.analyze(report)
     # a drifting story: all four articles ended up in one
-    ids = sorted(core.repo.cluster_features(list(range(1, 5))))
+    ids = sorted(core.stores.stories.cluster_features(list(range(1, 5))))
     centroid = np.ones(384, dtype=np.float32) / np.sqrt(384)
-    core.repo.assign_articles([ArticleAssignment(i, -1, centroid) for i in ids])
+    core.stores.stories.assign_articles([ArticleAssignment(i, -1, centroid) for i in ids])
     pipeline._restructure(ids, timedelta(hours=72), report)
     assert report.split == 1
     pipeline.synthesize(report)
@@ -178,5 +177,5 @@ def test_entity_signal_in_the_pipeline(make_core) -> None:  # type: ignore[no-un
     core.import_articles(jsonl(VOLCANO + FED[:1]))
     report = core.process(synthesize=False)
     assert report.clustered == 3 and report.merged == 0
-    story_of = {a: core.repo.story_ids_of([a]) for a in (1, 2, 3)}
+    story_of = {a: core.stores.stories.story_ids_of([a]) for a in (1, 2, 3)}
     assert story_of[1] == story_of[2] != story_of[3]

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from plumbline.core import Plumbline
-from plumbline.models import ArticleIn, ArticleState, PipelineReport
+from plumbline.models import ArticleIn, ArticleState, NewArticle, PipelineReport
 from plumbline.pipeline import Pipeline
 from plumbline.storage.base import transient
 
@@ -24,9 +24,9 @@ def _fetched(core: Plumbline) -> Pipeline:
     )
     page = f"<html><head><title>A vote</title></head><body><article>{paragraph * 6}</article>"
     page = (page + "</body></html>").encode()
-    core.repo.add_articles(
+    core.stores.articles.add_articles(
         [
-            (
+            NewArticle(
                 ArticleIn("https://news.example/a", "A vote", raw_html=page),
                 None,
                 None,
@@ -35,20 +35,20 @@ def _fetched(core: Plumbline) -> Pipeline:
             )
         ]
     )
-    return Pipeline(core.repo, core.settings, core.analyzer)
+    return core.pipeline()
 
 
 def test_a_transient_error_leaves_the_article_for_later(
     core: Plumbline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pipeline = _fetched(core)
-    batch = core.repo.pending(ArticleState.FETCHED, 10)
-    monkeypatch.setattr(core.repo, "save_extraction", _restarting)
+    batch = core.stores.articles.pending(ArticleState.FETCHED, 10)
+    monkeypatch.setattr(core.stores.articles, "save_extraction", _restarting)
     report = PipelineReport()
     with pytest.raises(OperationalError):
         pipeline.extract_batch(batch, report)
     assert report.failed == 0
-    assert [a.id for a in core.repo.pending(ArticleState.FETCHED, 10)] == [batch[0].id]
+    assert [a.id for a in core.stores.articles.pending(ArticleState.FETCHED, 10)] == [batch[0].id]
     monkeypatch.undo()
     pipeline.extract_batch(batch, report)  # once the database is back
     assert report.extracted == 1
@@ -58,16 +58,16 @@ def test_any_other_error_still_marks_the_article_failed(
     core: Plumbline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pipeline = _fetched(core)
-    batch = core.repo.pending(ArticleState.FETCHED, 10)
+    batch = core.stores.articles.pending(ArticleState.FETCHED, 10)
 
     def broken(*_: object, **__: object) -> None:
         raise ValueError("unreadable page")
 
-    monkeypatch.setattr(core.repo, "save_extraction", broken)
+    monkeypatch.setattr(core.stores.articles, "save_extraction", broken)
     report = PipelineReport()
     pipeline.extract_batch(batch, report)
     assert report.failed == 1
-    assert {c.state: c.count for c in core.repo.state_counts()}["failed"] == 1
+    assert {c.state: c.count for c in core.stores.articles.state_counts()}["failed"] == 1
 
 
 def test_what_counts_as_transient() -> None:

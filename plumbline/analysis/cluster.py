@@ -194,6 +194,7 @@ class StoryClusterer:
         self.index_kind: IndexKind = index
         self._index_factory = index_factory  # overrides `index` (e.g. pgvector)
         self._index: StoryIndex | None = None
+        self._since: datetime | None = None
         self._stories: dict[int, _Story] = {}
         self._next_new = -1
 
@@ -241,6 +242,13 @@ class StoryClusterer:
     def index(self) -> StoryIndex | None:
         return self._index
 
+    def search_since(self, since: datetime) -> None:
+        """Candidates are stories whose latest dated article is at least this recent (the
+        index is told; see :meth:`StoryIndex.only_since`)."""
+        self._since = since
+        if self._index is not None:
+            self._index.only_since(since)
+
     def stored(self) -> None:
         """The caller stored every decision :meth:`assign` returned (see StoryIndex)."""
         if self._index is not None:
@@ -250,6 +258,8 @@ class StoryClusterer:
         if self._index is None:
             make = self._index_factory or (lambda n: make_index(self.index_kind, n))
             self._index = make(len(story.centroid))
+            if self._since is not None:
+                self._index.only_since(self._since)
         self._stories[story.key] = story
         self._index.upsert(_key(story.key), story.centroid)
 

@@ -365,8 +365,11 @@ def _export_fp32(model_path: Path, target: Path) -> None:
         # A smoke run: the saved graph loads and gives unit vectors.
         session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
         ids = np.array([[101, 7592, 2088, 102], [101, 7592, 102, 0]], dtype=np.int64)
-        feed = {"input_ids": ids, "attention_mask": (ids > 0).astype(np.int64),
-                "token_type_ids": np.zeros_like(ids)}
+        feed = {
+            "input_ids": ids,
+            "attention_mask": (ids > 0).astype(np.int64),
+            "token_type_ids": np.zeros_like(ids),
+        }
         vectors, _ = session.run(list(_OUTPUTS), feed)
         if not np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4):
             raise ConfigurationError(f"the ONNX graph built from {model_path} is broken")

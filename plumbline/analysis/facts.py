@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 # the story article's own rules for page furniture, a leading dateline and a sentence that
 # leans on the one before it ("But he …"), so both read sentences alike
@@ -24,6 +23,9 @@ from plumbline.analysis.figures import Figure, differ, figures
 from plumbline.analysis.prose import dangling
 from plumbline.analysis.story import outlet_key
 from plumbline.models import ArticleRecord, EvidenceRef, Lean, LeanMix, SourceRef, SynthSentence
+
+if TYPE_CHECKING:  # scikit-learn loads when a story is written up, not on import
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 SIDES = (Lean.LEFT, Lean.CENTER, Lean.RIGHT)
 SAME_FACT = 0.32  # cosine at which another outlet's sentence backs a statement
@@ -180,6 +182,8 @@ def statement_pool(articles: Sequence[ArticleRecord]) -> StatementPool | None:
     ]
     if not statements:
         return None
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True)
     try:
         matrix = vectorizer.fit_transform([s.text for s in statements])

@@ -22,6 +22,8 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
+from plumbline.models import StoryFeatures
+
 Vector = npt.NDArray[np.float32]
 
 #: Related stories kept per story.
@@ -35,17 +37,6 @@ AGE_WEIGHT = 0.1
 AGE_DAYS = 7.0
 #: How many of the most similar centroids get the topic, entity and age terms.
 SHORTLIST = 50
-
-
-@dataclass(frozen=True, slots=True)
-class StoryFeatures:
-    """What related-story ranking knows of a story."""
-
-    id: int
-    centroid: Vector  # L2-normalized
-    topics: tuple[str, ...] = ()
-    entities: frozenset[str] = frozenset()
-    when: datetime | None = None  # last published
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ the similarity returned is the cosine.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -41,6 +42,11 @@ class StoryIndex(Protocol):
     def stored(self) -> None:
         """The caller has written every upserted vector to the database (an index that
         searches the database drops its local copies; in-memory indexes ignore it)."""
+
+    def only_since(self, since: datetime) -> None:
+        """Search only stories whose latest dated article is at least this recent (undated
+        ones always qualify). An index that searches the database uses it; in-memory
+        indexes hold only the open stories the clusterer gave them and ignore it."""
 
     def __len__(self) -> int: ...
 
@@ -92,6 +98,9 @@ class ExactIndex:
     def clear(self) -> None:
         self._keys.clear()
         self._row.clear()
+
+    def only_since(self, since: datetime) -> None:
+        pass
 
     def stored(self) -> None:
         pass
@@ -172,6 +181,9 @@ class HnswIndex:
         self._index = self._new()
         self._vectors.clear()
         self._removed = 0
+
+    def only_since(self, since: datetime) -> None:
+        pass
 
     def stored(self) -> None:
         pass

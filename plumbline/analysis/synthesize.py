@@ -44,11 +44,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from plumbline.analysis.bias import loaded_words, weighted_share
 from plumbline.analysis.clean import furniture, strip_lead_in
@@ -75,6 +74,9 @@ from plumbline.models import (
     SynthSection,
     SynthSentence,
 )
+
+if TYPE_CHECKING:  # scikit-learn loads when a story is written up, not on import
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 Matrix = npt.NDArray[np.float64]
 Vector = npt.NDArray[np.float64]
@@ -465,6 +467,8 @@ class _Story:
         weights: SelectionWeights,
         kinds: dict[int, ArticleKind],
     ) -> _Story | None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=1)
         try:
             matrix = vectorizer.fit_transform([c.text for c in candidates])

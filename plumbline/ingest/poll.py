@@ -5,31 +5,44 @@ backoff; it never stops the others."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from plumbline.errors import ExtractionError, FetchError
 from plumbline.ingest.dedupe import canonical_url, content_hash
 from plumbline.ingest.feeds import parse_feed
 from plumbline.ingest.fetch import Fetcher, FetchRequest
-from plumbline.models import ArticleIn, FeedEntry, FeedStatus, FetchResult, IngestReport
+from plumbline.models import (
+    ArticleIn,
+    FeedEntry,
+    FeedStatus,
+    FetchResult,
+    IngestReport,
+    NewArticle,
+)
 from plumbline.settings import Settings
-from plumbline.storage.repository import Repository, utcnow
+
+if TYPE_CHECKING:
+    from plumbline.storage.protocols import ArticleStore, OutletStore
 
 log = logging.getLogger(__name__)
 MAX_ENTRIES_PER_FEED = 200
 
 
 class FeedPoller:
-    def __init__(self, repo: Repository, settings: Settings, fetcher: Fetcher) -> None:
-        self.repo = repo
+    def __init__(
+        self, outlets: OutletStore, articles: ArticleStore, settings: Settings, fetcher: Fetcher
+    ) -> None:
+        self.outlets = outlets
+        self.articles = articles
         self.settings = settings
         self.fetcher = fetcher
 
     def poll(self, *, force: bool = False) -> IngestReport:
         """Poll every enabled feed that is due (every enabled feed with `force`)."""
         report = IngestReport()
-        now = utcnow()
-        feeds = self.repo.feeds(due_at=now + timedelta(days=36500) if force else now)
+        now = datetime.now(UTC)
+        feeds = self.outlets.feeds(due_at=now + timedelta(days=36500) if force else now)
         requests = [FetchRequest(f.url, f.etag, f.last_modified, key=f) for f in feeds]
         new_entries: list[tuple[FeedStatus, FeedEntry]] = []
         for request, outcome in self.fetcher.fetch_many(requests):
@@ -56,11 +69,12 @@ class FeedPoller:
         return report
 
     def _succeeded(self, feed: FeedStatus, result: FetchResult, warning: str = "") -> None:
-        self.repo.record_feed_result(
+        self.outlets.record_feed_result(
             feed.id,
             status=result.status,
             error=None,
-            next_fetch_at=utcnow() + timedelta(minutes=self.settings.poll_interval_minutes),
+            next_fetch_at=datetime.now(UTC)
+            + timedelta(minutes=self.settings.poll_interval_minutes),
             etag=result.etag,
             last_modified=result.last_modified,
         )
@@ -69,11 +83,11 @@ class FeedPoller:
 
     def _failed(self, feed: FeedStatus, error: str, status: object, report: IngestReport) -> None:
         backoff = self.settings.feed_error_backoff_minutes * 2 ** min(feed.error_count, 6)
-        self.repo.record_feed_result(
+        self.outlets.record_feed_result(
             feed.id,
             status=status if isinstance(status, int) else None,
             error=error,
-            next_fetch_at=utcnow() + timedelta(minutes=backoff),
+            next_fetch_at=datetime.now(UTC) + timedelta(minutes=backoff),
         )
         report.feeds_failed += 1
         report.errors.append(f"{feed.url}: {error}")
@@ -85,12 +99,12 @@ class FeedPoller:
         unique: dict[str, tuple[FeedStatus, FeedEntry]] = {}
         for feed, entry in entries:
             unique.setdefault(canonical_url(entry.url), (feed, entry))
-        known = self.repo.known_urls(list(unique))
+        known = self.articles.known_urls(list(unique))
         fresh = {url: pair for url, pair in unique.items() if url not in known}
         if not fresh:
             return 0
-        outlets = {o.slug: o for o in self.repo.list_outlets()}
-        index = self.repo.outlet_index()
+        outlets = {o.slug: o for o in self.outlets.list_outlets()}
+        index = self.outlets.outlet_index()
         pages: dict[str, FetchResult | FetchError] = {}
         if self.settings.fetch_articles:
             requests = [
@@ -99,7 +113,7 @@ class FeedPoller:
             for request, outcome in self.fetcher.fetch_many(requests):
                 assert isinstance(request.key, str)
                 pages[request.key] = outcome
-        rows = []
+        rows: list[NewArticle] = []
         for url, (feed, entry) in fresh.items():
             page = pages.get(url)
             article = ArticleIn(
@@ -119,7 +133,7 @@ class FeedPoller:
                 article.text = entry.summary
                 digest = content_hash(entry.title, entry.summary)
             outlet = outlets.get(feed.outlet_slug)
-            outlet_id = index[outlet.slug][0] if outlet else None
-            rows.append((article, outlet_id, feed.id, url, digest))
-        added, _skipped = self.repo.add_articles(rows)
+            outlet_id = index[outlet.slug].id if outlet else None
+            rows.append(NewArticle(article, outlet_id, feed.id, url, digest))
+        added, _skipped = self.articles.add_articles(rows)
         return added

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from plumbline.ingest.dedupe import hostname, parent_domains
 from plumbline.ingest.sources import abp_domain_leans, slug_for
-from plumbline.models import ArticleIn, Lean, Outlet
-from plumbline.storage.repository import Repository
+from plumbline.models import ArticleIn, Lean, Outlet, OutletRef
+
+if TYPE_CHECKING:
+    from plumbline.storage.protocols import OutletStore
 
 
 class OutletResolver:
@@ -15,9 +18,9 @@ class OutletResolver:
     unknown hosts become new outlets, rated from Article-Bias-Prediction when it knows
     them and 'unrated' otherwise."""
 
-    def __init__(self, repo: Repository) -> None:
-        self.repo = repo
-        self.index = repo.outlet_index()
+    def __init__(self, outlets: OutletStore) -> None:
+        self.outlets = outlets
+        self.index = outlets.outlet_index()
 
     def resolve(self, article: ArticleIn) -> int | None:
         url_host = _domain(article.url) if article.url.startswith("http") else ""
@@ -27,7 +30,7 @@ class OutletResolver:
         keys += parent_domains(url_host) if url_host else []
         for key in keys:
             if key and key in self.index:
-                return self.index[key][0]
+                return self.index[key].id
         domain = outlet_host or url_host
         if not domain and not article.outlet:
             return None
@@ -57,14 +60,14 @@ class OutletResolver:
                 domains=[domain] if domain else [],
             )
         if outlet.slug in self.index:  # same name, another domain
-            outlet_id = self.index[outlet.slug][0]
+            outlet_id = self.index[outlet.slug].id
         else:
-            self.repo.upsert_outlets([outlet])
-            self.index = self.repo.outlet_index()
-            outlet_id = self.index[outlet.slug][0]
+            self.outlets.upsert_outlets([outlet])
+            self.index = self.outlets.outlet_index()
+            outlet_id = self.index[outlet.slug].id
         for key in (domain, name.lower().strip()):
             if key:
-                self.index[key] = (outlet_id, outlet.slug)
+                self.index[key] = OutletRef(outlet_id, outlet.slug)
         return outlet_id
 
 

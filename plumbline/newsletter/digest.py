@@ -23,13 +23,12 @@ import socket
 import ssl
 from datetime import UTC, datetime, timedelta
 
-from plumbline.analysis.topics import TOPICS
+from plumbline.analysis.topic_names import TOPICS
 from plumbline.errors import InvalidInput
-from plumbline.models import DigestReport, StorySummary, Subscriber
+from plumbline.models import DigestReport, DigestStatus, StorySummary, Subscriber
 from plumbline.newsletter.mailer import Email, MailError
 from plumbline.newsletter.render import render_email
 from plumbline.newsletter.subscriptions import FREQUENCIES, Newsletter
-from plumbline.storage.subscribers import FAILED, SENT, UNKNOWN
 
 log = logging.getLogger(__name__)
 
@@ -80,12 +79,12 @@ class Digests:
 
     def __init__(self, newsletter: Newsletter) -> None:
         self.newsletter = newsletter
-        self.repo = newsletter.repo
+        self.store = newsletter.store
         self.settings = newsletter.settings
 
     def stories(self, subscriber: Subscriber, now: datetime) -> list[StorySummary]:
         """The period's top stories on the subscriber's topics (all topics without any)."""
-        return self.repo.digest_stories(
+        return self.store.digest_stories(
             now - PERIOD[subscriber.frequency],
             now,
             subscriber.topics,
@@ -95,7 +94,7 @@ class Digests:
 
     def email(self, subscriber: Subscriber, stories: list[StorySummary], now: datetime) -> Email:
         site = self.settings.site_name
-        base = self.settings.public_url.rstrip("/")
+        base = self.settings.site_url
         links = self.newsletter.links(subscriber)
         day = now.astimezone(UTC).strftime("%-d %b %Y")
         what = "day" if subscriber.frequency == "daily" else "week"
@@ -133,11 +132,11 @@ class Digests:
         period = period_key(frequency, now)
         report = DigestReport(period)
         if not dry_run:
-            report.unknown += self.repo.recover_digests()
-        report.already = self.repo.handled_digests(frequency, period)
+            report.unknown += self.store.recover_digests()
+        report.already = self.store.handled_digests(frequency, period)
         found: dict[tuple[str, ...], list[StorySummary]] = {}
         failures = 0
-        for subscriber in self.repo.due_subscribers(frequency, period):
+        for subscriber in self.store.due_subscribers(frequency, period):
             topics = tuple(sorted(subscriber.topics))
             if topics not in found:
                 found[topics] = self.stories(subscriber, now)
@@ -149,16 +148,16 @@ class Digests:
             if dry_run:
                 report.sent += 1
                 continue
-            if not self.repo.claim_digest(subscriber.id, period, [s.id for s in stories]):
+            if not self.store.claim_digest(subscriber.id, period, [s.id for s in stories]):
                 report.already += 1  # another run took it meanwhile
                 continue
             try:
                 self.newsletter.mailer.send(email)
             except MailError as exc:
-                status = FAILED if not_delivered(exc) else UNKNOWN
+                status = DigestStatus.FAILED if not_delivered(exc) else DigestStatus.UNKNOWN
                 error = describe(exc)
-                self.repo.finish_digest(subscriber.id, period, status, error)
-                if status == FAILED:
+                self.store.finish_digest(subscriber.id, period, status, error)
+                if status == DigestStatus.FAILED:
                     report.failed += 1
                 else:
                     report.unknown += 1
@@ -172,7 +171,7 @@ class Digests:
                     break
                 continue
             failures = 0
-            self.repo.finish_digest(subscriber.id, period, SENT)
+            self.store.finish_digest(subscriber.id, period, DigestStatus.SENT)
             report.sent += 1
         log.info(
             "%s: %d sent, %d skipped, %d already, %d failed, %d unknown",

@@ -10,11 +10,14 @@ import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid, parseaddr
+from typing import TYPE_CHECKING
 
 from email_validator import EmailNotValidError, validate_email
 
 from plumbline.errors import InvalidInput, PlumblineError
-from plumbline.settings import Settings
+
+if TYPE_CHECKING:
+    from plumbline.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_EMAIL_LENGTH = 254

@@ -16,18 +16,20 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
-from plumbline.analysis.topics import TOPICS
+from plumbline.analysis.topic_names import TOPICS
 from plumbline.errors import InvalidInput
 from plumbline.models import Subscriber
 from plumbline.newsletter.mailer import Email, Mailer, MailError, clean_address
-from plumbline.newsletter.render import render_email
-from plumbline.settings import Settings
-from plumbline.storage.repository import Repository
+from plumbline.outbox import Outbox, SendConfirmation
+
+if TYPE_CHECKING:
+    from plumbline.settings import Settings
+    from plumbline.storage.protocols import SubscriberStore
 
 log = logging.getLogger(__name__)
 
@@ -124,14 +126,17 @@ class Links:
 class Newsletter:
     """Subscriptions; reached as `Plumbline.newsletter`. The web layer only parses forms."""
 
-    def __init__(self, repo: Repository, settings: Settings, mailer: Mailer) -> None:
-        self.repo = repo
+    def __init__(
+        self, store: SubscriberStore, settings: Settings, mailer: Mailer, outbox: Outbox
+    ) -> None:
+        self.store = store
         self.settings = settings
         self.mailer = mailer
-        self.tokens = LinkTokens(settings.secret_key.get_secret_value())
+        self.outbox = outbox
+        self.tokens = LinkTokens(settings.signing_key())
 
     def url(self, path: str, token: str) -> str:
-        return f"{self.settings.public_url.rstrip('/')}{path}?{urlencode({'token': token})}"
+        return f"{self.settings.site_url}{path}?{urlencode({'token': token})}"
 
     def links(self, subscriber: Subscriber) -> Links:
         manage = self.tokens.manage(subscriber)
@@ -147,29 +152,24 @@ class Newsletter:
         the address was known: a confirmed address is left as it is and gets no email; a
         mail server failure is logged, not raised (the reader can ask again).
 
-        With a broker the mail is handed to the workers (`plumbline.confirmation`), which
-        retry while the mail server is down; it is sent here only if Redis cannot take it."""
+        With workers the mail is queued (:class:`SendConfirmation`) and they retry while
+        the mail server is down; it is sent here when no worker can take it."""
         address, frequency, chosen = clean_subscription(email, frequency, topics)
-        subscriber, due = self.repo.subscribe(
+        subscriber, due = self.store.subscribe(
             address, frequency, chosen, max_confirmations=CONFIRMATIONS_PER_DAY
         )
         if not due:
             return
-        if self.settings.broker_url:
-            from plumbline.workers.client import hand_over
-
-            if hand_over(
-                self.settings.broker_url,
-                "plumbline.confirmation",
-                (subscriber.id, uuid.uuid4().hex),
-            ):
-                return
+        if self.outbox.queue(SendConfirmation(subscriber.id, uuid.uuid4().hex)):
+            return
         try:
             self.mailer.send(self.confirmation_email(subscriber))
         except MailError as exc:
             log.warning("confirmation email to subscriber %d failed: %s", subscriber.id, exc)
 
     def confirmation_email(self, subscriber: Subscriber) -> Email:
+        from plumbline.newsletter.render import render_email
+
         site = self.settings.site_name
         text, html = render_email(
             "confirm",
@@ -188,7 +188,7 @@ class Newsletter:
     def confirm(self, token: str) -> Subscriber:
         """Confirm the subscription a confirmation link is for (idempotent)."""
         subscriber = self._subscriber("confirm", token)
-        return self.repo.confirm_subscriber(subscriber.id)
+        return self.store.confirm_subscriber(subscriber.id)
 
     # ------------------------------------------------------------ opt-out
     def check_unsubscribe(self, token: str) -> None:
@@ -198,10 +198,10 @@ class Newsletter:
     def unsubscribe(self, token: str) -> Subscriber | None:
         """Unsubscribe (idempotent); None when the subscription was deleted already."""
         subscriber_id, binding = self.tokens.read("unsubscribe", token)
-        found = self.repo.subscriber(subscriber_id)
+        found = self.store.subscriber(subscriber_id)
         if found is None or not hmac.compare_digest(binding, _binding(found.email)):
             return None  # deleted (or the id now belongs to someone else): nothing to stop
-        return self.repo.unsubscribe_subscriber(subscriber_id)
+        return self.store.unsubscribe_subscriber(subscriber_id)
 
     # ---------------------------------------------------- preferences, data
     def preferences(self, token: str) -> Subscriber:
@@ -209,21 +209,26 @@ class Newsletter:
 
     def set_preferences(self, token: str, frequency: str, topics: Iterable[str]) -> Subscriber:
         subscriber = self._subscriber("manage", token)
-        return self.repo.set_subscriber_preferences(
+        return self.store.set_subscriber_preferences(
             subscriber.id, clean_frequency(frequency), clean_topics(topics)
         )
 
     def export(self, token: str) -> dict[str, Any]:
         """Everything stored about the subscriber, as JSON-ready data."""
-        return self.repo.export_subscriber(self._subscriber("manage", token).id)
+        return self.store.export_subscriber(self._subscriber("manage", token).id)
 
     def delete(self, token: str) -> None:
         """Forget the subscriber: address, preferences and digest log."""
-        self.repo.delete_subscriber(self._subscriber("manage", token).id)
+        self.store.delete_subscriber(self._subscriber("manage", token).id)
+
+    def pending_subscriber(self, subscriber_id: int) -> Subscriber | None:
+        """The subscriber, while their subscription still waits for its confirmation."""
+        found = self.store.subscriber(subscriber_id)
+        return found if found is not None and found.status == "pending" else None
 
     def _subscriber(self, purpose: str, token: str) -> Subscriber:
         subscriber_id, binding = self.tokens.read(purpose, token)
-        found = self.repo.subscriber(subscriber_id)
+        found = self.store.subscriber(subscriber_id)
         if found is None or not hmac.compare_digest(binding, _binding(found.email)):
             raise InvalidInput("this subscription no longer exists; subscribe again")
         return found

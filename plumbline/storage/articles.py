@@ -4,26 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from plumbline.errors import NotFound
 from plumbline.models import (
     WAITING_STATES,
-    ArticleIn,
+    AnalyzedArticle,
     ArticleKind,
     ArticleRecord,
     ArticleState,
+    ImportKey,
+    NewArticle,
     StageCount,
 )
+from plumbline.storage import codec
 from plumbline.storage.base import Store, as_utc, utcnow
 from plumbline.storage.convert import record
 from plumbline.storage.schema import ArticleRow, OutletRow, StoryRow
 
 
-class ArticleStore(Store):
+class SqlArticleStore(Store):
     # ---------------------------------------------------------------- articles
     def known_urls(self, urls: Sequence[str]) -> set[str]:
         """The subset of `urls` already stored (as url or canonical url)."""
@@ -53,22 +55,14 @@ class ArticleStore(Store):
                 )
         return found
 
-    def add_articles(
-        self,
-        articles: Sequence[tuple[ArticleIn, int | None, int | None, str, str | None]],
-    ) -> tuple[int, int]:
-        """Store new articles in one transaction: (article, outlet id, feed id, canonical url,
-        content hash). Articles whose canonical url, external id or content hash is already
-        stored are skipped. Returns (added, skipped)."""
+    def add_articles(self, articles: Sequence[NewArticle]) -> tuple[int, int]:
+        """Store new articles in one transaction. Articles whose canonical url, external id
+        or content hash is already stored are skipped. Returns (added, skipped)."""
         added = skipped = 0
         with self.session() as s:
             for article, outlet_id, feed_id, canonical, content_hash in articles:
-                conditions = [ArticleRow.canonical_url == canonical]
-                if article.external_id:
-                    conditions.append(ArticleRow.external_id == article.external_id)
-                if content_hash:
-                    conditions.append(ArticleRow.content_hash == content_hash)
-                exists = s.scalar(select(ArticleRow.id).where(or_(*conditions)).limit(1))
+                key = ImportKey(article.external_id, canonical, content_hash)
+                exists = s.scalar(select(ArticleRow.id).where(same_article(key)).limit(1))
                 if exists is not None:
                     skipped += 1
                     continue
@@ -191,29 +185,24 @@ class ArticleStore(Store):
             row.state = ArticleState.EXTRACTED.value
             return ArticleState.EXTRACTED
 
-    def save_analyses(self, results: Sequence[tuple[int, dict[str, Any], bytes, bytes]]) -> int:
-        """Store (article id, analysis dict, embedding bytes, minhash bytes) and mark them
-        ANALYZED, all in one transaction. Only articles still EXTRACTED change (a
-        conditional transition: a batch analyzed twice, even at once by two workers, is
-        stored once). Returns how many changed."""
+    def save_analyses(self, results: Sequence[AnalyzedArticle]) -> int:
+        """Store the analyses and mark their articles ANALYZED, all in one transaction.
+        Only articles still EXTRACTED change (a conditional transition: a batch analyzed
+        twice, even at once by two workers, is stored once). Returns how many changed."""
         changed = 0
         with self.session() as s:
-            for article_id, analysis, embedding, minhash in results:
+            for article_id, analysis, vector, minhash in results:
                 if not _hold_in_state(s, article_id, ArticleState.EXTRACTED):
                     continue
                 row = s.get(ArticleRow, article_id)
                 if row is None:
                     continue
                 changed += 1
-                row.analysis = analysis
-                row.bias_score = analysis.get("bias_score")
-                lean = analysis["lean"]
-                row.lean_left, row.lean_center, row.lean_right = (
-                    lean["left"],
-                    lean["center"],
-                    lean["right"],
-                )
-                row.embedding = embedding
+                row.analysis = codec.analysis_dict(analysis)
+                row.bias_score = analysis.bias_score
+                lean = analysis.lean
+                row.lean_left, row.lean_center, row.lean_right = lean.left, lean.center, lean.right
+                row.embedding = codec.vector_bytes(vector)
                 row.minhash = minhash
                 row.state = ArticleState.ANALYZED.value
         return changed
@@ -256,9 +245,11 @@ class ArticleStore(Store):
         waiting = [state.value for state in WAITING_STATES]
         with self.session() as s:
             articles = select(ArticleRow.id).where(ArticleRow.state.in_(waiting)).exists()
-            stories = select(StoryRow.id).where(
-                StoryRow.dirty, StoryRow.merged_into_id.is_(None)
-            ).exists()
+            stories = (
+                select(StoryRow.id)
+                .where(StoryRow.dirty, StoryRow.merged_into_id.is_(None))
+                .exists()
+            )
             return bool(s.scalar(select(or_(articles, stories))))
 
     def state_counts(self) -> list[StageCount]:
@@ -335,3 +326,14 @@ def _hold_in_state(s: Session, article_id: int, state: ArticleState) -> bool:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def same_article(key: ImportKey) -> ColumnElement[bool]:
+    """Matches a stored copy of the article `key` identifies: same canonical URL, external
+    id or content hash (how import skips copies and finds an imported record again)."""
+    conditions = [ArticleRow.canonical_url == key.canonical_url]
+    if key.external_id:
+        conditions.append(ArticleRow.external_id == key.external_id)
+    if key.content_hash:
+        conditions.append(ArticleRow.content_hash == key.content_hash)
+    return or_(*conditions)

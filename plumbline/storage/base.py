@@ -23,6 +23,21 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+#: The largest id a database row can have (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
+
+def row_id(value: str | int) -> int | None:
+    """`value` as a row id: ASCII digits (no signs, spaces or other scripts' digits) of a
+    number from 1 to MAX_ID; None for anything else, which then matches no row."""
+    if isinstance(value, int):
+        return value if 0 < value <= MAX_ID else None
+    if not value.isascii() or not value.isdigit() or len(value) > 19:
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
+
+
 def transient(exc: BaseException) -> bool:
     """True for a database error that says nothing about the data: the server restarting
     or unreachable, a dropped connection, SQLite's "database is locked". The work is to be

@@ -11,13 +11,14 @@ from plumbline.errors import NotFound
 from plumbline.models import (
     FeedStatus,
     Outlet,
+    OutletRef,
 )
 from plumbline.storage.base import Store, utcnow
 from plumbline.storage.convert import feed_status, feeds_by_outlet, outlet_from_row
 from plumbline.storage.schema import FeedRow, OutletRow
 
 
-class OutletStore(Store):
+class SqlOutletStore(Store):
     # ----------------------------------------------------------------- outlets
     def upsert_outlets(self, outlets: Iterable[Outlet], *, update_existing: bool = False) -> int:
         """Insert outlets (and their feeds) that are new; returns how many were added.
@@ -80,13 +81,13 @@ class OutletStore(Store):
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise NotFound(f"no outlet {slug!r}")
 
-    def outlet_index(self) -> dict[str, tuple[int, str]]:
-        """Map slug, lower-cased name and every domain to (outlet id, slug)."""
-        index: dict[str, tuple[int, str]] = {}
+    def outlet_index(self) -> dict[str, OutletRef]:
+        """Map slug, lower-cased name and every domain to the outlet."""
+        index: dict[str, OutletRef] = {}
         with self.session() as s:
             for row in s.scalars(select(OutletRow)):
                 for key in (row.slug, row.name.lower(), *row.domains):
-                    index.setdefault(key.lower(), (row.id, row.slug))
+                    index.setdefault(key.lower(), OutletRef(row.id, row.slug))
         return index
 
     # ------------------------------------------------------------------- feeds

@@ -32,7 +32,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
-class ReaderStore(Store):
+class SqlReaderStore(Store):
     # ----------------------------------------------------------------- readers
     def reader_id(self, token: str) -> int | None:
         """The reader a cookie token belongs to, or None."""

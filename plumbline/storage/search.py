@@ -88,7 +88,7 @@ def unindex_story(s: Session, story_id: int) -> None:
         s.execute(text("DELETE FROM stories_fts WHERE rowid = :id"), {"id": story_id})
 
 
-class SearchStore(Store):
+class SqlSearchStore(Store):
     def search_stories(
         self, query: str, *, limit: int = 20, offset: int = 0
     ) -> tuple[list[StorySummary], int]:

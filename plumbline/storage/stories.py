@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, text, update
@@ -15,20 +15,26 @@ from plumbline.models import (
     ArticleAssignment,
     ArticleRecord,
     ArticleState,
+    ClusterFeatures,
     ClusterMember,
+    ImportKey,
     Merge,
     OpenStory,
     Split,
     StorySummary,
+    Synthesis,
 )
 from plumbline.storage import codec
-from plumbline.storage.base import Store, as_utc, utcnow
+from plumbline.storage.articles import same_article
+from plumbline.storage.base import Store, as_utc, row_id, utcnow
 from plumbline.storage.convert import record, story_summary
 from plumbline.storage.schema import ArticleRow, OutletRow, StoryRow, StoryTopicRow
 from plumbline.storage.search import index_story, synthesis_text, unindex_story
 
+T = TypeVar("T")
 
-class StoryStore(Store):
+
+class SqlStoryStore(Store):
     # ----------------------------------------------------------------- stories
     def close_story_vectors(self, margin: timedelta) -> int:
         """PostgreSQL: take the pgvector copy off the stories whose latest dated article is
@@ -73,10 +79,8 @@ class StoryStore(Store):
             for id, centroid, n, last, first in rows
         ]
 
-    def cluster_features(
-        self, article_ids: Sequence[int]
-    ) -> dict[int, tuple[codec.Vector, bytes | None, int | None]]:
-        """Article id -> (cluster vector, minhash, outlet id)."""
+    def cluster_features(self, article_ids: Sequence[int]) -> dict[int, ClusterFeatures]:
+        """What the clusterer reads of each of the articles, by id."""
         with self.session() as s:
             rows = s.execute(
                 select(
@@ -84,7 +88,7 @@ class StoryStore(Store):
                 ).where(ArticleRow.id.in_(list(article_ids)))
             ).all()
         return {
-            id: (codec.vector(embedding or b""), minhash, outlet)
+            id: ClusterFeatures(codec.vector(embedding or b""), minhash, outlet)
             for id, embedding, minhash, outlet in rows
         }
 
@@ -178,28 +182,29 @@ class StoryStore(Store):
     def save_synthesis(
         self,
         story_id: int,
+        synthesis: Synthesis,
         *,
-        headline: str,
-        lead: str,
-        synthesis: dict[str, Any],
         bias_score: float | None,
         topics: list[str],
         stats: dict[str, Any] | None = None,
     ) -> None:
+        """Store a story's write-up; the story is no longer waiting for one."""
+        stored = codec.synthesis_dict(synthesis)
+        headline = synthesis.headline
         with self.session() as s:
             row = s.get(StoryRow, story_id)
             if row is None:
                 raise NotFound(f"no story {story_id}")
             row.headline = headline
-            row.lead = lead
-            row.synthesis = synthesis
+            row.lead = " ".join(sentence.text for sentence in synthesis.lead)
+            row.synthesis = stored
             row.bias_score = bias_score
             row.topics = topics
             row.stats = stats
             row.dirty = False
             row.error = None
             row.updated_at = utcnow()
-            index_story(s, story_id, headline, synthesis_text(synthesis), topics)
+            index_story(s, story_id, headline, synthesis_text(stored), topics)
 
     def list_stories(
         self,
@@ -216,17 +221,7 @@ class StoryStore(Store):
             raise InvalidInput("limit must be 1-200 and offset at least 0")
         with self.session() as s:
             day = func.date(StoryRow.last_published_at)
-            query = select(StoryRow).where(
-                StoryRow.merged_into_id.is_(None),
-                StoryRow.synthesis.is_not(None),
-                StoryRow.n_outlets >= min_outlets,
-            )
-            if topic:
-                query = query.join(StoryTopicRow, StoryTopicRow.story_id == StoryRow.id).where(
-                    StoryTopicRow.topic == topic
-                )
-            if blindspot:
-                query = query.where(StoryRow.stats["blindspot"]["side"].as_string().is_not(None))
+            query = _listed(select(StoryRow), min_outlets, topic, blindspot)
             rows = s.scalars(
                 query.order_by(day.desc(), StoryRow.n_outlets.desc(), StoryRow.id.desc())
                 .limit(limit)
@@ -234,16 +229,13 @@ class StoryStore(Store):
             ).all()
             return [story_summary(row) for row in rows]
 
-    def count_stories(self) -> int:
+    def count_stories(
+        self, *, min_outlets: int = 1, topic: str | None = None, blindspot: bool = False
+    ) -> int:
+        """How many stories :meth:`list_stories` lists with the same filters."""
+        query = _listed(select(func.count(StoryRow.id)), min_outlets, topic, blindspot)
         with self.session() as s:
-            return int(
-                s.scalar(
-                    select(func.count(StoryRow.id)).where(
-                        StoryRow.merged_into_id.is_(None), StoryRow.synthesis.is_not(None)
-                    )
-                )
-                or 0
-            )
+            return int(s.scalar(query) or 0)
 
     def story_version(self, slug: str) -> str | None:
         """A token that changes whenever the story at `slug` is written up again, merged
@@ -256,39 +248,34 @@ class StoryStore(Store):
         story_id, updated, merged_into = found
         return f"{story_id}:{updated.isoformat() if updated else ''}:{merged_into or ''}"
 
-    def story(self, key: str | int) -> tuple[StorySummary, dict[str, Any] | None]:
+    def story(self, key: str | int) -> tuple[StorySummary, Synthesis | None]:
         """A story by id or slug (a slug whose id matches but text differs still finds it)."""
         with self.session() as s:
-            row: StoryRow | None
-            if isinstance(key, int) or str(key).isdigit():
-                row = s.get(StoryRow, int(key))
+            row: StoryRow | None = None
+            if isinstance(key, int) or (key.isascii() and key.isdigit()):
+                number = row_id(key)
+                row = s.get(StoryRow, number) if number is not None else None
             else:
                 row = s.scalar(select(StoryRow).where(StoryRow.slug == key))
-                prefix = str(key).split("-", 1)[0]
-                if row is None and prefix.isdigit():
-                    row = s.get(StoryRow, int(prefix))
+                prefix = row_id(key.split("-", 1)[0])
+                if row is None and prefix is not None:
+                    row = s.get(StoryRow, prefix)
             if row is None:
                 raise NotFound(f"no story {key!r}")
             row = current_story(s, row)
-            return story_summary(row), row.synthesis
+            return story_summary(row), codec.synthesis(row.synthesis) if row.synthesis else None
 
-    def article_id_of_import(
-        self, external_id: str, canonical: str, content_hash: str | None
-    ) -> int | None:
+    def article_id_of_import(self, key: ImportKey) -> int | None:
         """The stored article an imported record became, matched the way import skips
         copies: external id, canonical URL or content hash."""
         with self.session() as s:
-            return s.scalar(
-                _import_match(external_id, canonical, content_hash).with_only_columns(ArticleRow.id)
-            )
+            return s.scalar(_import_match(key).with_only_columns(ArticleRow.id))
 
-    def story_of_import(
-        self, external_id: str, canonical: str, content_hash: str | None
-    ) -> tuple[int | None, str]:
+    def story_of_import(self, key: ImportKey) -> tuple[int | None, str]:
         """The story of the stored article an imported record became, following merges;
         or None and why."""
         with self.session() as s:
-            row = s.scalar(_import_match(external_id, canonical, content_hash))
+            row = s.scalar(_import_match(key))
             if row is None:
                 return None, "not stored"
             if row.story_id is None:
@@ -390,9 +377,8 @@ class StoryStore(Store):
             return new.id
 
 
-_VERSION_QUERY = (
-    select(StoryRow.id, StoryRow.updated_at, StoryRow.merged_into_id)
-    .where(StoryRow.slug == bindparam("slug"))
+_VERSION_QUERY = select(StoryRow.id, StoryRow.updated_at, StoryRow.merged_into_id).where(
+    StoryRow.slug == bindparam("slug")
 )
 
 
@@ -409,13 +395,24 @@ def current_story(s: Session, row: StoryRow) -> StoryRow:
     return row
 
 
-def _import_match(external_id: str, canonical: str, content_hash: str | None) -> Select[ArticleRow]:
-    conditions = [ArticleRow.canonical_url == canonical]
-    if external_id:
-        conditions.append(ArticleRow.external_id == external_id)
-    if content_hash:
-        conditions.append(ArticleRow.content_hash == content_hash)
-    return select(ArticleRow).where(or_(*conditions)).order_by(ArticleRow.id).limit(1)
+def _listed(query: Select[T], min_outlets: int, topic: str | None, blindspot: bool) -> Select[T]:
+    """`query` over the published stories that pass the listing's filters."""
+    query = query.where(
+        StoryRow.merged_into_id.is_(None),
+        StoryRow.synthesis.is_not(None),
+        StoryRow.n_outlets >= min_outlets,
+    )
+    if topic:
+        query = query.join(StoryTopicRow, StoryTopicRow.story_id == StoryRow.id).where(
+            StoryTopicRow.topic == topic
+        )
+    if blindspot:
+        query = query.where(StoryRow.stats["blindspot"]["side"].as_string().is_not(None))
+    return query
+
+
+def _import_match(key: ImportKey) -> Select[ArticleRow]:
+    return select(ArticleRow).where(same_article(key)).order_by(ArticleRow.id).limit(1)
 
 
 def _new_story(s: Session, first: ArticleRow, centroid: codec.Vector, now: datetime) -> StoryRow:

@@ -17,14 +17,19 @@ from sqlalchemy import ColumnElement, and_, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from plumbline.errors import InvalidInput
-from plumbline.models import StorySummary, Subscriber
+from plumbline.models import DigestStatus, StorySummary, Subscriber
 from plumbline.storage.base import Store, as_utc, utcnow
 from plumbline.storage.convert import story_summary
 from plumbline.storage.schema import StoryRow, StoryTopicRow
 from plumbline.storage.schema_readers import DigestRow, SubscriberRow
 
 PENDING, CONFIRMED, UNSUBSCRIBED = "pending", "confirmed", "unsubscribed"
-SENDING, SENT, FAILED, UNKNOWN = "sending", "sent", "failed", "unknown"
+SENDING, SENT, FAILED, UNKNOWN = (
+    DigestStatus.SENDING.value,
+    DigestStatus.SENT.value,
+    DigestStatus.FAILED.value,
+    DigestStatus.UNKNOWN.value,
+)
 INTERRUPTED = "interrupted while sending: it may or may not have arrived, so it is not resent"
 
 
@@ -46,7 +51,7 @@ def _iso(value: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-class SubscriberStore(Store):
+class SqlSubscriberStore(Store):
     # ----------------------------------------------------------- subscriptions
     def subscribe(
         self,

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import defer
 from sqlalchemy.sql.base import ExecutableOption
 
 from plumbline.errors import InvalidInput
-from plumbline.models import StorySummary
+from plumbline.models import StoryFeatures, StorySummary
 from plumbline.storage import codec
 from plumbline.storage.base import Store, as_utc
 from plumbline.storage.convert import story_summary
 from plumbline.storage.schema import StoryRelatedRow, StoryRow, StoryTopicRow
 
 #: (story id, centroid, topics, main entity names, last published) of a published story.
-Candidate = tuple[int, codec.Vector, list[str], list[str], datetime | None]
 
 
 def _published() -> list[ColumnElement[bool]]:
@@ -35,7 +33,7 @@ def _check_page(limit: int, offset: int) -> None:
         raise InvalidInput("limit must be 1-200 and offset at least 0")
 
 
-class TopicStore(Store):
+class SqlTopicStore(Store):
     def save_topics(self, story_id: int, topics: Sequence[str]) -> None:
         """Replace the story's topic rows (rank 0 is its main topic)."""
         with self.session() as s:
@@ -119,7 +117,7 @@ class TopicStore(Store):
             ).all()
         return {topic: int(count) for topic, count in rows}
 
-    def related_candidates(self, limit: int = 20_000) -> list[Candidate]:
+    def related_candidates(self, limit: int = 20_000) -> list[StoryFeatures]:
         """The most recent published stories, for related-story ranking."""
         with self.session() as s:
             rows = s.execute(
@@ -135,11 +133,15 @@ class TopicStore(Store):
                 .limit(limit)
             ).all()
         return [
-            (
+            StoryFeatures(
                 id,
                 codec.vector(centroid or b""),
-                [str(t) for t in topics or []],
-                [str(t.get("entity", "")) for t in (stats or {}).get("tones", [])],
+                tuple(str(t) for t in topics or []),
+                frozenset(
+                    name.strip().lower()
+                    for tone in (stats or {}).get("tones", [])
+                    if (name := str(tone.get("entity", ""))).strip()
+                ),
                 as_utc(last),
             )
             for id, centroid, topics, stats, last in rows

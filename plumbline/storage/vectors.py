@@ -76,6 +76,9 @@ class PgVectorIndex:
         self.since: datetime | None = None
         self._overlay = ExactIndex(ndim)
 
+    def only_since(self, since: datetime) -> None:
+        self.since = since
+
     def upsert(self, key: int, vector: Vector) -> None:
         self._overlay.upsert(key, vector)
 

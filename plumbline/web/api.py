@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from plumbline.analysis.prose import attributed
-from plumbline.analysis.topics import TOPICS
+from plumbline.analysis.topic_names import TOPICS
 from plumbline.analysis.wording import shown_phrases
 from plumbline.core import Plumbline
 from plumbline.errors import NotFound
@@ -354,7 +354,7 @@ def stories(
         items=[story_out(s) for s in found],
         limit=limit,
         offset=offset,
-        total=core.repo.count_stories(),
+        total=core.count_stories(min_outlets=min_outlets, topic=topic, blindspot=blindspot),
     )
 
 

@@ -29,7 +29,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from plumbline.web.middleware import etag_matches
 
 MAX_AGE = 300.0  # seconds a copy is served before it is rendered again
 RECHECK = 0.5  # seconds a story's version, once read, is trusted without reading it again
@@ -59,13 +62,13 @@ class _Copy:
 class PageCache:
     """See the module docstring. `version(slug)` gives the story's current version token
     (None when there is no such story: the request then goes to the app, which answers
-    404 or a redirect); `observe(path, seconds)` records the server time of a hit."""
+    404 or a redirect). The version is looked up in a worker thread (a database read), at
+    most every `recheck` seconds per story."""
 
     def __init__(
         self,
         app: ASGIApp,
         version: Callable[[str], str | None],
-        observe: Callable[[str, float], None] | None = None,
         *,
         max_age: float = MAX_AGE,
         max_bytes: int = MAX_BYTES,
@@ -73,7 +76,6 @@ class PageCache:
     ) -> None:
         self.app = app
         self.version = version
-        self.observe = observe
         self.max_age = max_age
         self.max_bytes = max_bytes
         self.recheck = recheck
@@ -95,7 +97,8 @@ class PageCache:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        version = self._version(match[1])
+        scope["plumbline.route"] = "/story/{key}"  # the metrics label of a cache hit
+        version = await self._version(match[1])
         if version is None:
             await self.app(scope, receive, send)
             return
@@ -110,15 +113,13 @@ class PageCache:
         else:
             self.hits += 1
         await self._answer(copy, headers, send, started, timings)
-        if self.observe is not None:
-            self.observe("/story/{key}", time.perf_counter() - started)
 
-    def _version(self, slug: str) -> str | None:
+    async def _version(self, slug: str) -> str | None:
         now = time.monotonic()
         known = self._versions.get(slug)
         if known is not None and now - known[1] < self.recheck:
             return known[0]
-        version = self.version(slug)
+        version = await run_in_threadpool(self.version, slug)
         if len(self._versions) > 100_000:  # bound memory under a flood of made-up slugs
             self._versions.clear()
         self._versions[slug] = (version, now)
@@ -195,7 +196,7 @@ class PageCache:
         timings: list[tuple[bytes, bytes]],
     ) -> None:
         headers = [*copy.headers, (b"vary", b"Accept-Encoding"), *timings]
-        if copy.etag in request.get(b"if-none-match", b""):
+        if etag_matches(request.get(b"if-none-match", b"").decode("latin-1"), copy.etag.decode()):
             status, body = 304, b""
         else:
             status = 200

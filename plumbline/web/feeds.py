@@ -25,7 +25,7 @@ def _core(request: Request) -> Plumbline:
 def _feed(
     request: Request, title: str, path: str, html_path: str, stories: list[StorySummary]
 ) -> Response:
-    base = _core(request).settings.public_url.rstrip("/")
+    base = _core(request).settings.site_url
     updated = max((s.updated_at for s in stories), default=datetime(2000, 1, 1, tzinfo=UTC))
     body = templates.get_template("atom.xml").render(
         title=title,

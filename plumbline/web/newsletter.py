@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from plumbline.analysis.topics import TOPICS
+from plumbline.analysis.topic_names import TOPICS
 from plumbline.core import Plumbline
 from plumbline.newsletter.subscriptions import FREQUENCIES, MAX_TOKEN_LENGTH, clean_subscription
 from plumbline.web.forms import RateLimiter, check_form, client_key

@@ -13,7 +13,13 @@ from importlib import resources
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -67,7 +73,7 @@ class StoreCollector(Collector):
             "plumbline_queue_depth", "Work waiting for the pipeline", labels=["queue"]
         )
         queue.add_metric(["articles"], pending)
-        queue.add_metric(["stories_to_synthesize"], self.core.repo.count_dirty_stories())
+        queue.add_metric(["stories_to_synthesize"], status.stories_waiting)
         yield queue
 
 
@@ -130,14 +136,18 @@ class Metrics:
             registry=self.registry,
             buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
         )
+        self.answers = Counter(
+            "plumbline_http_responses",
+            "Answers sent, by route and status (errors included)",
+            ["route", "status"],
+            registry=self.registry,
+        )
 
-    def observe(self, request: Request, seconds: float) -> None:
-        route = request.scope.get("route")
-        self.observe_path(getattr(route, "path", None) or "unmatched", seconds)
-
-    def observe_path(self, route: str, seconds: float) -> None:
-        """Record a request to `route` (a route pattern such as /story/{key})."""
+    def observe(self, route: str, status: int, seconds: float) -> None:
+        """Record an answer to a request for `route` (a route pattern such as /story/{key}:
+        one label per route, never per path)."""
         self.latency.labels(route).observe(seconds)
+        self.answers.labels(route, str(status)).inc()
 
 
 @router.get("/healthz")
@@ -151,7 +161,6 @@ def readyz(request: Request) -> Response:
     core = _core(request)
     started = time.perf_counter()
     try:
-        core.repo.count_stories()
         current, head = core.schema_versions()
         checks["database"] = "ok" if current == head else f"schema {current}, newest {head}"
     except Exception as exc:  # report, never crash the probe

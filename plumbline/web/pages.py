@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from plumbline.analysis.topics import TOPICS
+from plumbline.analysis.topic_names import TOPICS
 from plumbline.core import Plumbline
 from plumbline.errors import NotFound
 from plumbline.web.consent import consent_state
@@ -41,7 +41,7 @@ def _core(request: Request) -> Plumbline:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def front(
+def front(
     request: Request,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     topic: Annotated[str | None, Query(max_length=40)] = None,
@@ -75,7 +75,7 @@ async def front(
 
 
 @router.get("/search", response_class=HTMLResponse)
-async def search(
+def search(
     request: Request,
     q: Annotated[str, Query(max_length=200)] = "",
     page: Annotated[int, Query(ge=1, le=500)] = 1,
@@ -94,7 +94,7 @@ async def search(
 
 
 @router.get("/story/{key}", response_class=HTMLResponse)
-async def story(request: Request, key: str) -> Response:
+def story(request: Request, key: str) -> Response:
     detail = _core(request).story(key)
     if key != detail.summary.slug:
         return RedirectResponse(f"/story/{detail.summary.slug}", status_code=301)
@@ -105,22 +105,22 @@ async def story(request: Request, key: str) -> Response:
 
 
 @router.get("/outlets", response_class=HTMLResponse)
-async def outlets(request: Request) -> Response:
+def outlets(request: Request) -> Response:
     return render(request, "outlets.html", {"outlets": _core(request).outlets()})
 
 
 @router.get("/outlet/{slug}", response_class=HTMLResponse)
-async def outlet(request: Request, slug: str) -> Response:
+def outlet(request: Request, slug: str) -> Response:
     return render(request, "outlet.html", {"page": _core(request).outlet(slug)})
 
 
 @router.get("/topics", response_class=HTMLResponse)
-async def topics(request: Request) -> Response:
+def topics(request: Request) -> Response:
     return render(request, "topics.html", {"topics": _core(request).topics()})
 
 
 @router.get("/topic/{slug}", response_class=HTMLResponse)
-async def topic(
+def topic(
     request: Request, slug: str, page: Annotated[int, Query(ge=1, le=10_000)] = 1
 ) -> Response:
     found = _core(request).topic(slug, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from plumbline.analysis.assess import bias_label
 from plumbline.analysis.prose import attributed
-from plumbline.analysis.topics import TOPICS, topic_label
+from plumbline.analysis.topic_names import TOPICS, topic_label
 from plumbline.analysis.wording import shown_phrases
 from plumbline.models import ArticleRecord, Lean, LeanMix
 from plumbline.web.charts import history_chart

@@ -3,8 +3,8 @@
 `TimedRoute` times the route handler itself (parsing, Plumbline's work, rendering) and
 reports it as `Server-Timing: handler;dur=…`; the outermost middleware adds `total;dur=…`,
 which also includes time spent waiting behind other requests in the same process. Page
-handlers are `async def` doing short blocking work (SQLite and Jinja, a few milliseconds),
-so a handler runs to the end once started and its time is its own work, not a queue."""
+handlers are plain functions run in the thread pool (they read the database), so the
+handler time includes any wait for a free thread."""
 
 from __future__ import annotations
 

@@ -67,10 +67,7 @@ class WorkerContext:
         entity recognizer, the clusterer's index) is not loaded again for every task."""
         pipeline: Pipeline | None = getattr(self._local, "pipeline", None)
         if pipeline is None:
-            from plumbline.pipeline import Pipeline
-
-            core = self.core
-            pipeline = Pipeline(core.repo, core.settings, core.analyzer)
+            pipeline = self.core.pipeline()
             self._local.pipeline = pipeline
         return pipeline
 

@@ -1,5 +1,6 @@
-"""Handing a task to the workers from a process that runs none (the site): a bare Celery
-client with the workers' routes, one per broker URL, that gives up quickly when Redis is
+"""Handing work to the workers from a process that runs none (the site): the outbox the
+core is given when a broker is configured (see plumbline/outbox.py). A bare Celery client
+with the workers' routes, one per broker URL, that gives up quickly when Redis is
 unreachable so the caller can do the work itself instead."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 from celery import Celery
 
+from plumbline.outbox import Message
 from plumbline.workers.app import ROUTES
 
 log = logging.getLogger(__name__)
@@ -45,3 +47,13 @@ def hand_over(broker_url: str, name: str, args: tuple[Any, ...]) -> bool:
         log.warning("could not queue %s (%s: %s); doing it here", name, type(exc).__name__, exc)
         return False
     return True
+
+
+class QueueOutbox:
+    """The outbox of a site with workers: messages go to Celery on `broker_url`."""
+
+    def __init__(self, broker_url: str) -> None:
+        self.broker_url = broker_url
+
+    def queue(self, message: Message) -> bool:
+        return hand_over(self.broker_url, message.task, message.args())

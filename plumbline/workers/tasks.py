@@ -47,17 +47,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from celery import Celery
 
 from plumbline.errors import InvalidInput, PlumblineError
 from plumbline.models import ArticleState, PipelineReport
 from plumbline.newsletter.digest import not_delivered
-from plumbline.newsletter.mailer import Email, Mailer, MailError, clean_address
+from plumbline.newsletter.mailer import Mailer, MailError
 from plumbline.newsletter.subscriptions import CONFIRM_DAYS, FREQUENCIES
+from plumbline.outbox import SendConfirmation, SendEmail
 from plumbline.pipeline import Pipeline
 from plumbline.storage.base import transient
 from plumbline.workers.app import WorkerContext
@@ -65,6 +66,7 @@ from plumbline.workers.locks import Claims, LockBusy, LockLost, hold
 from plumbline.workers.metrics import count_done
 
 log = logging.getLogger(__name__)
+M = TypeVar("M")
 
 MAX_IDS = 1000  # most article ids one task message takes
 SCAN = 20_000  # most pending articles or dirty stories one coordinator run queues
@@ -224,30 +226,30 @@ def poll(ctx: WorkerContext, app: Celery, force: object = False) -> dict[str, in
 def advance(ctx: WorkerContext, app: Celery) -> dict[str, int]:
     """The coordinator: queue the next work of every stage (see the module docstring).
     Safe to run any number of times, from anywhere."""
-    repo = ctx.core.repo
+    pipeline = _pipeline(ctx)
     size = ctx.settings.pipeline_batch_size
     queued = {
         "extract": _queue(
             app,
             _claims(ctx, "extract"),
             "plumbline.extract",
-            repo.pending_ids(ArticleState.FETCHED, SCAN),
+            pipeline.waiting_ids(ArticleState.FETCHED, SCAN),
             size,
         ),
         "analyze": _queue(
             app,
             _claims(ctx, "analyze"),
             "plumbline.analyze",
-            repo.pending_ids(ArticleState.EXTRACTED, SCAN),
+            pipeline.waiting_ids(ArticleState.EXTRACTED, SCAN),
             size,
         ),
         "cluster": 0,
         "synthesize": 0,
     }
-    counts = {c.state: c.count for c in repo.state_counts()}
-    if counts.get("fetched", 0) or counts.get("extracted", 0):
+    counts = pipeline.waiting_counts()
+    if counts.get(ArticleState.FETCHED, 0) or counts.get(ArticleState.EXTRACTED, 0):
         return queued  # a later batch task calls again once these are done
-    if counts.get("analyzed", 0):
+    if counts.get(ArticleState.ANALYZED, 0):
         app.send_task("plumbline.cluster")
         queued["cluster"] = 1
     else:
@@ -257,7 +259,7 @@ def advance(ctx: WorkerContext, app: Celery) -> dict[str, int]:
 
 def queue_synthesis(ctx: WorkerContext, app: Celery) -> int:
     """Queue a synthesis task for each dirty story that has none queued."""
-    stories = ctx.core.repo.dirty_stories(SCAN)
+    stories = _pipeline(ctx).stories_to_write_up(SCAN)
     return _queue(app, _claims(ctx, "synthesize"), "plumbline.synthesize", stories, 1)
 
 
@@ -266,8 +268,9 @@ def extract(ctx: WorkerContext, app: Celery, ids: object) -> dict[str, int]:
     article_ids = _ids("plumbline.extract", ids)
     report = PipelineReport()
     try:
-        batch = ctx.core.repo.articles_in_state(article_ids, ArticleState.FETCHED)
-        _pipeline(ctx).extract_batch(batch, report)
+        pipeline = _pipeline(ctx)
+        batch = pipeline.batch_in_state(article_ids, ArticleState.FETCHED)
+        pipeline.extract_batch(batch, report)
         count_done(ctx.redis, "extracted", report.extracted + report.duplicates)
     finally:
         _claims(ctx, "extract").release(article_ids)
@@ -280,8 +283,9 @@ def analyze(ctx: WorkerContext, app: Celery, ids: object) -> dict[str, int]:
     article_ids = _ids("plumbline.analyze", ids)
     report = PipelineReport()
     try:
-        batch = ctx.core.repo.articles_in_state(article_ids, ArticleState.EXTRACTED)
-        _pipeline(ctx).analyze_batch(batch, report)
+        pipeline = _pipeline(ctx)
+        batch = pipeline.batch_in_state(article_ids, ArticleState.EXTRACTED)
+        pipeline.analyze_batch(batch, report)
         count_done(ctx.redis, "analyzed", report.analyzed)
     finally:
         _claims(ctx, "analyze").release(article_ids)
@@ -295,13 +299,11 @@ def _lock_wait(ctx: WorkerContext) -> float:
 
 def cluster(ctx: WorkerContext, app: Celery, task: Any) -> dict[str, int]:
     """Cluster every ANALYZED article, batch by batch, holding the clustering lock."""
-    repo = ctx.core.repo
-    size = ctx.settings.pipeline_batch_size
     report = PipelineReport()
     try:
         with hold(ctx.redis, "cluster", wait=_lock_wait(ctx)) as lock:
             pipeline = _pipeline(ctx)
-            while batch := repo.pending(ArticleState.ANALYZED, size):
+            while batch := pipeline.next_batch(ArticleState.ANALYZED):
                 lock.check()
                 pipeline.cluster_batch(batch, report)
             pipeline.close_stories()
@@ -319,21 +321,20 @@ def synthesize(ctx: WorkerContext, app: Celery, task: Any, story_id: object) -> 
     story still has the members it was written up from."""
     sid = _story_id(story_id)
     claims = _claims(ctx, "synthesize")
-    repo = ctx.core.repo
+    pipeline = _pipeline(ctx)
     stale = False
 
     @contextmanager
     def guard(members: list[int]) -> Iterator[bool]:
         nonlocal stale
         with hold(ctx.redis, "cluster", wait=_lock_wait(ctx)) as lock:
-            current = sorted(m.id for m in repo.story_members(sid)) == sorted(members)
+            current = sorted(pipeline.members(sid)) == sorted(members)
             stale = stale or not current
             claims.release([sid])  # from here, a change to the story queues a new task
             lock.check()
             yield current
 
     report = PipelineReport()
-    pipeline = _pipeline(ctx)
     try:
         pipeline.synthesize_story(sid, report, guard=guard)
     except (LockBusy, LockLost) as exc:
@@ -374,16 +375,13 @@ def confirmation(
     ctx: WorkerContext, task: Any, subscriber_id: object, request_id: object
 ) -> dict[str, int]:
     """Email the confirmation link of a subscription request (at most once per request)."""
-    if not isinstance(subscriber_id, int) or isinstance(subscriber_id, bool):
-        raise _bad("plumbline.confirmation", f"takes a subscriber id, not {_show(subscriber_id)}")
-    if not isinstance(request_id, str) or not 0 < len(request_id) <= 64:
-        raise _bad("plumbline.confirmation", f"takes a request id, not {_show(request_id)}")
+    message = _message(SendConfirmation.from_args, subscriber_id, request_id)
     newsletter = ctx.core.newsletter
-    subscriber = newsletter.repo.subscriber(subscriber_id)
-    if subscriber is None or subscriber.status != "pending":
+    subscriber = newsletter.pending_subscriber(message.subscriber_id)
+    if subscriber is None:
         return {"sent": 0}  # confirmed, unsubscribed or deleted meanwhile
     claims = Claims(ctx.redis, "confirmation", CONFIRM_DAYS * 24 * 3600)
-    key = f"{subscriber_id}:{request_id}"
+    key = f"{message.subscriber_id}:{message.request_id}"
     if not claims.take([key]):
         return {"sent": 0}  # this request's mail went out (or is going out) already
     try:
@@ -391,11 +389,11 @@ def confirmation(
     except MailError as exc:
         if not not_delivered(exc):
             log.warning(
-                "confirmation to subscriber %d may not have arrived: %s", subscriber_id, exc
+                "confirmation to subscriber %d may not have arrived: %s", subscriber.id, exc
             )
             return {"sent": 0}
         claims.release([key])
-        log.warning("confirmation to subscriber %d refused; retrying: %s", subscriber_id, exc)
+        log.warning("confirmation to subscriber %d refused; retrying: %s", subscriber.id, exc)
         raise task.retry(countdown=MAIL_RETRY, max_retries=MAIL_RETRIES) from exc
     count_done(ctx.redis, "confirmations_sent", 1)
     return {"sent": 1}
@@ -406,32 +404,31 @@ def email(
 ) -> dict[str, int]:
     """Send one ready-made email (a sign-in link) at most once per request, retrying while
     the mail server refuses it, until `not_after` (a Unix time: the link's expiry)."""
-    fields = ("to", "subject", "text", "html")
-    if (
-        not isinstance(message, dict)
-        or set(message) != set(fields)
-        or not all(isinstance(message[f], str) for f in fields)
-    ):
-        raise _bad("plumbline.email", f"takes a message with {', '.join(fields)}")
-    if not isinstance(request_id, str) or not 0 < len(request_id) <= 64:
-        raise _bad("plumbline.email", f"takes a request id, not {_show(request_id)}")
-    if not isinstance(not_after, int | float) or isinstance(not_after, bool):
-        raise _bad("plumbline.email", f"takes an expiry time, not {_show(not_after)}")
-    if time.time() > not_after:
-        log.warning("email %s dropped: its link expired before it could be sent", request_id)
+    mail = _message(SendEmail.from_args, message, request_id, not_after)
+    if time.time() > mail.not_after:
+        log.warning("email %s dropped: its link expired before it could be sent", mail.request_id)
         return {"sent": 0}
-    to = clean_address(message["to"])
-    claims = Claims(ctx.redis, "email", max(60.0, not_after - time.time()))
-    if not claims.take([request_id]):
+    claims = Claims(ctx.redis, "email", max(60.0, mail.not_after - time.time()))
+    if not claims.take([mail.request_id]):
         return {"sent": 0}  # sent (or being sent) already
     try:
-        Mailer(ctx.settings).send(Email(to, message["subject"], message["text"], message["html"]))
+        Mailer(ctx.settings).send(mail.email)
     except MailError as exc:
         if not not_delivered(exc):
-            log.warning("email %s may not have arrived: %s", request_id, exc)
+            log.warning("email %s may not have arrived: %s", mail.request_id, exc)
             return {"sent": 0}
-        claims.release([request_id])
-        log.warning("email %s refused; retrying: %s", request_id, exc)
+        claims.release([mail.request_id])
+        log.warning("email %s refused; retrying: %s", mail.request_id, exc)
         raise task.retry(countdown=MAIL_RETRY, max_retries=MAIL_RETRIES) from exc
     count_done(ctx.redis, "emails_sent", 1)
     return {"sent": 1}
+
+
+def _message(parse: Callable[..., M], *args: object) -> M:
+    """The message `parse` reads from a task's arguments; a malformed one is logged and
+    raises InvalidInput (never retried)."""
+    try:
+        return parse(*args)
+    except InvalidInput as exc:
+        log.error("%s", exc.message)
+        raise

@@ -8,14 +8,11 @@ import pytest
 from plumbline.analysis.embed import Embedder
 from plumbline.analysis.heads import LinearHead
 from plumbline.analysis.text import split_sentences
+from plumbline.analysis.topic_names import DATASET_TOPICS, TOPICS, dataset_topic, topic_label
 from plumbline.analysis.topics import (
-    DATASET_TOPICS,
-    TOPICS,
-    dataset_topic,
     story_topics,
     threshold,
     topic_head,
-    topic_label,
     topic_probabilities,
 )
 

@@ -77,7 +77,7 @@ def test_fetched_pages_are_extracted_and_analyzed(polled: Plumbline) -> None:
     polled.ingest()
     report = polled.process()
     assert report.extracted >= 3
-    counts = {c.state: c.count for c in polled.repo.state_counts()}
+    counts = {c.state: c.count for c in polled.stores.articles.state_counts()}
     assert counts["fetched"] == counts["extracted"] == counts["analyzed"] == 0
     assert polled.stories()
 

@@ -66,7 +66,7 @@ def add_story(
 ) -> int:
     """A published story last reported `hours_ago` before `now`."""
     at = now - timedelta(hours=hours_ago)
-    with core.repo.session() as s:
+    with core.stores.articles.session() as s:
         row = StoryRow(
             slug=slug,
             headline=headline or f"Headline of {slug}",

@@ -20,8 +20,8 @@ from tests.newsletter.conftest import NOW, add_story
 
 
 def confirmed(core: Plumbline, email: str, frequency: str = "daily") -> int:
-    subscriber, _due = core.repo.subscribe(email, frequency, [], max_confirmations=3)
-    core.repo.confirm_subscriber(subscriber.id)
+    subscriber, _due = core.stores.subscribers.subscribe(email, frequency, [], max_confirmations=3)
+    core.stores.subscribers.confirm_subscriber(subscriber.id)
     return subscriber.id
 
 
@@ -50,12 +50,12 @@ def test_a_digest_left_sending_by_a_crash_is_not_sent_again(
     other = confirmed(core, "other@example.org")
     period = period_key("daily", NOW)
     # a run claimed the digest, then died before or while handing it to the server
-    assert core.repo.claim_digest(crashed, period, [story])
+    assert core.stores.subscribers.claim_digest(crashed, period, [story])
 
     report = core.send_digests("daily", NOW)
     assert (report.sent, report.unknown, report.already) == (1, 1, 1)
-    assert core.repo.digest_status(crashed, period) == "unknown"
-    assert core.repo.digest_status(other, period) == "sent"
+    assert core.stores.subscribers.digest_status(crashed, period) == "unknown"
+    assert core.stores.subscribers.digest_status(other, period) == "sent"
     assert [m["To"] for m in mail_server.wait_for(1)] == ["other@example.org"]
 
     again = core.send_digests("daily", NOW)
@@ -69,7 +69,7 @@ def test_the_claim_is_committed_before_the_mail_goes_out(core: Plumbline) -> Non
     seen: list[str | None] = []
 
     def send(email: object) -> str:
-        seen.append(core.repo.digest_status(subscriber, period_key("daily", NOW)))
+        seen.append(core.stores.subscribers.digest_status(subscriber, period_key("daily", NOW)))
         raise SystemExit("the process dies mid-send")
 
     core_mailer = Mailer.send
@@ -93,12 +93,12 @@ def test_a_refused_digest_fails_and_the_next_run_retries_it(
     report = core.send_digests("daily", NOW)
     assert (report.sent, report.failed, report.unknown) == (0, 1, 0)
     assert "550" in report.errors[0] or "refused" in report.errors[0].lower()
-    assert core.repo.digest_status(subscriber, "daily:2026-11-30") == "failed"
+    assert core.stores.subscribers.digest_status(subscriber, "daily:2026-11-30") == "failed"
 
     mail_server.refuse = False
     retry = core.send_digests("daily", NOW)
     assert (retry.sent, retry.failed) == (1, 0)
-    assert core.repo.digest_status(subscriber, "daily:2026-11-30") == "sent"
+    assert core.stores.subscribers.digest_status(subscriber, "daily:2026-11-30") == "sent"
     assert len(mail_server.wait_for(1)) == 1
 
 
@@ -117,20 +117,24 @@ def test_an_unreachable_server_stops_the_run_and_nothing_is_lost(
         report = core.send_digests("daily", NOW)
         assert (report.sent, report.failed) == (0, 3)  # stopped after three in a row
         assert "stopped" in report.errors[-1]
-        assert len(core.repo.due_subscribers("daily", report.period)) == 5  # all retried
+        assert (
+            len(core.stores.subscribers.due_subscribers("daily", report.period)) == 5
+        )  # all retried
     finally:
         core.close()
 
 
 def test_skipped_when_nothing_on_their_topics(core: Plumbline, mail_server: MailServer) -> None:
     add_story(core, "sports-final", topics=("sports-entertainment",))
-    subscriber, _ = core.repo.subscribe(
+    subscriber, _ = core.stores.subscribers.subscribe(
         "topics@example.org", "daily", ["abortion"], max_confirmations=3
     )
-    core.repo.confirm_subscriber(subscriber.id)
+    core.stores.subscribers.confirm_subscriber(subscriber.id)
     report = core.send_digests("daily", NOW)
     assert (report.sent, report.skipped) == (0, 1)
-    assert core.repo.digest_status(subscriber.id, report.period) is None  # nothing kept
+    assert (
+        core.stores.subscribers.digest_status(subscriber.id, report.period) is None
+    )  # nothing kept
     assert mail_server.messages() == []
 
 
@@ -139,7 +143,7 @@ def test_dry_run_sends_and_stores_nothing(core: Plumbline, mail_server: MailServ
     subscriber = confirmed(core, "dry@example.org")
     report = core.send_digests("daily", NOW, dry_run=True)
     assert report.sent == 1
-    assert core.repo.digest_status(subscriber, report.period) is None
+    assert core.stores.subscribers.digest_status(subscriber, report.period) is None
     assert mail_server.messages() == []
 
 

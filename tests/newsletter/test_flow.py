@@ -131,7 +131,7 @@ def test_subscribe_confirm_digest_unsubscribe(
     add_story(core, "news-of-tomorrow", outlets=4, hours_ago=-20)
     tomorrow = core.send_digests("daily", NOW + timedelta(days=1))
     assert (tomorrow.sent, tomorrow.already) == (0, 0)
-    assert core.repo.due_subscribers("daily", tomorrow.period) == []
+    assert core.stores.subscribers.due_subscribers("daily", tomorrow.period) == []
     assert len(mail_server.messages()) == 2
 
 
@@ -142,7 +142,7 @@ def test_the_unsubscribe_link_shows_a_button_and_changes_nothing(
     url = link(digest, "/newsletter/unsubscribe")
     page = client.get(url)  # what a link scanner does
     assert page.status_code == 200 and "<button" in page.text
-    [subscriber] = core.repo.due_subscribers("daily", "daily:2026-12-01")
+    [subscriber] = core.stores.subscribers.due_subscribers("daily", "daily:2026-12-01")
     assert subscriber.status == "confirmed"
 
 
@@ -169,7 +169,7 @@ def test_subscribing_again_reveals_nothing(
     assert fixed(known.text.replace("known", "new")) == fixed(new.text)  # the same page
     mail_server.wait_for(2)
     assert len(mail_server.messages("known@example.org")) == 1  # no second email
-    subscriber = core.repo.subscriber(1)
+    subscriber = core.stores.subscribers.subscriber(1)
     assert subscriber is not None
     assert (subscriber.status, subscriber.frequency) == ("confirmed", "daily")  # unchanged
 
@@ -198,7 +198,7 @@ def test_preferences_topics_and_frequency(
         },
     )
     assert response.status_code == 200 and "Saved" in response.text
-    subscriber = core.repo.subscriber(1)
+    subscriber = core.stores.subscribers.subscriber(1)
     assert subscriber is not None
     assert (subscriber.frequency, subscriber.topics) == ("weekly", ["economy", "trade"])
     assert core.send_digests("weekly", NOW).sent == 1
@@ -225,7 +225,7 @@ def test_export_and_delete_the_subscribers_data(
         data={"csrf_token": form_token(page, "/newsletter/delete")},
     )
     assert deleted.status_code == 200 and "deleted" in deleted.text
-    assert core.repo.subscriber(1) is None
+    assert core.stores.subscribers.subscriber(1) is None
     assert client.get(data_url).status_code == 400  # the links die with the data
     assert core.send_digests("daily", NOW).sent == 0
 

@@ -52,13 +52,13 @@ def test_confirm_and_preferences_posts_need_the_form_token(
     confirm_url = link(mail_server.wait_for(1)[0], "/newsletter/confirm")
     token = confirm_url.split("token=", 1)[1]
     assert client.post("/newsletter/confirm", data={"token": token}).status_code == 403
-    subscriber = core.repo.subscriber(1)
+    subscriber = core.stores.subscribers.subscriber(1)
     assert subscriber is not None and subscriber.status == "pending"
     manage = core.newsletter.tokens.manage(subscriber)
     changed = client.post(f"/newsletter/preferences?token={manage}", data={"frequency": "weekly"})
     assert changed.status_code == 403
     assert client.post(f"/newsletter/delete?token={manage}").status_code == 403
-    assert core.repo.subscriber(1) == subscriber
+    assert core.stores.subscribers.subscriber(1) == subscriber
 
 
 @pytest.mark.parametrize(
@@ -82,7 +82,7 @@ def test_a_token_made_for_one_purpose_fails_every_other(
     client: TestClient, core: Plumbline, mail_server: MailServer
 ) -> None:
     subscribe(client, "purpose@example.org")
-    subscriber = core.repo.subscriber(1)
+    subscriber = core.stores.subscribers.subscriber(1)
     assert subscriber is not None
     tokens = core.newsletter.tokens
     unsubscribe, manage = tokens.unsubscribe(subscriber), tokens.manage(subscriber)
@@ -94,7 +94,9 @@ def test_a_token_made_for_one_purpose_fails_every_other(
 
 
 def test_a_token_does_not_outlive_its_address(core: Plumbline) -> None:
-    subscriber, _ = core.repo.subscribe("first@example.org", "daily", [], max_confirmations=3)
+    subscriber, _ = core.stores.subscribers.subscribe(
+        "first@example.org", "daily", [], max_confirmations=3
+    )
     impostor = Subscriber(subscriber.id, "else@example.org", "pending", "daily", [], NOW)
     token = core.newsletter.tokens.manage(impostor)
     with pytest.raises(InvalidInput):
@@ -104,9 +106,11 @@ def test_a_token_does_not_outlive_its_address(core: Plumbline) -> None:
 def test_an_expired_confirmation_link_is_refused(
     client: TestClient, core: Plumbline, settings: Settings
 ) -> None:
-    subscriber, _ = core.repo.subscribe("late@example.org", "daily", [], max_confirmations=3)
+    subscriber, _ = core.stores.subscribers.subscribe(
+        "late@example.org", "daily", [], max_confirmations=3
+    )
     fresh = core.newsletter.tokens.confirm(subscriber)
-    secret = settings.secret_key.get_secret_value()
+    secret = settings.signing_key()
     payload = URLSafeTimedSerializer(secret, salt="plumbline-newsletter-confirm").loads(fresh)
 
     class EightDaysAgo(TimestampSigner):
@@ -198,7 +202,9 @@ def test_one_address_gets_only_so_many_confirmation_emails(
 def test_the_one_click_unsubscribe_of_a_deleted_subscription_is_harmless(
     client: TestClient, core: Plumbline
 ) -> None:
-    subscriber, _ = core.repo.subscribe("gone@example.org", "daily", [], max_confirmations=3)
+    subscriber, _ = core.stores.subscribers.subscribe(
+        "gone@example.org", "daily", [], max_confirmations=3
+    )
     token = core.newsletter.tokens.unsubscribe(subscriber)
-    core.repo.delete_subscriber(subscriber.id)
+    core.stores.subscribers.delete_subscriber(subscriber.id)
     assert client.post(f"/newsletter/unsubscribe?token={token}").status_code == 200

@@ -14,7 +14,7 @@ from tests.newsletter.conftest import NOW
 
 
 def test_an_unsubscribed_address_goes_back_to_pending(core: Plumbline) -> None:
-    repo = core.repo
+    repo = core.stores.subscribers
     subscriber, due = repo.subscribe("back@example.org", "daily", [], max_confirmations=3)
     assert (subscriber.status, due) == ("pending", True)
     repo.confirm_subscriber(subscriber.id)
@@ -30,7 +30,9 @@ def test_an_unsubscribed_address_goes_back_to_pending(core: Plumbline) -> None:
 
 
 def test_an_old_confirmation_link_does_not_undo_an_unsubscribe(core: Plumbline) -> None:
-    subscriber, _ = core.repo.subscribe("old@example.org", "daily", [], max_confirmations=3)
+    subscriber, _ = core.stores.subscribers.subscribe(
+        "old@example.org", "daily", [], max_confirmations=3
+    )
     token = core.newsletter.tokens.confirm(subscriber)
     core.confirm(token)
     assert core.confirm(token).status == "confirmed"  # twice: no harm
@@ -38,13 +40,15 @@ def test_an_old_confirmation_link_does_not_undo_an_unsubscribe(core: Plumbline) 
     assert core.unsubscribe(unsubscribe) is not None
     with pytest.raises(InvalidInput):
         core.confirm(token)
-    stored = core.repo.subscriber(subscriber.id)
+    stored = core.stores.subscribers.subscriber(subscriber.id)
     assert stored is not None and stored.status == "unsubscribed"
 
 
 def test_confirmation_emails_per_address_reset_after_a_day(core: Plumbline) -> None:
     def ask(at: object) -> bool:
-        return core.repo.subscribe("x@example.org", "daily", [], max_confirmations=2, now=at)[1]  # type: ignore[arg-type]
+        return core.stores.subscribers.subscribe(
+            "x@example.org", "daily", [], max_confirmations=2, now=at
+        )[1]  # type: ignore[arg-type]
 
     assert [ask(NOW), ask(NOW), ask(NOW)] == [True, True, False]
     assert ask(NOW + timedelta(hours=25)) is True
@@ -77,10 +81,12 @@ def test_clean_subscription() -> None:
 
 
 def test_the_data_export_lists_the_digests(core: Plumbline) -> None:
-    subscriber, _ = core.repo.subscribe("e@example.org", "daily", ["trade"], max_confirmations=3)
-    core.repo.confirm_subscriber(subscriber.id)
-    core.repo.claim_digest(subscriber.id, "daily:2026-11-30", [7, 8])
-    core.repo.finish_digest(subscriber.id, "daily:2026-11-30", "sent")
+    subscriber, _ = core.stores.subscribers.subscribe(
+        "e@example.org", "daily", ["trade"], max_confirmations=3
+    )
+    core.stores.subscribers.confirm_subscriber(subscriber.id)
+    core.stores.subscribers.claim_digest(subscriber.id, "daily:2026-11-30", [7, 8])
+    core.stores.subscribers.finish_digest(subscriber.id, "daily:2026-11-30", "sent")
     data = core.newsletter.export(core.newsletter.tokens.manage(subscriber))
     assert data["topics"] == ["trade"] and data["confirmed_at"]
     assert data["digests"][0]["stories"] == [7, 8] and data["digests"][0]["sent_at"]

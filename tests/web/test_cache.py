@@ -198,8 +198,8 @@ def test_the_story_page_is_served_from_memory_with_its_headers(
         assert cached.headers[name] == value
     assert cached.headers["cache-control"] == "private, no-cache"
     assert cached.headers["content-encoding"] == "gzip"
-    assert demo_core.repo.story_version(story.slug) is not None
-    assert demo_core.repo.story_version("no-such-story") is None
+    assert demo_core.stores.stories.story_version(story.slug) is not None
+    assert demo_core.stores.stories.story_version("no-such-story") is None
 
 
 @pytest.mark.slow

@@ -67,7 +67,7 @@ def test_story_page_shows_synthesis_sources_and_scores(
 def test_front_page_never_shows_one_event_twice(demo_core: Plumbline) -> None:
     """No two listed stories are as alike as stories that the merge pass joins."""
     listed = demo_core.stories(limit=200)
-    shapes = {s.id: s for s in demo_core.repo.story_shapes([s.id for s in listed])}
+    shapes = {s.id: s for s in demo_core.stores.stories.story_shapes([s.id for s in listed])}
     threshold = demo_core.settings.cluster_merge_threshold
     window = timedelta(hours=demo_core.settings.cluster_window_hours)
     for a, b in itertools.combinations(listed, 2):
@@ -165,7 +165,7 @@ def test_story_shows_uncertainty_and_blindspot(core: Plumbline) -> None:
     ]
     core.import_articles(jsonl(records))
     for i in range(3):
-        core.repo.upsert_outlets(
+        core.stores.outlets.upsert_outlets(
             [Outlet(slug=f"left-outlet-{i}", name=f"Left Outlet {i}", homepage="", lean=Lean.LEFT)],
             update_existing=True,
         )

@@ -145,9 +145,9 @@ def test_consent_choices_are_remembered_logged_and_gate_analytics(
 ) -> None:
     core, _inbox = site
     story = core.stories(limit=1)[0]
-    before = core.repo.story_views(story.id)
+    before = core.stores.readers.story_views(story.id)
     client.get(f"/story/{story.slug}")
-    assert core.repo.story_views(story.id) == before  # no consent, no count
+    assert core.stores.readers.story_views(story.id) == before  # no consent, no count
     reject = client.post(
         "/consent",
         data={"csrf_token": _token(client.get("/").text, "/consent"), "choice": "reject_all"},
@@ -156,7 +156,7 @@ def test_consent_choices_are_remembered_logged_and_gate_analytics(
     assert reject.status_code == 303 and "pl_consent=1.00." in reject.headers["set-cookie"]
     page = client.get(f"/story/{story.slug}").text
     assert "Your choice about cookies" not in page
-    assert core.repo.story_views(story.id) == before
+    assert core.stores.readers.story_views(story.id) == before
     consent_id = client.cookies["pl_consent"].split(".")[-1]
     accept = client.post(
         "/consent",
@@ -166,8 +166,8 @@ def test_consent_choices_are_remembered_logged_and_gate_analytics(
     assert accept.status_code == 200
     assert client.cookies["pl_consent"].startswith("1.01.")
     client.get(f"/story/{story.slug}")
-    assert core.repo.story_views(story.id) == before + 1
-    history = core.repo.consent_history(consent_id)
+    assert core.stores.readers.story_views(story.id) == before + 1
+    history = core.stores.readers.consent_history(consent_id)
     assert [(h["method"], h["analytics"]) for h in history] == [
         ("reject_all", False),
         ("custom", True),

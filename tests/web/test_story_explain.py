@@ -45,7 +45,7 @@ def hostile_story(core: Plumbline) -> tuple[TestClient, StoryDetail]:
         ("center-wire", "Center Wire", Lean.CENTER),
         ("right-post", "Right Post", Lean.RIGHT),
     ]
-    core.repo.upsert_outlets(
+    core.stores.outlets.upsert_outlets(
         [Outlet(slug=s, name=n, homepage="", lean=lean) for s, n, lean in outlets]
     )
     warning = (
@@ -125,7 +125,7 @@ def test_demo_stories_cite_only_what_their_page_shows(demo_core: Plumbline) -> N
 
 def test_the_extractive_synthesis_of_demo_stories_is_faithful(demo_core: Plumbline) -> None:
     for summary in demo_core.stories(limit=100):
-        articles = demo_core.repo.story_articles(summary.id)
+        articles = demo_core.stores.stories.story_articles(summary.id)
         detail = demo_core.story(summary.slug)
         assert detail.synthesis is not None
         texts = {a.id: a.text for a in articles}

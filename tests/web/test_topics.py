@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from plumbline.analysis.topics import TOPICS
+from plumbline.analysis.topic_names import TOPICS
 from plumbline.core import Plumbline
 from plumbline.storage import codec
 from plumbline.storage.schema import StoryRow
@@ -139,7 +139,7 @@ def test_api_story_detail_has_related(client: TestClient, demo_core: Plumbline) 
 
 def _story(core: Plumbline, n: int) -> int:
     now = datetime(2024, 1, 1, tzinfo=UTC)
-    with core.repo.session() as s:
+    with core.stores.articles.session() as s:
         row = StoryRow(
             slug=f"{n}-story",
             headline=f"Story {n}",
@@ -157,13 +157,13 @@ def _story(core: Plumbline, n: int) -> int:
 
 def test_related_rows_are_offered_back_and_capped(core: Plumbline) -> None:
     a, b, c, d = (_story(core, n) for n in range(4))
-    core.repo.save_related(b, [(c, 0.9), (d, 0.8)], limit=2)
-    core.repo.save_related(a, [(b, 0.95), (a, 1.0)], limit=2)  # itself is never stored
-    related_ids = {x: [s.id for s in core.repo.related_stories(x)] for x in (a, b, c)}
+    core.stores.topics.save_related(b, [(c, 0.9), (d, 0.8)], limit=2)
+    core.stores.topics.save_related(a, [(b, 0.95), (a, 1.0)], limit=2)  # itself is never stored
+    related_ids = {x: [s.id for s in core.stores.topics.related_stories(x)] for x in (a, b, c)}
     assert related_ids[a] == [b]
     assert related_ids[b] == [a, c]  # a beat d, b's weakest; the list stays at 2
     assert related_ids[c] == [b]
-    core.repo.save_topics(a, ["guns", "guns", "economy"])
-    assert core.repo.topic_counts() == {"guns": 1, "economy": 1}
-    assert [s.id for s in core.repo.topic_stories("guns")] == [a]
-    assert core.repo.topic_stories("guns", exclude=a) == []
+    core.stores.topics.save_topics(a, ["guns", "guns", "economy"])
+    assert core.stores.topics.topic_counts() == {"guns": 1, "economy": 1}
+    assert [s.id for s in core.stores.topics.topic_stories("guns")] == [a]
+    assert core.stores.topics.topic_stories("guns", exclude=a) == []

@@ -97,13 +97,13 @@ def wait_idle(core: Plumbline, redis: Redis, timeout: float = 240.0) -> None:
 
 
 def snapshot(core: Plumbline, redis: Redis) -> tuple[dict[str, int], int, int]:
-    counts = {c.state: c.count for c in core.repo.state_counts()}
-    return counts, core.repo.count_dirty_stories(), sum(queue_depths(redis).values())
+    counts = {c.state: c.count for c in core.stores.articles.state_counts()}
+    return counts, core.stores.stories.count_dirty_stories(), sum(queue_depths(redis).values())
 
 
 def outcome(core: Plumbline) -> tuple[dict[str, int], int, list[int]]:
     """Article states, published stories and the story size distribution."""
-    counts = {c.state: c.count for c in core.repo.state_counts()}
-    with core.repo.session() as s:
+    counts = {c.state: c.count for c in core.stores.articles.state_counts()}
+    with core.stores.articles.session() as s:
         sizes = s.scalars(select(StoryRow.n_articles).where(StoryRow.merged_into_id.is_(None)))
-        return counts, core.repo.count_stories(), sorted(sizes)
+        return counts, core.stores.stories.count_stories(), sorted(sizes)

@@ -73,7 +73,7 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
     redis: Redis,
 ) -> None:
     worker_core.import_articles(jsonl(demo_lines(DAY)))
-    total = sum(c.count for c in worker_core.repo.state_counts())
+    total = sum(c.count for c in worker_core.stores.articles.state_counts())
     log = tmp_path / "worker.log"
     app.send_task("plumbline.advance")
     first = worker_process(worker_settings, log)
@@ -85,7 +85,7 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
             time.sleep(0.1)
     finally:
         stop(first, signal.SIGKILL)
-    counts = {c.state: c.count for c in worker_core.repo.state_counts()}
+    counts = {c.state: c.count for c in worker_core.stores.articles.state_counts()}
     assert counts["extracted"] > 0  # killed with work left, some of it taken
     second = worker_process(worker_settings, log)
     try:
@@ -105,14 +105,14 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
         assert outcome(worker_core) == outcome(reference)
     finally:
         reference.close()
-    counts = {c.state: c.count for c in worker_core.repo.state_counts()}
+    counts = {c.state: c.count for c in worker_core.stores.articles.state_counts()}
     assert counts["failed"] == 0 and sum(counts.values()) == total
     assert done(redis)["analyzed"] == counts["clustered"]  # each article analyzed once
 
 
 def confirmed(core: Plumbline, email: str) -> int:
-    subscriber, _due = core.repo.subscribe(email, "daily", [], max_confirmations=3)
-    core.repo.confirm_subscriber(subscriber.id)
+    subscriber, _due = core.stores.subscribers.subscribe(email, "daily", [], max_confirmations=3)
+    core.stores.subscribers.confirm_subscriber(subscriber.id)
     return subscriber.id
 
 
@@ -135,7 +135,10 @@ def test_refused_digests_are_sent_exactly_once_after_recovery(
             with _worker(app):
                 _wait(
                     lambda: (
-                        [core.repo.digest_status(i, _period()) for i in ids].count("failed") == 3
+                        [core.stores.subscribers.digest_status(i, _period()) for i in ids].count(
+                            "failed"
+                        )
+                        == 3
                     ),  # a run stops after three refusals in a row
                     30,
                 )

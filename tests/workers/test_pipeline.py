@@ -13,7 +13,6 @@ from plumbline.analysis.embed import Embedder
 from plumbline.core import Plumbline
 from plumbline.errors import InvalidInput
 from plumbline.models import ArticleState, PipelineReport
-from plumbline.pipeline import Pipeline
 from plumbline.settings import Settings
 from plumbline.workers import tasks
 from plumbline.workers.metrics import done
@@ -47,7 +46,7 @@ def test_workers_give_the_in_process_outcome_and_drop_bad_messages(
     run_worker: WorkerRunner,
 ) -> None:
     worker_core.import_articles(jsonl(demo_lines(DAYS)))
-    articles = sum(c.count for c in worker_core.repo.state_counts())
+    articles = sum(c.count for c in worker_core.stores.articles.state_counts())
     # malformed messages first: each is refused with an error, nothing is lost
     app.send_task("plumbline.analyze", args=("1,2,3",))
     app.send_task("plumbline.analyze", args=([-4, True],))
@@ -88,7 +87,7 @@ def test_every_task_run_twice_changes_nothing(
 ) -> None:
     worker_core.import_articles(jsonl(demo_lines(("2020-06-01",))))
     ctx = app.plumbline
-    ids = worker_core.repo.pending_ids(ArticleState.EXTRACTED, 1000)
+    ids = worker_core.stores.articles.pending_ids(ArticleState.EXTRACTED, 1000)
     first = tasks.analyze(ctx, app, ids[:8])
     again = tasks.analyze(ctx, app, ids[:8])
     assert first["analyzed"] == 8 and again["analyzed"] == 0
@@ -97,7 +96,7 @@ def test_every_task_run_twice_changes_nothing(
     after_cluster = outcome(worker_core)
     tasks.cluster(ctx, app, None)
     assert outcome(worker_core) == after_cluster
-    story_ids = worker_core.repo.dirty_stories(1000)
+    story_ids = worker_core.stores.stories.dirty_stories(1000)
     assert story_ids
     for story_id in story_ids:
         tasks.synthesize(ctx, app, None, story_id)
@@ -107,7 +106,7 @@ def test_every_task_run_twice_changes_nothing(
     for story_id in story_ids:
         tasks.synthesize(ctx, app, None, story_id)
         assert worker_core.story(story_id, related=0).synthesis == written[story_id]
-    assert worker_core.repo.count_dirty_stories() == 0
+    assert worker_core.stores.stories.count_dirty_stories() == 0
     assert outcome(worker_core) == after_synthesis
     assert done(redis)["analyzed"] == len(ids)
 
@@ -124,7 +123,7 @@ def test_two_workers_clustering_at_once_make_no_duplicate_story(
 ) -> None:
     worker_core.import_articles(jsonl(demo_lines(DAYS)))
     report = PipelineReport()
-    pipeline = Pipeline(worker_core.repo, worker_core.settings, worker_core.analyzer)
+    pipeline = worker_core.pipeline()
     pipeline.extract(report)
     pipeline.analyze(report)
     for _ in range(4):  # four cluster tasks, two workers taking them at once

@@ -155,7 +155,7 @@ def test_postgresql_restarted_mid_analysis_loses_and_duplicates_nothing(
     core = Plumbline(worker_settings, embedder=embedder)
     try:
         core.import_articles(jsonl(demo_lines(DAY)))
-        total = sum(c.count for c in core.repo.state_counts())
+        total = sum(c.count for c in core.stores.articles.state_counts())
         app = make_app(worker_settings, core=core)
         app.send_task("plumbline.advance")
         with _worker(app):
@@ -167,7 +167,7 @@ def test_postgresql_restarted_mid_analysis_loses_and_duplicates_nothing(
                 # down until a task has hit it (and is retried later)
                 _wait(lambda n=retried: _retried(redis) > n, 120, "a task to meet the outage")
                 own_pg.start()
-            counts = {c.state: c.count for c in core.repo.state_counts()}
+            counts = {c.state: c.count for c in core.stores.articles.state_counts()}
             assert counts["extracted"] > 0  # the restarts came mid-analysis
             wait_idle(core, redis, timeout=300)
         _check_against_reference(core, tmp_path, embedder, worker_settings, total)
@@ -189,7 +189,12 @@ def _demo_day(
     try:
         core.init()
         core.import_articles(jsonl(demo_lines(DAY)))
-        yield worker_settings, core, redis, sum(c.count for c in core.repo.state_counts())
+        yield (
+            worker_settings,
+            core,
+            redis,
+            sum(c.count for c in core.stores.articles.state_counts()),
+        )
     finally:
         core.close()
         redis.close()
@@ -214,11 +219,11 @@ def test_redis_restarted_mid_run_recovers_through_the_coordinator(
             _wait(lambda: _analyzed(redis) >= 4, 240, "a first batch")
             # down longer than a batch takes: the batch running now ends while it is down
             own_redis.restart(save=keep_data, down=6.0)
-            before = {c.state: c.count for c in core.repo.state_counts()}
+            before = {c.state: c.count for c in core.stores.articles.state_counts()}
             assert before["extracted"] > 0  # restarted with work left
             if not keep_data:
                 time.sleep(4.0)
-                after = {c.state: c.count for c in core.repo.state_counts()}
+                after = {c.state: c.count for c in core.stores.articles.state_counts()}
                 assert after == before  # no message left: nothing moves by itself
             # beat's polls: a claim saved with the queues (an article queued just before
             # Redis went down, its message never sent) holds its article until it expires;
@@ -236,7 +241,7 @@ def test_an_orphaned_claim_is_queued_by_the_first_poll_after_it_expires(
     send). A coordinator run skips them while the claims hold; a beat poll after they
     expire queues them, and the run ends as in process."""
     with _demo_day(settings, embedder, own_redis) as (worker_settings, core, redis, total):
-        pending = core.repo.pending_ids(ArticleState.EXTRACTED, 10_000)
+        pending = core.stores.articles.pending_ids(ArticleState.EXTRACTED, 10_000)
         assert pending and len(pending) == total
         claimed_until = time.monotonic() + 8.0
         assert Claims(redis, "analyze", 8.0).take(pending) == pending
