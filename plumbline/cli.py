@@ -417,6 +417,7 @@ def serve(
             port=port,
             workers=workers,
             log_level="warning",
+            proxy_headers=False,  # the app trusts the proxies its settings name
         )
     finally:
         for child in background:
@@ -462,7 +463,7 @@ def _serve(core: Plumbline, host: str, port: int) -> None:
     from plumbline.web.app import create_app
 
     typer.echo(f"Plumbline at http://{host}:{port}/  (Ctrl+C stops)")
-    uvicorn.run(create_app(core), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(core), host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 @app.command()

@@ -246,6 +246,13 @@ class Settings(BaseSettings):
         "1",
         description="Version of the cookie policy; raising it asks every reader to choose again.",
     )
+    trusted_proxies: str = Field(
+        "127.0.0.1,::1",
+        description="Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are "
+        "believed, comma-separated addresses or networks (e.g. 10.0.0.0/8); the client's "
+        "address (rate limits) and scheme (secure cookies) come from them. Empty: none; '*': "
+        "any (only when nothing else can reach the server).",
+    )
     subscribe_limit_per_hour: int = Field(
         5, ge=1, description="Subscribe or sign-in requests one client may make per hour."
     )
@@ -305,6 +312,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'plumbline.db').resolve()}"
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [part.strip() for part in self.trusted_proxies.split(",") if part.strip()]
 
     @property
     def site_url(self) -> str:

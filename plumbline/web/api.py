@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from email.utils import format_datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
 from plumbline.analysis.prose import attributed
@@ -27,6 +28,36 @@ from plumbline.models import (
     TopicSummary,
 )
 from plumbline.web.forms import READER_COOKIE, check_form, set_reader_cookie
+
+
+class ErrorOut(BaseModel):
+    """Every error the API answers has this body (web/app.py renders it)."""
+
+    error: str = Field(description="What went wrong, in a few words")
+    detail: str = Field(description="Why, and what to change")
+    status: int = Field(description="The HTTP status, repeated")
+
+
+_ERRORS = {
+    400: "Invalid parameters (the detail names them)",
+    403: "The X-CSRF-Token header is missing, expired or belongs to another browser",
+    404: "No such story, outlet or topic",
+    411: "A request body must say its length",
+    413: "The request body is larger than allowed",
+    500: "Something went wrong on the server (logged)",
+}
+_NOT_MODIFIED = {"description": "The copy named by If-None-Match or If-Modified-Since is current"}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the error statuses a route can answer."""
+    return {s: {"model": ErrorOut, "description": _ERRORS[s]} for s in statuses}
+
+
+#: Every read: the answer, a 304 for a current copy, bad parameters, a server error.
+READ = {304: _NOT_MODIFIED, **errors(400, 500)}
+#: Every write: the token check and the body limits besides.
+WRITE = errors(400, 403, 404, 411, 413, 500)
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -333,7 +364,12 @@ def _detail_out(d: StoryDetail) -> StoryDetailOut:
     )
 
 
-@router.get("/stories", response_model=PageOut, summary="Stories, newest and most covered first")
+@router.get(
+    "/stories",
+    response_model=PageOut,
+    summary="Stories, newest and most covered first",
+    responses={**READ, **errors(404)},
+)
 def stories(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -358,30 +394,48 @@ def stories(
     )
 
 
-@router.get("/stories/{key}", response_model=StoryDetailOut, summary="One story with its analysis")
+@router.get(
+    "/stories/{key}",
+    response_model=StoryDetailOut,
+    summary="One story with its analysis",
+    responses={**READ, **errors(404)},
+)
 def story(request: Request, key: str, response: Response) -> StoryDetailOut:
     detail = _core(request).story(key)
     response.headers["Last-Modified"] = format_datetime(detail.summary.updated_at, usegmt=True)
     return _detail_out(detail)
 
 
-@router.get("/outlets", response_model=list[OutletOut], summary="All outlets")
+@router.get("/outlets", response_model=list[OutletOut], summary="All outlets", responses=READ)
 def outlets(request: Request) -> list[OutletOut]:
     return [_outlet_out(o) for o in _core(request).outlets()]
 
 
-@router.get("/outlets/{slug}", response_model=OutletOut, summary="One outlet")
+@router.get(
+    "/outlets/{slug}",
+    response_model=OutletOut,
+    summary="One outlet",
+    responses={**READ, **errors(404)},
+)
 def outlet(request: Request, slug: str) -> OutletOut:
     return _outlet_out(_core(request).outlet(slug, recent=0).outlet)
 
 
-@router.get("/topics", response_model=list[TopicOut], summary="Every topic, with its story count")
+@router.get(
+    "/topics",
+    response_model=list[TopicOut],
+    summary="Every topic, with its story count",
+    responses=READ,
+)
 def topics(request: Request) -> list[TopicOut]:
     return [_topic_out(t) for t in _core(request).topics()]
 
 
 @router.get(
-    "/topics/{slug}", response_model=TopicPageOut, summary="A topic's stories, most recent first"
+    "/topics/{slug}",
+    response_model=TopicPageOut,
+    summary="A topic's stories, most recent first",
+    responses={**READ, **errors(404)},
 )
 def topic(
     request: Request,
@@ -399,10 +453,23 @@ def topic(
     )
 
 
-@router.get("/search", response_model=PageOut, summary="Stories matching every word of q")
+@router.get(
+    "/search",
+    response_model=PageOut,
+    summary="Stories matching every word of q",
+    responses=READ,
+)
 def search(
     request: Request,
-    q: Annotated[str, Query(min_length=1, max_length=200)],
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=200,
+            pattern=r"\w",
+            description="Words to find (letters or digits; punctuation alone matches nothing)",
+        ),
+    ],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> PageOut:
@@ -410,13 +477,23 @@ def search(
     return PageOut(items=[story_out(s) for s in found], limit=limit, offset=offset, total=total)
 
 
-@router.get("/saved", response_model=list[StoryOut], summary="This browser's saved stories")
+@router.get(
+    "/saved",
+    response_model=list[StoryOut],
+    summary="This browser's saved stories",
+    responses=READ,
+)
 def saved(request: Request) -> list[StoryOut]:
     """The stories saved by the reader whose `pl_reader` cookie comes with the request."""
     return [story_out(s) for s in _core(request).readers.saved(request.cookies.get(READER_COOKIE))]
 
 
-@router.put("/saved/{key}", status_code=204, summary="Save a story (needs X-CSRF-Token)")
+@router.put(
+    "/saved/{key}",
+    status_code=204,
+    summary="Save a story (needs X-CSRF-Token)",
+    responses=WRITE,
+)
 def save(request: Request, key: str) -> Response:
     """Save a story for this browser. The X-CSRF-Token header must carry the `save` form
     token of one of the site's pages (the same check as the HTML forms)."""
@@ -428,8 +505,32 @@ def save(request: Request, key: str) -> Response:
     return response
 
 
-@router.delete("/saved/{key}", status_code=204, summary="Unsave a story (needs X-CSRF-Token)")
+@router.delete(
+    "/saved/{key}",
+    status_code=204,
+    summary="Unsave a story (needs X-CSRF-Token)",
+    responses=WRITE,
+)
 def unsave(request: Request, key: str) -> Response:
     check_form(request, request.headers.get("x-csrf-token"), "save")
     _core(request).readers.unsave(request.cookies.get(READER_COOKIE), key)
     return Response(status_code=204)
+
+
+def openapi_schema(app: FastAPI) -> dict[str, Any]:
+    """The app's OpenAPI document as the API really answers: invalid parameters are 400
+    with :class:`ErrorOut` (web/app.py), never FastAPI's default 422 body."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                operation.get("responses", {}).pop("422", None)
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        app.openapi_schema = schema
+    return app.openapi_schema

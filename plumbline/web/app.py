@@ -12,12 +12,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Match
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from plumbline.core import Plumbline
 from plumbline.errors import PlumblineError
 from plumbline.web import api, feeds, info, newsletter, ops, pages, readers
 from plumbline.web.cache import PageCache
 from plumbline.web.forms import MAX_FORM_BYTES, FormGuard
+from plumbline.web.limits import FormLimits
 from plumbline.web.middleware import (
     BodyLimit,
     CatchAll,
@@ -44,6 +46,17 @@ SECURITY_HEADERS = {
 }
 
 
+ROUTERS = (
+    api.router,
+    pages.router,
+    readers.router,
+    info.router,
+    feeds.router,
+    ops.router,
+    newsletter.router,
+)
+
+
 def create_app(core: Plumbline) -> FastAPI:
     """The site (HTML pages) and the API under /api, both reading from `core`."""
     app = FastAPI(
@@ -55,16 +68,13 @@ def create_app(core: Plumbline) -> FastAPI:
         redoc_url=None,
     )
     app.state.core = core
+    app.openapi = lambda: api.openapi_schema(app)  # type: ignore[method-assign]
     app.state.metrics = Metrics(core)
     app.state.forms = FormGuard(core.settings.signing_key(), core.settings.site_url)
+    app.state.limits = FormLimits(core.settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(api.router)
-    app.include_router(pages.router)
-    app.include_router(readers.router)
-    app.include_router(info.router)
-    app.include_router(feeds.router)
-    app.include_router(ops.router)
-    app.include_router(newsletter.router)
+    for router in ROUTERS:
+        app.include_router(router)
 
     # From the inside out (the last added is the outermost; see web/middleware.py).
     app.add_middleware(CatchAll, error=error_response)
@@ -75,6 +85,8 @@ def create_app(core: Plumbline) -> FastAPI:
     app.add_middleware(Measured, observe=app.state.metrics.observe)
     app.add_middleware(PageCache, version=core.story_version)
     app.add_middleware(HeadAsGet)
+    # the client's address and scheme from a trusted reverse proxy's X-Forwarded-* headers
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=core.settings.trusted_proxy_list)
 
     # Handlers that render a page are plain functions: Starlette runs them in its thread
     # pool, so the database reads of the page's frame never hold up the event loop.
@@ -111,8 +123,9 @@ def app_from_environment() -> FastAPI:
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route takes at the request's path (HEAD wherever GET is)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"})
+    scope = {**request.scope, "method": "GET"}
+    for route in (route for router in ROUTERS for route in router.routes):
+        match, _ = route.matches(scope)
         if match is not Match.NONE:
             methods |= set(getattr(route, "methods", None) or ())
     if "GET" in methods:

@@ -1,5 +1,5 @@
 """What every form post goes through: a same-origin check, a signed expiring token bound to
-the reader's cookie (CSRF), and per-client rate limits.
+the reader's cookie (CSRF); per-client rate limits are in web/limits.py.
 
 The token is an HMAC (itsdangerous) over the form's purpose and the reader cookie's value
 ("anonymous" without one), with a timestamp: another site can neither read it from our
@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
-import time
-from collections import deque
 from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from plumbline.errors import Forbidden, TooManyRequests
+from plumbline.errors import Forbidden
 
 TOKEN_FIELD = "csrf_token"
 TOKEN_MAX_AGE = 6 * 3600  # a page may stay open this long before its forms expire
@@ -56,29 +53,6 @@ class FormGuard:
             raise Forbidden("the form's security token does not belong to this browser")
 
 
-class RateLimiter:
-    """A sliding window of `limit` events per `window` seconds for each key (in memory:
-    one process; hashed keys, so no address is kept in the clear)."""
-
-    def __init__(self, limit: int, window: float) -> None:
-        self.limit = limit
-        self.window = window
-        self._events: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, key: str, what: str = "requests") -> None:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._events) > 100_000:  # bound memory under a flood of new keys
-                self._events.clear()
-            events = self._events.setdefault(key, deque())
-            while events and events[0] <= now - self.window:
-                events.popleft()
-            if len(events) >= self.limit:
-                raise TooManyRequests(f"too many {what}; please try again later")
-            events.append(now)
-
-
 READER_MAX_AGE = 365 * 24 * 3600
 
 
@@ -99,12 +73,6 @@ def check_form(request: Request, token: str | None, purpose: str = "form") -> No
     """Refuse a form post that did not come from one of this site's pages (see FormGuard)."""
     guard: FormGuard = request.app.state.forms
     guard.check(request, token, purpose)
-
-
-def client_key(request: Request) -> str:
-    """A stable, non-reversible key for the client's address (for rate limits only)."""
-    host = request.client.host if request.client else "unknown"
-    return hashlib.sha256(f"plumbline-client:{host}".encode()).hexdigest()[:32]
 
 
 def _binding(request: Request) -> str:

@@ -9,7 +9,6 @@ the one-click unsubscribe, which mail clients send on their own (see `unsubscrib
 from __future__ import annotations
 
 import json
-import threading
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
@@ -18,30 +17,19 @@ from fastapi.responses import HTMLResponse, Response
 from plumbline.analysis.topic_names import TOPICS
 from plumbline.core import Plumbline
 from plumbline.newsletter.subscriptions import FREQUENCIES, MAX_TOKEN_LENGTH, clean_subscription
-from plumbline.web.forms import RateLimiter, check_form, client_key
+from plumbline.web.forms import check_form
+from plumbline.web.limits import form_limits
 from plumbline.web.render import render
 
 router = APIRouter(prefix="/newsletter", include_in_schema=False)
 CsrfToken = Annotated[str | None, Form(max_length=500)]
 LinkToken = Annotated[str, Query(max_length=MAX_TOKEN_LENGTH)]
 Topics = Annotated[list[str] | None, Form()]
-_limiter_lock = threading.Lock()
 
 
 def _core(request: Request) -> Plumbline:
     core: Plumbline = request.app.state.core
     return core
-
-
-def _limiter(request: Request) -> RateLimiter:
-    """The app's subscribe limiter (one per app, so each test app starts afresh)."""
-    state = request.app.state
-    with _limiter_lock:
-        limiter: RateLimiter | None = getattr(state, "subscribe_limiter", None)
-        if limiter is None:
-            limit = _core(request).settings.subscribe_limit_per_hour
-            limiter = state.subscribe_limiter = RateLimiter(limit, 3600)
-        return limiter
 
 
 def _page(request: Request, name: str, **context: object) -> Response:
@@ -63,7 +51,7 @@ def subscribe(
     csrf_token: CsrfToken = None,
 ) -> Response:
     check_form(request, csrf_token, "subscribe")
-    _limiter(request).hit(client_key(request), "subscribe requests")
+    form_limits(request).hit(request, "subscribe")
     address, frequency, chosen = clean_subscription(email, frequency, topics or ())
     # The work (and the email) happens after the answer is sent, so the answer is the
     # same page, after the same time, whether or not the address was subscribed already.

@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from plumbline.analysis.topic_names import TOPICS
 from plumbline.core import Plumbline
-from plumbline.errors import NotFound
+from plumbline.errors import InvalidInput, NotFound
+from plumbline.models import StorySummary
 from plumbline.web.consent import consent_state
 from plumbline.web.render import render
 from plumbline.web.timing import TimedRoute
@@ -80,15 +81,19 @@ def search(
     q: Annotated[str, Query(max_length=200)] = "",
     page: Annotated[int, Query(ge=1, le=500)] = 1,
 ) -> Response:
-    stories, total = (
-        _core(request).search(q, limit=SEARCH_PAGE, offset=(page - 1) * SEARCH_PAGE)
-        if q.strip()
-        else ([], 0)
-    )
+    stories: list[StorySummary] = []
+    total, hint = 0, ""
+    if q.strip():
+        try:
+            stories, total = _core(request).search(
+                q, limit=SEARCH_PAGE, offset=(page - 1) * SEARCH_PAGE
+            )
+        except InvalidInput as exc:  # nothing searchable in it (a quote, an emoji): say so
+            hint = exc.message
     return render(
         request,
         "search.html",
-        {"q": q, "stories": stories, "total": total,
+        {"q": q, "stories": stories, "total": total, "hint": hint,
          **_pages("/search", {"q": q}, page, page * SEARCH_PAGE < total)},
     )  # fmt: skip
 

@@ -21,16 +21,14 @@ from plumbline.web.consent import (
 )
 from plumbline.web.forms import (
     READER_COOKIE,
-    RateLimiter,
     check_form,
-    client_key,
     set_reader_cookie,
 )
+from plumbline.web.limits import form_limits
 from plumbline.web.render import render
 
 router = APIRouter(include_in_schema=False)
 Token = Annotated[str | None, Form(max_length=500)]
-_sign_in_limits: dict[int, RateLimiter] = {}
 
 
 def _core(request: Request) -> Plumbline:
@@ -92,9 +90,7 @@ def sign_in_request(
 ) -> Response:
     check_form(request, csrf_token, "signin")
     core = _core(request)
-    limit = core.settings.subscribe_limit_per_hour
-    limiter = _sign_in_limits.setdefault(limit, RateLimiter(limit, 3600))
-    limiter.hit(client_key(request), "sign-in requests")
+    form_limits(request).hit(request, "signin")
     core.readers.request_sign_in(email, request.cookies.get(READER_COOKIE))
     return render(request, "signin.html", {"sent": True})
 
@@ -182,6 +178,7 @@ def consent(
     next: Annotated[str | None, Form()] = None,
 ) -> Response:
     check_form(request, csrf_token, "consent")
+    form_limits(request).hit(request, "consent")
     if choice not in ("accept_all", "reject_all", "custom"):
         raise InvalidInput("choose Accept all, Reject all or Save choices")
     core = _core(request)
