@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -70,3 +71,22 @@ def test_plain_text_file_and_stdin(tmp_path: Path) -> None:
 def test_analyze_needs_exactly_one_input() -> None:
     assert runner.invoke(app, ["analyze"]).exit_code == 2
     assert runner.invoke(app, ["analyze", "x.txt", "--jsonl", "y.jsonl"]).exit_code == 2
+
+
+def test_an_oversized_line_is_one_error_and_later_lines_keep_their_numbers(
+    tmp_path: Path,
+) -> None:
+    from plumbline.ingest.importers import MAX_LINE_BYTES
+
+    huge = json.dumps({"id": "huge", "title": "T", "text": "x" * (MAX_LINE_BYTES + 10)})
+    path = tmp_path / "in.jsonl.gz"
+    lines = [huge, "{not json", json.dumps({"id": "ok", "title": "Title", "text": ARTICLE})]
+    path.write_bytes(gzip.compress("\n".join(lines).encode()))  # compressed input too
+    result = runner.invoke(app, ["analyze", "--jsonl", str(path)])
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(o["id"], o.get("error", "")[:7]) for o in out] == [
+        (None, "line 1:"),
+        (None, "line 2:"),
+        ("ok", ""),
+    ]
+    assert "longer than" in out[0]["error"] and "not valid JSON" in out[1]["error"]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import IO, Any
 
 from plumbline.analysis.article import ArticleAnalyzer
-from plumbline.ingest.importers import MAX_LINE_BYTES, MAX_TEXT_CHARS
+from plumbline.ingest.importers import MAX_TEXT_CHARS, JsonLine, read_json_lines
 
 BATCH = 32
 
@@ -52,12 +51,8 @@ def analyze_stream(analyzer: ArticleAnalyzer, stream: IO[bytes]) -> Iterator[dic
         pending.clear()
         out.clear()
 
-    number = 0
-    while raw := stream.readline(MAX_LINE_BYTES + 1):
-        number += 1
-        if not raw.strip():
-            continue
-        parsed = _parse(raw, number)
+    for line in read_json_lines(stream):
+        parsed = _parse(line)
         if isinstance(parsed, dict):
             out.append(parsed)
         else:
@@ -68,15 +63,10 @@ def analyze_stream(analyzer: ArticleAnalyzer, stream: IO[bytes]) -> Iterator[dic
     yield from flush()
 
 
-def _parse(raw: bytes, number: int) -> tuple[Any, str, str] | dict[str, Any]:
-    if len(raw) > MAX_LINE_BYTES:
-        return {"id": None, "error": f"line {number}: longer than {MAX_LINE_BYTES:,} bytes"}
-    try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return {"id": None, "error": f"line {number}: not valid JSON ({exc})"}
-    if not isinstance(data, dict):
-        return {"id": None, "error": f"line {number}: not a JSON object"}
+def _parse(line: JsonLine) -> tuple[Any, str, str] | dict[str, Any]:
+    number, data = line.number, line.data
+    if data is None:
+        return {"id": None, "error": f"line {number}: {line.error}"}
     item_id = data.get("id")
     title, text = data.get("title") or "", data.get("text") or ""
     if not isinstance(title, str) or not isinstance(text, str):

@@ -45,21 +45,34 @@ def open_articles(stream: IO[bytes]) -> IO[bytes]:
     return cast(IO[bytes], buffered)
 
 
-def read_articles(stream: IO[bytes]) -> Iterator[ImportLine]:
-    """Parse every line of an article file; blank lines are skipped."""
+@dataclass(slots=True)
+class JsonLine:
+    """One non-blank line of a JSONL stream: its object, or why it has none."""
+
+    number: int
+    data: dict[str, Any] | None
+    error: str = ""
+
+
+def read_json_lines(stream: IO[bytes]) -> Iterator[JsonLine]:
+    """Every non-blank line of a JSONL stream (gzip-compressed or not), numbered as in the
+    file, parsed as a JSON object. A line that is too long, not UTF-8, not JSON or not an
+    object comes with its error instead, once, and reading goes on at the next line; an
+    unreadable stream ends with one error. The one reader of every command that takes
+    JSONL (import, analyze --jsonl, cluster, synthesize)."""
     source = open_articles(stream)
     number = 0
     while True:
         try:
             raw = source.readline(MAX_LINE_BYTES + 1)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            yield ImportLine(number + 1, None, f"unreadable input: {exc}")
+            yield JsonLine(number + 1, None, f"unreadable input: {exc}")
             return
         if not raw:
             return
         number += 1
         if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-            yield ImportLine(number, None, f"line longer than {MAX_LINE_BYTES:,} bytes")
+            yield JsonLine(number, None, f"line longer than {MAX_LINE_BYTES:,} bytes")
             while raw and not raw.endswith(b"\n"):  # skip the rest of the line
                 raw = source.readline(MAX_LINE_BYTES + 1)
             continue
@@ -68,22 +81,34 @@ def read_articles(stream: IO[bytes]) -> Iterator[ImportLine]:
         try:
             data = json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
-            yield ImportLine(number, None, "not UTF-8")
+            yield JsonLine(number, None, "not UTF-8")
             continue
         except json.JSONDecodeError as exc:
-            yield ImportLine(number, None, f"not valid JSON: {exc.msg} at column {exc.colno}")
+            yield JsonLine(number, None, f"not valid JSON: {exc.msg} at column {exc.colno}")
             continue
         if not isinstance(data, dict):
-            yield ImportLine(number, None, "each line must be a JSON object")
+            yield JsonLine(number, None, "each line must be a JSON object")
+            continue
+        yield JsonLine(number, data)
+
+
+def read_articles(stream: IO[bytes]) -> Iterator[ImportLine]:
+    """Every article of an article file (see :func:`read_json_lines`)."""
+    for line in read_json_lines(stream):
+        data = line.data
+        if data is None:
+            yield ImportLine(line.number, None, line.error)
             continue
         raw_id = data.get("id", data.get("ID"))
         line_id = str(raw_id)[:200] if isinstance(raw_id, str | int) else None
         story = data.get("story")
         story_key = str(story)[:200] if isinstance(story, str | int) else ""
         try:
-            yield ImportLine(number, article_from_record(data), raw_id=line_id, story=story_key)
+            article = article_from_record(data)
         except ValueError as exc:
-            yield ImportLine(number, None, str(exc), raw_id=line_id, story=story_key)
+            yield ImportLine(line.number, None, str(exc), raw_id=line_id, story=story_key)
+            continue
+        yield ImportLine(line.number, article, raw_id=line_id, story=story_key)
 
 
 def _text(data: dict[str, Any], *keys: str) -> str:
