@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.openapi.utils import get_openapi
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
 from plumbline.analysis.prose import attributed
 from plumbline.analysis.topic_names import TOPICS
@@ -16,16 +16,9 @@ from plumbline.analysis.wording import shown_phrases
 from plumbline.core import Plumbline
 from plumbline.errors import NotFound
 from plumbline.models import (
-    ArticleRecord,
+    ArticleAnalysis,
     EntityToneView,
-    EvidenceRef,
-    Outlet,
-    Perspective,
-    SourceRef,
     StoryDetail,
-    StorySummary,
-    SynthSentence,
-    TopicSummary,
 )
 from plumbline.web.forms import READER_COOKIE, check_form, set_reader_cookie
 
@@ -62,17 +55,24 @@ WRITE = errors(400, 403, 404, 411, 413, 500)
 router = APIRouter(prefix="/api", tags=["api"])
 
 
-class LeanMixOut(BaseModel):
+class Schema(BaseModel):
+    """The API's one schema layer: each model reads the domain object's attributes of the
+    same name (``from_attributes``); aliases name the few that differ, computed fields add
+    what the domain object leaves to the page (URLs, printed sentences)."""
+
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
+
+
+class LeanMixOut(Schema):
     left: int
     center: int
     right: int
     unrated: int
 
 
-class StoryOut(BaseModel):
+class StoryOut(Schema):
     id: int
     slug: str
-    url: str
     headline: str
     lead: str
     n_articles: int
@@ -83,93 +83,119 @@ class StoryOut(BaseModel):
     last_published: datetime | None
     updated_at: datetime
     topics: list[str]
-    bias_interval: tuple[float, float] | None
+    bias_interval: tuple[float, float] | None = Field(validation_alias="interval")
     low_confidence: bool
     low_confidence_reasons: list[str]
     blindspot: str | None
     blindspot_description: str
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def url(self) -> str:
+        return f"/story/{self.slug}"
 
-class SourceOut(BaseModel):
+
+class SourceOut(Schema):
     article_id: int
-    outlet: str
-    lean: str
+    outlet: str = Field(validation_alias="outlet_name")
+    lean: str = Field(validation_alias="outlet_lean")
     text: str
 
 
-class SentenceOut(BaseModel):
+class SentenceOut(Schema):
     text: str  # the source sentence (relative dates written out)
     bias: float | None
     sources: list[SourceOut]
     attribution: list[str] = Field(
         default=[], description="Outlets the sentence is attributed to (accounts differ)"
     )
-    printed: str = Field(
-        default="", description='As the page prints it: "Fox News reported that …" when attributed'
-    )
     paragraph: int = Field(default=0, description="Paragraph of its section, from 0")
     exclusive: bool = Field(
         default=False, description='No outlet of another side reported it ("Only X reported …")'
     )
+    lower_first: bool | None = Field(default=None, exclude=True)
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description='As the page prints it: "Fox News reported that …" when attributed'
+    )
+    @property
+    def printed(self) -> str:
+        return attributed(self.text, self.attribution, lower=self.lower_first)
 
 
-class SectionOut(BaseModel):
+class SectionOut(Schema):
     title: str
     kind: str = Field(default="", description="facts | background | next | differ")
     sentences: list[SentenceOut]
 
 
-class PerspectiveOut(BaseModel):
+class PerspectiveOut(Schema):
     """How one side covered the story: quotations from its most central article, the
     outlet's words, never facts."""
 
     side: str
-    label: str  # "How the left covered it"
     article_id: int
-    outlet: str
+    outlet: str = Field(validation_alias="outlet_name")
     title: str
     url: str
     kind: str  # news | opinion | analysis
     quotes: list[SourceOut]
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def label(self) -> str:
+        return f"How the {self.side} covered it"
 
-class EvidenceOut(BaseModel):
+
+class EvidenceOut(Schema):
     kind: str
     label: str
     anchor: str  # fragment id on the story page
     article_id: int | None
 
 
-class AssessmentOut(BaseModel):
+class AssessmentOut(Schema):
     text: str
     evidence: list[EvidenceOut]
 
 
-class QuestionOut(BaseModel):
+class QuestionOut(Schema):
     text: str
     kind: str
     evidence: list[EvidenceOut]
 
 
-class OmissionOut(BaseModel):
+class OmissionOut(Schema):
     fact: SentenceOut
     reported_by: list[str]
     missing_from: list[str]
 
 
-class ArticleOut(BaseModel):
+class LeanOut(Schema):
+    left: float
+    center: float
+    right: float
+
+
+class ArticleOut(Schema):
     id: int
     url: str
     title: str
-    outlet: str | None
+    outlet: str | None = Field(validation_alias="outlet_name")
     outlet_slug: str | None
     outlet_lean: str
     published: datetime | None
     bias_score: float | None
-    lean: dict[str, float] | None
-    loaded_phrases: list[str]
-    near_duplicate_of: int | None
+    lean: LeanOut | None
+    loaded_phrases: list[str] = Field(validation_alias="analysis")
+    near_duplicate_of: int | None = Field(validation_alias="duplicate_of")
     kind: str | None = Field(default=None, description="news | opinion | analysis")
+
+    @field_validator("loaded_phrases", mode="before")
+    @classmethod
+    def _shown(cls, analysis: ArticleAnalysis | None) -> list[str]:
+        """The loaded phrases the page shows (see analysis/wording.py)."""
+        return [p.text for p in shown_phrases(analysis)] if analysis else []
 
 
 class StoryDetailOut(StoryOut):
@@ -187,8 +213,48 @@ class StoryDetailOut(StoryOut):
     related: list[StoryOut]
     topic_stories: list[StoryOut]
 
+    @classmethod
+    def of(cls, detail: StoryDetail) -> StoryDetailOut:
+        """The story's summary fields, its write-up's parts and its articles."""
+        summary, synthesis = detail.summary, detail.synthesis
+        written = {
+            "synthesis_bias_score": synthesis.bias_score,
+            "lead_sentences": synthesis.lead,
+            "sections": synthesis.sections,
+            "perspectives": synthesis.perspectives,
+            "note": synthesis.note,
+            "assessment": synthesis.assessment,
+            "questions": synthesis.questions,
+            "omissions": synthesis.omissions,
+        } if synthesis else {
+            "synthesis_bias_score": None,
+            "lead_sentences": [],
+            "sections": [],
+            "assessment": [],
+            "questions": [],
+            "omissions": [],
+        }  # fmt: skip
+        fields = {name: getattr(summary, name) for name in _SUMMARY_FIELDS}
+        return cls.model_validate(
+            {
+                **fields,
+                **written,
+                "articles": detail.articles,
+                "related_ids": [r.id for r in detail.related],
+                "related": detail.related,
+                "topic_stories": detail.topic_stories,
+            }
+        )
 
-class OutletOut(BaseModel):
+
+_SUMMARY_FIELDS = (
+    *(f for f in StoryOut.model_fields if f != "bias_interval"),
+    "interval",
+    "tones",
+)
+
+
+class OutletOut(Schema):
     slug: str
     name: str
     homepage: str
@@ -199,169 +265,31 @@ class OutletOut(BaseModel):
     enabled: bool
 
 
-class PageOut(BaseModel):
+class PageOut(Schema):
     items: list[StoryOut]
     limit: int
     offset: int
     total: int
 
 
-class TopicOut(BaseModel):
+class TopicOut(Schema):
     slug: str
     label: str
-    url: str
     n_stories: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def url(self) -> str:
+        return f"/topic/{self.slug}"
 
 
 class TopicPageOut(PageOut):
     topic: TopicOut
 
 
-def _topic_out(t: TopicSummary) -> TopicOut:
-    return TopicOut(slug=t.slug, label=t.label, url=f"/topic/{t.slug}", n_stories=t.n_stories)
-
-
 def _core(request: Request) -> Plumbline:
     core: Plumbline = request.app.state.core
     return core
-
-
-def story_out(s: StorySummary) -> StoryOut:
-    return StoryOut(
-        id=s.id,
-        slug=s.slug,
-        url=f"/story/{s.slug}",
-        headline=s.headline,
-        lead=s.lead,
-        n_articles=s.n_articles,
-        n_outlets=s.n_outlets,
-        bias_score=s.bias_score,
-        lean_mix=LeanMixOut(
-            left=s.lean_mix.left,
-            center=s.lean_mix.center,
-            right=s.lean_mix.right,
-            unrated=s.lean_mix.unrated,
-        ),
-        first_published=s.first_published,
-        last_published=s.last_published,
-        updated_at=s.updated_at,
-        topics=s.topics,
-        bias_interval=s.interval,
-        low_confidence=s.low_confidence,
-        low_confidence_reasons=s.low_confidence_reasons,
-        blindspot=s.blindspot.value if s.blindspot else None,
-        blindspot_description=s.blindspot_description,
-    )
-
-
-def _outlet_out(o: Outlet) -> OutletOut:
-    return OutletOut(
-        slug=o.slug,
-        name=o.name,
-        homepage=o.homepage,
-        country=o.country,
-        lean=o.lean.value,
-        lean_source=o.lean_source,
-        feeds=o.feeds,
-        enabled=o.enabled,
-    )
-
-
-def _article_out(a: ArticleRecord) -> ArticleOut:
-    return ArticleOut(
-        id=a.id,
-        url=a.url,
-        title=a.title,
-        outlet=a.outlet_name,
-        outlet_slug=a.outlet_slug,
-        outlet_lean=a.outlet_lean.value,
-        published=a.published,
-        bias_score=a.bias_score,
-        lean={"left": a.lean.left, "center": a.lean.center, "right": a.lean.right}
-        if a.lean
-        else None,
-        loaded_phrases=[p.text for p in shown_phrases(a.analysis)] if a.analysis else [],
-        near_duplicate_of=a.duplicate_of,
-        kind=a.kind.value if a.kind else None,
-    )
-
-
-def _evidence_out(refs: list[EvidenceRef]) -> list[EvidenceOut]:
-    return [
-        EvidenceOut(kind=e.kind, label=e.label, anchor=e.anchor, article_id=e.article_id)
-        for e in refs
-    ]
-
-
-def _source_out(r: SourceRef) -> SourceOut:
-    return SourceOut(
-        article_id=r.article_id, outlet=r.outlet_name, lean=r.outlet_lean.value, text=r.text
-    )
-
-
-def _perspective_out(p: Perspective) -> PerspectiveOut:
-    return PerspectiveOut(
-        side=p.side.value,
-        label=f"How the {p.side.value} covered it",
-        article_id=p.article_id,
-        outlet=p.outlet_name,
-        title=p.title,
-        url=p.url,
-        kind=p.kind.value,
-        quotes=[_source_out(r) for r in p.quotes],
-    )
-
-
-def _detail_out(d: StoryDetail) -> StoryDetailOut:
-    def sentences(items: list[SynthSentence]) -> list[SentenceOut]:
-        return [
-            SentenceOut(
-                text=s.text,
-                bias=s.bias,
-                sources=[_source_out(r) for r in s.sources],
-                attribution=s.attribution,
-                printed=attributed(s.text, s.attribution, lower=s.lower_first),
-                paragraph=s.paragraph,
-                exclusive=s.exclusive,
-            )
-            for s in items
-        ]
-
-    synthesis = d.synthesis
-    return StoryDetailOut(
-        **story_out(d.summary).model_dump(),
-        synthesis_bias_score=synthesis.bias_score if synthesis else None,
-        tones=d.summary.tones,
-        lead_sentences=sentences(synthesis.lead) if synthesis else [],
-        sections=[
-            SectionOut(title=s.title, kind=s.kind, sentences=sentences(s.sentences))
-            for s in synthesis.sections
-        ]
-        if synthesis
-        else [],
-        perspectives=[_perspective_out(p) for p in synthesis.perspectives] if synthesis else [],
-        note=synthesis.note if synthesis else "",
-        assessment=[
-            AssessmentOut(text=a.text, evidence=_evidence_out(a.evidence))
-            for a in (synthesis.assessment if synthesis else [])
-        ],
-        questions=[
-            QuestionOut(text=q.text, kind=q.kind, evidence=_evidence_out(q.evidence))
-            for q in (synthesis.questions if synthesis else [])
-        ],
-        omissions=[
-            OmissionOut(
-                fact=sentences([o.fact])[0],
-                reported_by=[x.value for x in o.reported_by],
-                missing_from=[x.value for x in o.missing_from],
-            )
-            for o in (synthesis.omissions if synthesis else [])
-        ],
-        articles=[_article_out(a) for a in d.articles],
-        related_ids=[r.id for r in d.related],
-        related=[story_out(r) for r in d.related],
-        topic_stories=[story_out(r) for r in d.topic_stories],
-    )
 
 
 @router.get(
@@ -386,11 +314,9 @@ def stories(
     found = core.stories(
         limit=limit, offset=offset, min_outlets=min_outlets, topic=topic, blindspot=blindspot
     )
-    return PageOut(
-        items=[story_out(s) for s in found],
-        limit=limit,
-        offset=offset,
-        total=core.count_stories(min_outlets=min_outlets, topic=topic, blindspot=blindspot),
+    total = core.count_stories(min_outlets=min_outlets, topic=topic, blindspot=blindspot)
+    return PageOut.model_validate(
+        {"items": found, "limit": limit, "offset": offset, "total": total}
     )
 
 
@@ -403,12 +329,12 @@ def stories(
 def story(request: Request, key: str, response: Response) -> StoryDetailOut:
     detail = _core(request).story(key)
     response.headers["Last-Modified"] = format_datetime(detail.summary.updated_at, usegmt=True)
-    return _detail_out(detail)
+    return StoryDetailOut.of(detail)
 
 
 @router.get("/outlets", response_model=list[OutletOut], summary="All outlets", responses=READ)
 def outlets(request: Request) -> list[OutletOut]:
-    return [_outlet_out(o) for o in _core(request).outlets()]
+    return [OutletOut.model_validate(o) for o in _core(request).outlets()]
 
 
 @router.get(
@@ -418,7 +344,7 @@ def outlets(request: Request) -> list[OutletOut]:
     responses={**READ, **errors(404)},
 )
 def outlet(request: Request, slug: str) -> OutletOut:
-    return _outlet_out(_core(request).outlet(slug, recent=0).outlet)
+    return OutletOut.model_validate(_core(request).outlet(slug, recent=0).outlet)
 
 
 @router.get(
@@ -428,7 +354,7 @@ def outlet(request: Request, slug: str) -> OutletOut:
     responses=READ,
 )
 def topics(request: Request) -> list[TopicOut]:
-    return [_topic_out(t) for t in _core(request).topics()]
+    return [TopicOut.model_validate(t) for t in _core(request).topics()]
 
 
 @router.get(
@@ -444,12 +370,14 @@ def topic(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> TopicPageOut:
     page = _core(request).topic(slug, limit=limit, offset=offset)
-    return TopicPageOut(
-        topic=_topic_out(page.topic),
-        items=[story_out(s) for s in page.stories],
-        limit=limit,
-        offset=offset,
-        total=page.topic.n_stories,
+    return TopicPageOut.model_validate(
+        {
+            "topic": page.topic,
+            "items": page.stories,
+            "limit": limit,
+            "offset": offset,
+            "total": page.topic.n_stories,
+        }
     )
 
 
@@ -474,7 +402,9 @@ def search(
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> PageOut:
     found, total = _core(request).search(q, limit=limit, offset=offset)
-    return PageOut(items=[story_out(s) for s in found], limit=limit, offset=offset, total=total)
+    return PageOut.model_validate(
+        {"items": found, "limit": limit, "offset": offset, "total": total}
+    )
 
 
 @router.get(
@@ -485,7 +415,10 @@ def search(
 )
 def saved(request: Request) -> list[StoryOut]:
     """The stories saved by the reader whose `pl_reader` cookie comes with the request."""
-    return [story_out(s) for s in _core(request).readers.saved(request.cookies.get(READER_COOKIE))]
+    return [
+        StoryOut.model_validate(s)
+        for s in _core(request).readers.saved(request.cookies.get(READER_COOKIE))
+    ]
 
 
 @router.put(
