@@ -52,7 +52,6 @@ from sklearn.preprocessing import StandardScaler
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from plumbline.analysis.charngrams import CharNgramScorer  # noqa: E402
 from plumbline.analysis.embed import (  # noqa: E402
     DEFAULT_BACKEND,
     HIDDEN_LAYER,
@@ -62,14 +61,15 @@ from plumbline.analysis.embed import (  # noqa: E402
 from plumbline.analysis.heads import (  # noqa: E402
     BIAS_CHAR_SCORER,
     BIAS_LEXICON_FILE,
-    FORMAT_VERSION,
     HEAD_MAX_TOKENS,
     LEXICON_FEATURES,
+    LEXICON_FORMAT_VERSION,
     LinearHead,
     lexicon_features,
     sentence_features,
     words,
 )
+from plumbline.analysis.tfidf import Analyzer, TfidfLinear  # noqa: E402
 
 F64 = npt.NDArray[np.float64]
 F32 = npt.NDArray[np.float32]
@@ -310,15 +310,16 @@ class CharNgrams:
         return out
 
     @staticmethod
-    def export(model: Pipeline, metadata: dict[str, Any]) -> CharNgramScorer:
+    def export(model: Pipeline, metadata: dict[str, Any]) -> TfidfLinear:
+        """The fitted pipeline as a binary TF-IDF scorer (one logit; float64 weights)."""
         vectorizer: TfidfVectorizer = model.named_steps["tfidf"]
         lr: LogisticRegression = model.named_steps["lr"]
-        return CharNgramScorer(
-            ngram_range=CHAR_NGRAM_RANGE,
+        return TfidfLinear(
+            analyzer=Analyzer("char_wb", *CHAR_NGRAM_RANGE),
             vocabulary={str(g): int(i) for g, i in vectorizer.vocabulary_.items()},
             idf=np.asarray(vectorizer.idf_, dtype=np.float64),
-            coef=np.asarray(lr.coef_[0], dtype=np.float64),
-            intercept=float(lr.intercept_[0]),
+            coef=np.asarray(lr.coef_, dtype=np.float64),  # 1×d
+            intercept=np.asarray(lr.intercept_, dtype=np.float64),  # (1,)
             metadata=metadata,
         )
 
@@ -666,7 +667,7 @@ def train_sentence_bias(
             "input": (
                 "plumbline.analysis.heads.sentence_features(Embedder().encode_layers(texts, "
                 f"max_tokens={HEAD_MAX_TOKENS}), texts, packaged_bias_lexicon(), "
-                f"packaged_scorer('{BIAS_CHAR_SCORER}')): the sentence embedding (L2-normalized, "
+                f"packaged_tfidf('{BIAS_CHAR_SCORER}')): the sentence embedding (L2-normalized, "
                 f"384-d), the mean-pooled hidden states of layer {HIDDEN_LAYER} (384-d), "
                 f"{list(LEXICON_FEATURES)} from {BIAS_LEXICON_FILE}, and the logit of "
                 f"{BIAS_CHAR_SCORER}; 772-d"
@@ -703,9 +704,9 @@ def train_sentence_bias(
     chars_npz, chars_json = scorer.save(out_dir / BIAS_CHAR_SCORER)
     # Self-checks: the numpy n-gram scorer reproduces scikit-learn's logits, and the exported
     # head, fed by sentence_features (as the product computes them), reproduces the model's.
-    loaded_scorer = CharNgramScorer.load(out_dir / BIAS_CHAR_SCORER)
+    loaded_scorer = TfidfLinear.load(out_dir / BIAS_CHAR_SCORER)
     np.testing.assert_allclose(
-        loaded_scorer.decision_function(texts),
+        loaded_scorer.decision_function(texts)[:, 0],
         chars.logits(char_final, everything),
         rtol=1e-6,
         atol=1e-6,
@@ -723,7 +724,7 @@ def train_sentence_bias(
     )
     lexicon_path = out_dir / BIAS_LEXICON_FILE
     lexicon_doc = {
-        "format_version": FORMAT_VERSION,
+        "format_version": LEXICON_FORMAT_VERSION,
         "description": (
             "Loaded-word lexicon of the sentence_bias head: rate = (BABE sentences in which "
             "experts marked the word as biased) / (BABE sentences containing it + 2), words "

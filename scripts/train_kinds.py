@@ -60,7 +60,9 @@ from plumbline.analysis.kinds import (  # noqa: E402
     marked_opinion,
     voice_text,
 )
-from plumbline.analysis.lean import TfidfLogit  # noqa: E402
+from plumbline.analysis.lean import WORD_BIGRAMS  # noqa: E402
+from plumbline.analysis.modelfile import ModelFile  # noqa: E402
+from plumbline.analysis.tfidf import TfidfLinear  # noqa: E402
 
 SEED = 0
 VOICE_TERMS = 30_000
@@ -101,7 +103,7 @@ def cleaned(row: dict[str, Any]) -> tuple[str, Any]:
 
 def train_voice(
     abp: Sequence[dict[str, Any]], demo_ids: set[str]
-) -> tuple[TfidfLogit, dict[str, Any]]:
+) -> tuple[TfidfLinear, dict[str, Any]]:
     pool = [r for r in abp if r["ID"] not in demo_ids]
     opinion = [
         r for r in pool if OPINION_URL.search(r["url"]) or OPINION_OUTLET.search(r["source"])
@@ -132,15 +134,16 @@ def train_voice(
     vocabulary = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
     coef = np.vstack([-model.coef_[0] / 2, model.coef_[0] / 2])  # two-class softmax = sigmoid
     intercept = np.array([-model.intercept_[0] / 2, model.intercept_[0] / 2])
-    logit = TfidfLogit(
+    logit = TfidfLinear(
+        analyzer=WORD_BIGRAMS,
         vocabulary=vocabulary,
         idf=vectorizer.idf_.astype(np.float64),
         coef=coef,
         intercept=intercept,
     )
     # the packaged weights are float16: use what will ship
-    arrays = logit.arrays("voice")
-    shipped = TfidfLogit.from_arrays(arrays, "voice", 2, "voice")
+    arrays = logit.arrays("voice", np.float16)
+    shipped = TfidfLinear.from_model_file(ModelFile(arrays, {}, "voice"), "voice", WORD_BIGRAMS)
     info = {
         "n_opinion": len(opinion),
         "n_news": len(news),

@@ -48,11 +48,12 @@ sys.path.insert(0, str(REPO))
 
 from plumbline.analysis.lean import (  # noqa: E402
     CLASSES,
+    WORD_BIGRAMS,
     LexicalLeanHead,
-    TfidfLogit,
     lean_text,
     member_text,
 )
+from plumbline.analysis.tfidf import TfidfLinear  # noqa: E402
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -242,18 +243,18 @@ def bootstrap_difference(
     }
 
 
-def as_logit(member: Member) -> TfidfLogit:
+def as_logit(member: Member) -> TfidfLinear:
     """The member as shipped: idf and coefficients rounded to float16, as the file stores them."""
 
     def f16(a: Any) -> F64:
         return np.asarray(a, dtype=np.float16).astype(np.float64)
 
-    return TfidfLogit(
+    return TfidfLinear(
+        analyzer=WORD_BIGRAMS,
         vocabulary={str(term): int(j) for term, j in member.vectorizer.vocabulary_.items()},
         idf=f16(member.vectorizer.idf_),
         coef=f16(member.model.coef_),
         intercept=np.asarray(member.model.intercept_, dtype=np.float64),
-        max_n=2,
     )
 
 

@@ -303,7 +303,9 @@ def _tone(tones: Sequence[EntityToneView]) -> AssessmentSentence | None:
     found = separating_tones(tones)
     if not found:
         return None
-    _gap, tone, side, mean, verdict, other, other_mean, other_verdict = found[0]
+    widest = found[0]
+    tone, side, mean, verdict = widest.tone, widest.side, widest.mean, widest.verdict
+    other, other_mean, other_verdict = widest.other, widest.other_mean, widest.other_verdict
     text = (
         f"{SIDE_ADJECTIVE[side].capitalize()} outlets use {_TONE_WORDS[verdict]} language "
         f"about {tone.entity} (mean tone {mean:+.2f}), {SIDE_ADJECTIVE[other]} ones "

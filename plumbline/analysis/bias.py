@@ -9,7 +9,6 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from plumbline.analysis.charngrams import packaged_scorer
 from plumbline.analysis.embed import Encoded
 from plumbline.analysis.heads import (
     BIAS_CHAR_SCORER,
@@ -17,6 +16,7 @@ from plumbline.analysis.heads import (
     packaged_head,
     sentence_features,
 )
+from plumbline.analysis.tfidf import packaged_tfidf
 from plumbline.analysis.wording import in_context
 from plumbline.models import LoadedPhrase, Sentence
 
@@ -47,7 +47,7 @@ def sentence_bias(encoded: Encoded, texts: Sequence[str]) -> npt.NDArray[np.floa
     head = packaged_head("sentence_bias")
     column = head.classes.index("biased")
     features = sentence_features(
-        encoded, texts, packaged_bias_lexicon(), packaged_scorer(BIAS_CHAR_SCORER)
+        encoded, texts, packaged_bias_lexicon(), packaged_tfidf(BIAS_CHAR_SCORER)
     )
     probabilities: npt.NDArray[np.float64] = head.predict_proba(features)[:, column]
     return probabilities

@@ -1,6 +1,7 @@
 """Small linear model heads on top of the MiniLM sentence embeddings.
 
-A head is a (calibrated) logistic regression stored in a safe format: the numeric weights in
+A head is a (calibrated) logistic regression stored as a model file
+(:mod:`plumbline.analysis.modelfile`, format :data:`FORMAT`): the numeric weights in
 ``<name>.npz`` (read with ``allow_pickle=False``, so loading can never run code) and its
 metadata in ``<name>.json`` (classes, training data, protocol, measured figures, license note).
 Prediction is pure numpy. The heads are trained by ``scripts/train_heads.py``; the packaged
@@ -13,16 +14,14 @@ Packaged heads:
   the sentence embedding (384-d) and the mean-pooled hidden states of layer 4 (384-d);
   then three loaded-word features from the packaged BABE word lexicon
   (:func:`packaged_bias_lexicon`, :func:`lexicon_features`) and the logit of a character
-  n-gram TF-IDF model (:data:`BIAS_CHAR_SCORER`, :mod:`plumbline.analysis.charngrams`).
+  n-gram TF-IDF model (:data:`BIAS_CHAR_SCORER`, :func:`plumbline.analysis.tfidf.packaged_tfidf`).
 
-The article lean head is lexical, not embedding-based, and has its own format and loader:
-see :mod:`plumbline.analysis.lean`.
+The article lean head is lexical, not embedding-based: see :mod:`plumbline.analysis.lean`.
 """
 
 from __future__ import annotations
 
 import functools
-import io
 import json
 import re
 import unicodedata
@@ -36,14 +35,18 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from plumbline.analysis.charngrams import CharNgramScorer
 from plumbline.analysis.embed import Encoded
+from plumbline.analysis.modelfile import ModelFile, load_model, packaged_model, write_model
+from plumbline.analysis.tfidf import TfidfLinear, sigmoid, softmax
 from plumbline.errors import ConfigurationError
 
 FloatArray = npt.NDArray[np.float64]
 Vectors = npt.NDArray[np.float32]
 
-FORMAT_VERSION = 1
+#: The model-file format of a head (:mod:`plumbline.analysis.modelfile`).
+FORMAT = "plumbline-linear-head-1"
+#: The version of the loaded-word lexicon file (a JSON document, not a model file).
+LEXICON_FORMAT_VERSION = 1
 #: How many leading sentences :func:`lead_sentences` gives by default (the former
 #: embedding lean head read the title and these; ``scripts/train_topics.py`` still does).
 LEAN_MAX_SENTENCES = 12
@@ -54,29 +57,15 @@ HEAD_MAX_TOKENS = 128
 LEXICON_FEATURES = ("log1p_lexicon_words", "max_word_rate", "sum_word_rate")
 #: File (in ``plumbline/data/heads/``) holding the packaged loaded-word lexicon.
 BIAS_LEXICON_FILE = "sentence_bias_lexicon.json"
-#: Name (in ``plumbline/data/heads/``) of the character n-gram scorer whose logit the
-#: sentence_bias head reads (:func:`plumbline.analysis.charngrams.packaged_scorer`).
+#: Name (in ``plumbline/data/heads/``) of the character n-gram TF-IDF model whose logit the
+#: sentence_bias head reads (:func:`plumbline.analysis.tfidf.packaged_tfidf`).
 BIAS_CHAR_SCORER = "sentence_bias_chars"
 
-_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _WORD_RE = re.compile(r"[a-z]{2,}(?:-[a-z]{2,})*")
-_ARRAY_KEYS = ("coef", "intercept", "mean", "scale", "calibration")
-
-
-def _sigmoid(z: FloatArray) -> FloatArray:
-    out: FloatArray = np.empty_like(z)
-    pos = z >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
-    ez = np.exp(z[~pos])
-    out[~pos] = ez / (1.0 + ez)
-    return out
-
-
-def _softmax(z: FloatArray) -> FloatArray:
-    shifted = z - z.max(axis=1, keepdims=True)
-    ez = np.exp(shifted)
-    result: FloatArray = ez / ez.sum(axis=1, keepdims=True)
-    return result
+_REQUIRED = ("coef", "intercept", "calibration")
+_OPTIONAL = ("mean", "scale")
+#: The script that trains each packaged head (for the message when one is missing).
+_TRAINERS = {"topic": "scripts/train_topics.py"}
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -150,9 +139,9 @@ class LinearHead:
         """Calibrated class probabilities, float64 ``(n, k)``, columns in ``classes`` order."""
         z = self.decision_function(X) * self.calib_scale
         if len(self.classes) == 2:
-            p1 = _sigmoid(z[:, 0] + self.calib_shift)
+            p1 = sigmoid(z[:, 0] + self.calib_shift)
             return np.column_stack([1.0 - p1, p1])
-        return _softmax(z)
+        return softmax(z)
 
     def predict(self, X: npt.ArrayLike) -> list[str]:
         """The most probable class of each row."""
@@ -165,8 +154,6 @@ class LinearHead:
 
         ``path`` may be given with or without the ``.npz`` suffix. Returns both paths.
         """
-        npz_path, json_path = _paths(path)
-        npz_path.parent.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, FloatArray] = {
             "coef": self.coef.astype(np.float64),
             "intercept": self.intercept.astype(np.float64),
@@ -176,16 +163,12 @@ class LinearHead:
             arrays["mean"] = self.mean.astype(np.float64)
         if self.scale is not None:
             arrays["scale"] = self.scale.astype(np.float64)
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, allow_pickle=False, **arrays)
-        npz_path.write_bytes(buffer.getvalue())
         doc = dict(self.metadata)
-        doc["format_version"] = FORMAT_VERSION
+        doc.pop("format_version", None)  # the old layout's marker; the format is "format"
         doc["classes"] = list(self.classes)
         doc["dim"] = self.dim
         doc["calibration"] = {"scale": self.calib_scale, "shift": self.calib_shift}
-        json_path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        return npz_path, json_path
+        return write_model(path, arrays, doc, FORMAT)
 
     @classmethod
     def load(cls, path: Path) -> LinearHead:
@@ -193,85 +176,41 @@ class LinearHead:
 
         Raises :class:`ConfigurationError` for a missing, malformed or pickle-bearing file.
         """
-        npz_path, json_path = _paths(path)
-        try:
-            npz_bytes = npz_path.read_bytes()
-            json_text = json_path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigurationError(f"cannot read model head {npz_path}: {exc}") from exc
-        return cls.from_bytes(npz_bytes, json_text, source=str(npz_path))
-
-    @classmethod
-    def from_bytes(cls, npz_bytes: bytes, json_text: str, *, source: str = "<bytes>") -> LinearHead:
-        """Build a head from the contents of its ``.npz`` and ``.json`` files."""
-        try:
-            meta = json.loads(json_text)
-        except json.JSONDecodeError as exc:
-            raise ConfigurationError(f"{source}: metadata is not valid JSON: {exc}") from exc
-        if not isinstance(meta, dict):
-            raise ConfigurationError(f"{source}: metadata must be a JSON object")
-        if meta.get("format_version") != FORMAT_VERSION:
-            raise ConfigurationError(
-                f"{source}: unsupported head format {meta.get('format_version')!r}"
-            )
-        classes = meta.get("classes")
-        if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
-            raise ConfigurationError(f"{source}: metadata 'classes' must be a list of strings")
-        arrays: dict[str, FloatArray] = {}
-        try:
-            with np.load(io.BytesIO(npz_bytes), allow_pickle=False) as npz:
-                unknown = set(npz.files) - set(_ARRAY_KEYS)
-                if unknown:
-                    raise ConfigurationError(f"{source}: unexpected arrays {sorted(unknown)}")
-                for key in npz.files:
-                    arr = npz[key]  # raises ValueError for object (pickled) arrays
-                    if arr.dtype.kind not in "fiu":
-                        raise ConfigurationError(f"{source}: array {key!r} is not numeric")
-                    value = np.array(arr, dtype=np.float64)
-                    value.setflags(write=False)  # packaged heads are shared (cached)
-                    arrays[key] = value
-        except (ValueError, OSError, EOFError) as exc:
-            raise ConfigurationError(f"{source}: not a safe numeric npz file: {exc}") from exc
-        for key in ("coef", "intercept", "calibration"):
-            if key not in arrays:
-                raise ConfigurationError(f"{source}: missing array {key!r}")
-        calibration = arrays["calibration"]
-        if calibration.shape != (2,):
-            raise ConfigurationError(f"{source}: calibration must have shape (2,)")
-        return cls(
-            classes=tuple(classes),
-            coef=arrays["coef"],
-            intercept=arrays["intercept"],
-            mean=arrays.get("mean"),
-            scale=arrays.get("scale"),
-            calib_scale=float(calibration[0]),
-            calib_shift=float(calibration[1]),
-            metadata=meta,
+        return cls.from_model_file(
+            load_model(path, format=FORMAT, required=_REQUIRED, optional=_OPTIONAL)
         )
 
-
-def _paths(path: Path) -> tuple[Path, Path]:
-    path = Path(path)
-    base = path.with_suffix("") if path.suffix in (".npz", ".json") else path
-    return base.with_name(base.name + ".npz"), base.with_name(base.name + ".json")
+    @classmethod
+    def from_model_file(cls, file: ModelFile) -> LinearHead:
+        """Build a head from its checked model file."""
+        calibration = file.array("calibration", (2,))
+        classes = file.strings("classes")
+        coef, intercept = file.array("coef"), file.array("intercept")
+        mean = file.array("mean") if "mean" in file.arrays else None
+        scale = file.array("scale") if "scale" in file.arrays else None
+        try:
+            return cls(
+                classes=classes,
+                coef=coef,
+                intercept=intercept,
+                mean=mean,
+                scale=scale,
+                calib_scale=float(calibration[0]),
+                calib_shift=float(calibration[1]),
+                metadata=file.meta,
+            )
+        except ConfigurationError as exc:
+            raise file.error(str(exc)) from exc
 
 
 @functools.cache
 def packaged_head(name: str) -> LinearHead:
-    """A head shipped in ``plumbline/data/heads/`` (``"sentence_bias"``), cached."""
-    if not _NAME_RE.match(name):
-        raise ConfigurationError(f"invalid head name {name!r}")
-    folder = resources.files("plumbline").joinpath("data", "heads")
-    npz_file = folder.joinpath(f"{name}.npz")
-    json_file = folder.joinpath(f"{name}.json")
-    try:
-        npz_bytes = npz_file.read_bytes()
-        json_text = json_file.read_text(encoding="utf-8")
-    except (OSError, FileNotFoundError) as exc:
-        raise ConfigurationError(
-            f"packaged model head {name!r} is missing (run scripts/train_heads.py)"
-        ) from exc
-    return LinearHead.from_bytes(npz_bytes, json_text, source=f"plumbline/data/heads/{name}.npz")
+    """A head shipped in ``plumbline/data/heads/`` (``"sentence_bias"``, ``"topic"``), cached."""
+    trainer = _TRAINERS.get(name, "scripts/train_heads.py")
+    file = packaged_model(
+        name, format=FORMAT, required=_REQUIRED, optional=_OPTIONAL, trained_by=trainer
+    )
+    return LinearHead.from_model_file(file)
 
 
 # --- features ------------------------------------------------------------------------------
@@ -347,15 +286,18 @@ def sentence_features(
     encoded: Encoded,
     texts: Sequence[str],
     lexicon: Mapping[str, float],
-    chars: CharNgramScorer,
+    chars: TfidfLinear,
 ) -> Vectors:
     """The sentence_bias head's input, float32 ``(n, 772)``: ``[embedding (384), layer-4
     mean (384), lexicon_features (3), n-gram logit (1)]``.
 
     ``encoded`` is one encoder pass over ``texts`` (``Embedder.encode_layers``); ``lexicon``
-    and ``chars`` are the packaged ones (:func:`packaged_bias_lexicon`, the scorer named
-    :data:`BIAS_CHAR_SCORER`) unless a test or the training script passes others.
+    and ``chars`` (a binary TF-IDF scorer, one logit) are the packaged ones
+    (:func:`packaged_bias_lexicon`, ``packaged_tfidf(BIAS_CHAR_SCORER)``) unless a test or the
+    training script passes others.
     """
+    if chars.outputs != 1:
+        raise ValueError(f"the n-gram scorer must give one logit, not {chars.outputs}")
     vecs = np.asarray(encoded.vectors, dtype=np.float32)
     layer = np.asarray(encoded.layer_means, dtype=np.float32)
     if vecs.ndim != 2 or vecs.shape[0] != len(texts) or layer.shape != vecs.shape:
@@ -368,7 +310,7 @@ def sentence_features(
             vecs,
             layer,
             lexicon_features(texts, lexicon),
-            chars.decision_function(texts).astype(np.float32)[:, None],
+            chars.decision_function(texts)[:, :1].astype(np.float32),
         ]
     ).astype(np.float32)
     return result
@@ -395,8 +337,8 @@ def parse_lexicon(json_text: str, *, source: str = "<lexicon>") -> dict[str, flo
     if not isinstance(doc, dict):
         raise ConfigurationError(f"{source}: a lexicon must be a JSON object")
     entries = doc.get("words")
-    if doc.get("format_version") != FORMAT_VERSION or not isinstance(entries, dict):
-        raise ConfigurationError(f"{source}: not a format-{FORMAT_VERSION} lexicon")
+    if doc.get("format_version") != LEXICON_FORMAT_VERSION or not isinstance(entries, dict):
+        raise ConfigurationError(f"{source}: not a format-{LEXICON_FORMAT_VERSION} lexicon")
     lexicon: dict[str, float] = {}
     for word, rate in entries.items():
         if not isinstance(rate, (int, float)) or not 0.0 <= float(rate) <= 1.0:

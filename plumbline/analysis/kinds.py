@@ -17,7 +17,8 @@ small multinomial logistic regression over signals a copy editor reads:
   logistic regression, trained on Article-Bias-Prediction articles that their URL or outlet
   marks as opinion against wire and newsroom news (distant labels; the demo corpus left out).
 
-The weights live in ``plumbline/data/heads/article_kind.{npz,json}`` (numeric arrays only);
+The weights live in the model file (:mod:`plumbline.analysis.modelfile`)
+``plumbline/data/heads/article_kind.{npz,json}`` (numeric arrays only);
 ``scripts/train_kinds.py`` trains them and measures the labels against 200 demo articles
 labelled by two annotators (``bench/data/article_kinds.jsonl``); see docs/methodology.md,
 "News or opinion"."""
@@ -25,12 +26,9 @@ labelled by two annotators (``bench/data/article_kinds.jsonl``); see docs/method
 from __future__ import annotations
 
 import functools
-import io
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +36,15 @@ import numpy as np
 import numpy.typing as npt
 
 from plumbline.analysis.clean import Removal
-from plumbline.analysis.lean import TfidfLogit
+from plumbline.analysis.modelfile import ModelFile, load_model, packaged_model, write_model
+from plumbline.analysis.tfidf import Analyzer, TfidfLinear
 from plumbline.errors import ConfigurationError
 from plumbline.models import ArticleKind, ArticleRecord
 
 FloatArray = npt.NDArray[np.float64]
 
-FORMAT = "plumbline-article-kind-1"
+#: The model-file format; version 2 stores the voice model's analyzer ("voice_analyzer").
+FORMAT = "plumbline-article-kind-2"
 CLASSES = tuple(sorted(k.value for k in ArticleKind))  # analysis, news, opinion
 VOICE_CHARS = 6000  # the voice model reads the first this many characters of the text
 VOICE_SENTENCES = 60  # the voice features count over the first this many sentences
@@ -180,7 +180,7 @@ class KindModel:
     """The voice model and the kind classifier over FEATURES (standardized with the
     stored mean and scale)."""
 
-    voice: TfidfLogit  # classes (news, opinion)
+    voice: TfidfLinear  # logits of (news, opinion)
     mean: FloatArray
     scale: FloatArray
     coef: FloatArray  # (len(CLASSES), len(FEATURES))
@@ -213,66 +213,49 @@ class KindModel:
         return {c: float(v) for c, v in zip(CLASSES, p, strict=True)}
 
     def save(self, path: Path) -> tuple[Path, Path]:
-        """Write ``<path>.npz`` (numeric arrays only) and ``<path>.json`` (metadata)."""
-        npz_path = path.with_name(path.name + ".npz")
-        json_path = path.with_name(path.name + ".json")
-        arrays = dict(self.voice.arrays("voice"))
+        """Write ``<path>.npz`` (numeric arrays only; the voice model's idf and coefficients
+        as float16) and ``<path>.json`` (metadata)."""
+        arrays = self.voice.arrays("voice", np.float16)
         arrays.update(mean=self.mean, scale=self.scale, coef=self.coef, intercept=self.intercept)
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, allow_pickle=False, **arrays)
-        npz_path.write_bytes(buffer.getvalue())
         doc = dict(self.metadata)
-        doc.update(format=FORMAT, classes=list(CLASSES), features=list(FEATURES))
-        json_path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        return npz_path, json_path
+        doc.update(
+            classes=list(CLASSES),
+            features=list(FEATURES),
+            voice_analyzer=self.voice.analyzer.to_json(),
+        )
+        return write_model(path, arrays, doc, FORMAT)
 
     @classmethod
-    def from_bytes(cls, npz_bytes: bytes, json_text: str, *, source: str) -> KindModel:
-        """The model from its ``.npz`` and ``.json`` contents; refuses pickles and junk."""
+    def load(cls, path: Path) -> KindModel:
+        """Read a model written by :meth:`save` (``path`` with or without a suffix)."""
+        return cls.from_model_file(load_model(path, format=FORMAT, required=_ARRAYS))
+
+    @classmethod
+    def from_model_file(cls, file: ModelFile) -> KindModel:
+        """The model from its checked model file; its classes and features must be these."""
+        if file.strings("classes") != CLASSES or file.strings("features") != FEATURES:
+            raise file.error("not a model for these classes and features")
+        analyzer = Analyzer.from_json(file.meta.get("voice_analyzer"), file.source)
+        k, d = len(CLASSES), len(FEATURES)
+        voice = TfidfLinear.from_model_file(file, "voice", analyzer)
+        mean, scale = file.array("mean", (d,)), file.array("scale", (d,))
+        coef, intercept = file.array("coef", (k, d)), file.array("intercept", (k,))
         try:
-            meta = json.loads(json_text)
-        except json.JSONDecodeError as exc:
-            raise ConfigurationError(f"{source}: metadata is not valid JSON: {exc}") from exc
-        if (
-            not isinstance(meta, dict)
-            or meta.get("format") != FORMAT
-            or meta.get("classes") != list(CLASSES)
-            or meta.get("features") != list(FEATURES)
-        ):
-            raise ConfigurationError(f"{source}: not a {FORMAT} model for these features")
-        try:
-            with np.load(io.BytesIO(npz_bytes), allow_pickle=False) as npz:
-                arrays = {key: npz[key] for key in npz.files}
-        except (ValueError, OSError, EOFError) as exc:
-            raise ConfigurationError(f"{source}: not a safe numeric npz file: {exc}") from exc
-        if any(a.dtype.kind not in "fiu" for a in arrays.values()):
-            raise ConfigurationError(f"{source}: arrays must be numeric")
-        try:
-            voice = TfidfLogit.from_arrays(arrays, "voice", 2, source)
-            return cls(
-                voice=voice,
-                mean=np.asarray(arrays["mean"], dtype=np.float64),
-                scale=np.asarray(arrays["scale"], dtype=np.float64),
-                coef=np.asarray(arrays["coef"], dtype=np.float64),
-                intercept=np.asarray(arrays["intercept"], dtype=np.float64),
-                metadata=meta,
-            )
-        except KeyError as exc:
-            raise ConfigurationError(f"{source}: missing array {exc}") from exc
+            return cls(voice, mean, scale, coef, intercept, metadata=file.meta)
+        except ConfigurationError as exc:
+            raise file.error(str(exc)) from exc
+
+
+_ARRAYS = (*TfidfLinear.array_names("voice"), "mean", "scale", "coef", "intercept")
 
 
 @functools.cache
 def packaged_kind_model() -> KindModel:
     """The model shipped as ``plumbline/data/heads/article_kind.{npz,json}`` (cached)."""
-    folder = resources.files("plumbline").joinpath("data", "heads")
-    try:
-        npz_bytes = folder.joinpath("article_kind.npz").read_bytes()
-        json_text = folder.joinpath("article_kind.json").read_text(encoding="utf-8")
-    except (OSError, FileNotFoundError) as exc:
-        raise ConfigurationError(
-            "packaged article kind model is missing (run scripts/train_kinds.py)"
-        ) from exc
-    return KindModel.from_bytes(npz_bytes, json_text, source="plumbline/data/heads/article_kind")
+    file = packaged_model(
+        "article_kind", format=FORMAT, required=_ARRAYS, trained_by="scripts/train_kinds.py"
+    )
+    return KindModel.from_model_file(file)
 
 
 def kind_probabilities(

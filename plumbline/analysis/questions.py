@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -364,13 +365,24 @@ _VERDICT_WORDS = {
 }
 
 
-def separating_tones(
-    tones: Sequence[EntityToneView],
-) -> list[tuple[float, EntityToneView, Lean, float, str, Lean, float, str]]:
+@dataclass(frozen=True, slots=True)
+class ToneGap:
+    """One side's wording about an entity clearly negative or positive, another's not."""
+
+    gap: float  # between the two sides' mean tones
+    tone: EntityToneView
+    side: Lean  # the side with the clear verdict
+    mean: float
+    verdict: str  # critical | favorable
+    other: Lean
+    other_mean: float
+    other_verdict: str
+
+
+def separating_tones(tones: Sequence[EntityToneView]) -> list[ToneGap]:
     """Tone verdicts that set two sides apart: a person or organisation that one side's
     wording treats as clearly negative or positive and another side's does not, the mean
-    tones at least TONE_GAP apart; the widest gap first. Each: (gap, entity, side, mean,
-    verdict, other side, its mean, its verdict)."""
+    tones at least TONE_GAP apart; the widest gap first."""
     found = []
     for tone in tones:
         if tone.kind not in TONE_KINDS:
@@ -383,7 +395,7 @@ def separating_tones(
             if gap < TONE_GAP:
                 continue
             found.append(
-                (
+                ToneGap(
                     gap,
                     tone,
                     strong.side,
@@ -394,14 +406,16 @@ def separating_tones(
                     other.verdict,
                 )
             )
-    return sorted(found, key=lambda t: -t[0])
+    return sorted(found, key=lambda t: -t.gap)
 
 
 def _tone_framing(tones: Sequence[EntityToneView]) -> list[tuple[float, KeyQuestion]]:
     found = separating_tones(tones)
     if not found:
         return []
-    _gap, tone, side, mean, verdict, other, other_mean, other_verdict = found[0]
+    widest = found[0]
+    tone, side, mean, verdict = widest.tone, widest.side, widest.mean, widest.verdict
+    other, other_mean, other_verdict = widest.other, widest.other_mean, widest.other_verdict
     text = (
         f"Why is {SIDE_ADJECTIVE[side]} outlets' wording about {tone.entity} "
         f"{_VERDICT_WORDS[verdict]} (mean tone {mean:+.2f}) and {SIDE_ADJECTIVE[other]} "

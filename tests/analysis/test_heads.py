@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from plumbline.analysis.bias import word_keys
-from plumbline.analysis.charngrams import CharNgramScorer, packaged_scorer
 from plumbline.analysis.embed import Encoded
 from plumbline.analysis.heads import (
     BIAS_CHAR_SCORER,
+    FORMAT,
     LEAN_MAX_SENTENCES,
     LEXICON_FEATURES,
     LinearHead,
@@ -25,6 +25,7 @@ from plumbline.analysis.heads import (
     sentence_features,
     words,
 )
+from plumbline.analysis.tfidf import Analyzer, TfidfLinear, packaged_tfidf
 from plumbline.errors import ConfigurationError
 
 RNG = np.random.default_rng(0)
@@ -40,13 +41,13 @@ def _encoded(n: int) -> Encoded:
     return Encoded(_unit_rows(n, 384), RNG.normal(size=(n, 384)).astype(np.float32))
 
 
-def _tiny_scorer() -> CharNgramScorer:
-    return CharNgramScorer(
-        ngram_range=(2, 3),
+def _tiny_scorer(outputs: int = 1) -> TfidfLinear:
+    return TfidfLinear(
+        analyzer=Analyzer("char_wb", 2, 3),
         vocabulary={" b": 0, "biz": 1},
         idf=np.array([1.0, 2.0]),
-        coef=np.array([0.5, 1.5]),
-        intercept=-0.25,
+        coef=np.tile([0.5, 1.5], (outputs, 1)),
+        intercept=np.full(outputs, -0.25),
     )
 
 
@@ -56,10 +57,10 @@ def test_packaged_sentence_bias_head() -> None:
     assert head.dim == 2 * 384 + len(LEXICON_FEATURES) + 1
     assert head.coef.shape == (1, head.dim)
     texts = ["a plain sentence", "the radical scheme", "", "x"] + ["more text"] * 3
-    scorer = packaged_scorer(BIAS_CHAR_SCORER)
+    scorer = packaged_tfidf(BIAS_CHAR_SCORER)
     feats = sentence_features(_encoded(7), texts, packaged_bias_lexicon(), scorer)
     assert feats.shape == (7, head.dim)
-    assert np.allclose(feats[:, -1], scorer.decision_function(texts))
+    assert np.allclose(feats[:, -1], scorer.decision_function(texts)[:, 0])
     proba = head.predict_proba(feats)
     assert proba.shape == (7, 2)
     assert proba.dtype == np.float64
@@ -103,6 +104,11 @@ def test_words_and_lexicon_features() -> None:
         sentence_features(_encoded(2), ["only one"], lexicon, _tiny_scorer())
 
 
+def test_sentence_features_need_a_one_logit_scorer() -> None:
+    with pytest.raises(ValueError, match="one logit"):
+        sentence_features(_encoded(1), ["a biz"], {}, _tiny_scorer(outputs=2))
+
+
 def test_words_split_at_typographic_punctuation() -> None:
     # Folding to ASCII used to drop these characters and glue the words around them
     # ("America’s" gave "americas"); they separate words like their ASCII forms do.
@@ -131,10 +137,15 @@ def test_parse_lexicon_rejects_bad_files() -> None:
 
 def test_packaged_head_is_cached_and_checks_names() -> None:
     assert packaged_head("sentence_bias") is packaged_head("sentence_bias")
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(ConfigurationError, match="invalid model name"):
         packaged_head("../sentence_bias")
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(ConfigurationError, match=r"missing \(run scripts/train_heads\.py\)"):
         packaged_head("no_such_head")
+
+
+def test_packaged_heads_are_linear_head_files() -> None:
+    for name in ("sentence_bias", "topic"):
+        assert packaged_head(name).metadata["format"] == FORMAT
 
 
 def test_packaged_heads_are_small() -> None:
@@ -159,6 +170,7 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
         npz_path, json_path = head.save(tmp_path / f"toy{k}")
         assert npz_path.name == f"toy{k}.npz"
         assert json_path.name == f"toy{k}.json"
+        assert json.loads(json_path.read_text(encoding="utf-8"))["format"] == FORMAT
         loaded = LinearHead.load(npz_path)
         assert loaded.classes == head.classes
         assert loaded.metadata["note"] == "round trip"
@@ -187,7 +199,7 @@ def test_load_refuses_pickle_bearing_npz(tmp_path: Path) -> None:
         intercept=np.zeros(1),
         calibration=np.array([1.0, 0.0]),
     )
-    doc = {"format_version": 1, "classes": ["a", "b"]}
+    doc = {"format": FORMAT, "classes": ["a", "b"]}
     (tmp_path / "evil.json").write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(ConfigurationError, match="safe numeric npz"):
         LinearHead.load(path)
@@ -202,7 +214,7 @@ def test_load_rejects_malformed_heads(tmp_path: Path) -> None:
         intercept=np.zeros(1),
         calibration=np.array([1.0, 0.0]),
     )
-    doc = {"format_version": 1, "classes": ["a", "b"]}
+    doc = {"format": FORMAT, "classes": ["a", "b"]}
     (tmp_path / "bad.json").write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(ConfigurationError, match="coef"):
         LinearHead.load(tmp_path / "bad")
@@ -226,7 +238,7 @@ def test_loaded_sentence_scores_higher_than_neutral() -> None:
     ]
     encoded = Embedder().encode_layers(sentences, max_tokens=128)
     feats = sentence_features(
-        encoded, sentences, packaged_bias_lexicon(), packaged_scorer(BIAS_CHAR_SCORER)
+        encoded, sentences, packaged_bias_lexicon(), packaged_tfidf(BIAS_CHAR_SCORER)
     )
     p_biased = packaged_head("sentence_bias").predict_proba(feats)[:, 1]
     assert p_biased[0] > p_biased[1]

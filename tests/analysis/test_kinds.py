@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from plumbline.analysis.clean import clean_text
 from plumbline.analysis.kinds import (
     FEATURES,
+    FORMAT,
     KindModel,
     article_kind,
     features,
@@ -133,19 +133,50 @@ def test_the_packaged_model_labels_the_hand_labelled_demo_articles() -> None:
     assert right >= 0.85 * len(labels)
 
 
-def test_model_files_must_be_safe_numeric_arrays() -> None:
+def test_the_model_round_trips_through_its_file(tmp_path: Path) -> None:
     model = packaged_kind_model()
-    meta = json.dumps({**model.metadata, "format": "plumbline-article-kind-1"})
-    buffer = io.BytesIO()
-    np.savez(buffer, mean=np.array([object()], dtype=object))
-    with pytest.raises(ConfigurationError):
-        KindModel.from_bytes(buffer.getvalue(), meta, source="test")
-    with pytest.raises(ConfigurationError):
-        KindModel.from_bytes(b"not a zip", meta, source="test")
-    with pytest.raises(ConfigurationError):
-        KindModel.from_bytes(b"", "{not json", source="test")
-    with pytest.raises(ConfigurationError):
-        KindModel.from_bytes(b"", json.dumps({"format": "other"}), source="test")
+    npz, _ = model.save(tmp_path / "kind")
+    loaded = KindModel.load(npz)
+    assert loaded.voice_logit(COLUMN) == model.voice_logit(COLUMN)
+    values = features(url="", title="", text=WIRE, voice=loaded.voice_logit(WIRE))
+    assert loaded.probabilities(values) == model.probabilities(values)
+
+
+def _saved_with(tmp_path: Path, **changes: object) -> Path:
+    _, json_path = packaged_kind_model().save(tmp_path / "kind")
+    meta = json.loads(json_path.read_text(encoding="utf-8"))
+    json_path.write_text(json.dumps({**meta, **changes}), encoding="utf-8")
+    return tmp_path / "kind"
+
+
+def test_the_packaged_file_names_its_format() -> None:
+    assert packaged_kind_model().metadata["format"] == FORMAT
+
+
+def test_a_file_for_other_features_is_refused(tmp_path: Path) -> None:
+    path = _saved_with(tmp_path, features=[*FEATURES[:-1], "something_else"])
+    with pytest.raises(ConfigurationError, match="features"):
+        KindModel.load(path)
+
+
+def test_a_file_without_the_voice_analyzer_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="analyzer"):
+        KindModel.load(_saved_with(tmp_path, voice_analyzer=None))
+
+
+def test_a_file_of_the_previous_format_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="format"):
+        KindModel.load(_saved_with(tmp_path, format="plumbline-article-kind-1"))
+
+
+def test_a_file_with_a_pickled_array_is_refused(tmp_path: Path) -> None:
+    path = _saved_with(tmp_path)
+    with np.load(path.with_suffix(".npz"), allow_pickle=False) as npz:
+        arrays = {key: npz[key] for key in npz.files}
+    arrays["mean"] = np.array([object()], dtype=object)
+    np.savez(path.with_suffix(".npz"), **arrays)
+    with pytest.raises(ConfigurationError, match="safe numeric npz"):
+        KindModel.load(path)
 
 
 def test_hostile_text() -> None:

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 
 from plumbline.analysis.lean import (
     CLASSES,
+    FORMAT,
+    WORD_BIGRAMS,
     LexicalLeanHead,
-    TfidfLogit,
     article_lean,
     dominant,
     lean_text,
     member_text,
-    ngrams,
     packaged_lean_head,
-    tokens,
 )
+from plumbline.analysis.tfidf import TfidfLinear
 from plumbline.errors import ConfigurationError
 from plumbline.models import Lean, LeanScores
 
@@ -32,8 +30,9 @@ BODY = (
 )
 
 
-def _tiny_logit() -> TfidfLogit:
-    return TfidfLogit(
+def _tiny_logit() -> TfidfLinear:
+    return TfidfLinear(
+        analyzer=WORD_BIGRAMS,
         vocabulary={"tax": 0, "tax cuts": 1, "union": 2},
         idf=np.array([1.0, 2.0, 1.5]),
         coef=np.array([[-1.0, -2.0, 2.0], [0.0, 0.0, 0.0], [1.0, 2.0, -2.0]]),
@@ -53,7 +52,7 @@ def test_packaged_head_loads_and_is_cached() -> None:
     assert head.classes == CLASSES
     assert [kind for kind, _ in head.members] == ["raw", "clean"]
     for _, model in head.members:
-        assert model.max_n == 2
+        assert model.analyzer == WORD_BIGRAMS
         assert model.coef.shape == (3, len(model.vocabulary)) == (3, model.idf.shape[0])
         assert not model.coef.flags.writeable
     assert head.metadata["training_data"]["split"] == "media"
@@ -130,14 +129,6 @@ def test_lean_text_keeps_ordinary_words() -> None:
     assert lean_text("", text) == text
 
 
-def test_tokens_and_ngrams_follow_scikit_learn() -> None:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    text = "Don't tax the U.S. middle-class — Café owners' tax cuts, 2019!"
-    analyzer = TfidfVectorizer(ngram_range=(1, 2)).build_analyzer()
-    assert ngrams(tokens(text), 2) == analyzer(text)
-
-
 def test_head_matches_scikit_learn_tfidf() -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -145,7 +136,8 @@ def test_head_matches_scikit_learn_tfidf() -> None:
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(docs)
     rng = np.random.default_rng(0)
     coef = rng.normal(size=(3, len(vectorizer.vocabulary_)))
-    model = TfidfLogit(
+    model = TfidfLinear(
+        analyzer=WORD_BIGRAMS,
         vocabulary={str(k): int(v) for k, v in vectorizer.vocabulary_.items()},
         idf=vectorizer.idf_,
         coef=coef,
@@ -169,46 +161,63 @@ def test_save_load_roundtrip(tmp_path: Path) -> None:
     assert p[0].argmax() == 2 and p[1].argmax() == 0
 
 
-def test_load_refuses_pickles_and_junk(tmp_path: Path) -> None:
-    npz, json_path = _tiny_head().save(tmp_path / "lean")
-    meta = json_path.read_text(encoding="utf-8")
-    buffer = io.BytesIO()
-    parts: dict[str, Any] = {
-        "vocabulary_utf8": np.array([{"evil": 1}], dtype=object),  # a pickled object
-        "idf": np.ones(1),
-        "coef": np.ones((3, 1)),
-        "intercept": np.zeros(3),
-    }
-    arrays: dict[str, Any] = {f"{k}_{n}": v for k in ("raw", "clean") for n, v in parts.items()}
-    np.savez(buffer, **arrays)
-    with pytest.raises(ConfigurationError):
-        LexicalLeanHead.from_bytes(buffer.getvalue(), meta)
-    doc = json.loads(meta)
-    doc["members"] = [{"input": "shell", "max_n": 2}]
-    with pytest.raises(ConfigurationError):
-        LexicalLeanHead.from_bytes(npz.read_bytes(), json.dumps(doc))
-    with pytest.raises(ConfigurationError):
-        LexicalLeanHead.from_bytes(npz.read_bytes(), "{")
-    with pytest.raises(ConfigurationError):
-        LexicalLeanHead.from_bytes(npz.read_bytes(), json.dumps({"format": "other"}))
-    with pytest.raises(ConfigurationError):
-        LexicalLeanHead.from_bytes(b"not a zip", meta)
+def test_saved_head_names_format_and_analyzers(tmp_path: Path) -> None:
+    _, json_path = _tiny_head().save(tmp_path / "lean")
+    meta = json.loads(json_path.read_text(encoding="utf-8"))
+    assert meta["format"] == FORMAT
+    assert [m["analyzer"] for m in meta["members"]] == [WORD_BIGRAMS.to_json()] * 2
+
+
+def test_saved_weights_are_float16(tmp_path: Path) -> None:
+    npz, _ = _tiny_head().save(tmp_path / "lean")
+    with np.load(npz, allow_pickle=False) as arrays:
+        assert arrays["raw_coef"].dtype == np.float16
+        assert arrays["raw_intercept"].dtype == np.float64
+
+
+def _with_meta(tmp_path: Path, **changes: object) -> Path:
+    _, json_path = _tiny_head().save(tmp_path / "lean")
+    meta = json.loads(json_path.read_text(encoding="utf-8"))
+    json_path.write_text(json.dumps({**meta, **changes}), encoding="utf-8")
+    return tmp_path / "lean"
+
+
+def test_load_refuses_an_unknown_member_input(tmp_path: Path) -> None:
+    path = _with_meta(tmp_path, members=[{"input": "shell", "analyzer": WORD_BIGRAMS.to_json()}])
+    with pytest.raises(ConfigurationError, match="members"):
+        LexicalLeanHead.load(path)
+
+
+def test_load_refuses_a_member_without_analyzer(tmp_path: Path) -> None:
+    path = _with_meta(
+        tmp_path, members=[{"input": "raw", "max_n": 2}, {"input": "clean", "max_n": 2}]
+    )
+    with pytest.raises(ConfigurationError, match="analyzer"):
+        LexicalLeanHead.load(path)
+
+
+def test_load_refuses_the_previous_format(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="format"):
+        LexicalLeanHead.load(_with_meta(tmp_path, format="plumbline-lexical-lean-1"))
+
+
+def test_load_refuses_classes_that_do_not_fit_the_members(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="classes"):
+        LexicalLeanHead.load(_with_meta(tmp_path, classes=["left", "right"]))
+
+
+def test_load_refuses_a_missing_head(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError):
         LexicalLeanHead.load(tmp_path / "missing")
 
 
-def test_head_checks_shapes() -> None:
-    with pytest.raises(ConfigurationError):
-        TfidfLogit(vocabulary={"a": 0}, idf=np.ones(2), coef=np.ones((3, 2)), intercept=np.zeros(3))
-    with pytest.raises(ConfigurationError):
-        TfidfLogit(
-            vocabulary={"a": 0}, idf=np.ones(1), coef=np.full((3, 1), np.nan),
-            intercept=np.zeros(3),
-        )  # fmt: skip
+def test_head_checks_members() -> None:
     with pytest.raises(ConfigurationError):
         LexicalLeanHead(members=(("raw", _tiny_logit()), ("raw", _tiny_logit())))
     with pytest.raises(ConfigurationError):
         LexicalLeanHead(members=())
+    with pytest.raises(ConfigurationError):
+        LexicalLeanHead(members=(("raw", _tiny_logit()),), classes=("left", "right"))
 
 
 def test_member_text() -> None:
