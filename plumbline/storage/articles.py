@@ -198,7 +198,7 @@ class SqlArticleStore(Store):
                 if row is None:
                     continue
                 changed += 1
-                row.analysis = codec.analysis_dict(analysis)
+                row.analysis = codec.stored(analysis)
                 row.bias_score = analysis.bias_score
                 lean = analysis.lean
                 row.lean_left, row.lean_center, row.lean_right = lean.left, lean.center, lean.right

@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any
 
 import numpy as np
+from pydantic import TypeAdapter
 
 from plumbline.models import (
     ArticleAnalysis,
-    ArticleKind,
-    AssessmentSentence,
     EntityToneView,
-    EvidenceRef,
-    KeyQuestion,
     Lean,
-    LeanScores,
-    LoadedPhrase,
-    Omission,
-    Perspective,
-    Sentence,
     SideToneView,
-    SourceRef,
     StoryStats,
     Synthesis,
-    SynthSection,
-    SynthSentence,
 )
 
 Vector = np.ndarray[Any, np.dtype[np.float32]]
@@ -46,27 +36,33 @@ def slugify(text: str, max_length: int = 80) -> str:
     return slug[:max_length].rstrip("-") or "story"
 
 
-def analysis_dict(a: ArticleAnalysis) -> dict[str, Any]:
-    return {
-        "sentences": [[s.text, s.start, s.end, s.bias] for s in a.sentences],
-        "bias_score": a.bias_score,
-        "lean": {"left": a.lean.left, "center": a.lean.center, "right": a.lean.right},
-        "loaded_phrases": [[p.text, p.sentence_index, p.weight] for p in a.loaded_phrases],
-        "word_count": a.word_count,
-        "title_bias": a.title_bias,
-    }
+def stored(value: ArticleAnalysis | Synthesis) -> dict[str, Any]:
+    """An analysis or a write-up as stored: its fields by name, JSON types only, defaults
+    left out (they come back on reading). Generated from the dataclasses in models.py by
+    pydantic, so a new field needs no converter of its own."""
+    adapter: TypeAdapter[Any] = _analyses() if isinstance(value, ArticleAnalysis) else _syntheses()
+    data: dict[str, Any] = adapter.dump_python(value, mode="json", exclude_defaults=True)
+    return data
 
 
 def analysis(data: dict[str, Any]) -> ArticleAnalysis:
-    lean = data["lean"]
-    return ArticleAnalysis(
-        sentences=[Sentence(t, start, end, bias) for t, start, end, bias in data["sentences"]],
-        bias_score=data.get("bias_score"),
-        lean=LeanScores(lean["left"], lean["center"], lean["right"]),
-        loaded_phrases=[LoadedPhrase(t, i, w) for t, i, w in data.get("loaded_phrases", [])],
-        word_count=int(data.get("word_count", 0)),
-        title_bias=data.get("title_bias"),
-    )
+    """A stored article analysis (see :func:`stored`)."""
+    return _analyses().validate_python(data)
+
+
+def synthesis(data: dict[str, Any]) -> Synthesis:
+    """A stored story write-up (see :func:`stored`)."""
+    return _syntheses().validate_python(data)
+
+
+@functools.cache
+def _analyses() -> TypeAdapter[ArticleAnalysis]:
+    return TypeAdapter(ArticleAnalysis)
+
+
+@functools.cache
+def _syntheses() -> TypeAdapter[Synthesis]:
+    return TypeAdapter(Synthesis)
 
 
 def stats_dict(stats: StoryStats) -> dict[str, Any]:
@@ -111,152 +107,3 @@ def tone_views(tones: list[dict[str, Any]]) -> list[EntityToneView]:
         )
         for t in tones
     ]
-
-
-def _sentence_dict(s: SynthSentence) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "text": s.text,
-        "bias": s.bias,
-        "sources": [_ref_dict(r) for r in s.sources],
-    }
-    if s.attribution:
-        data["attribution"] = s.attribution
-    if s.rewritten:
-        data["rewritten"] = True
-    if s.paragraph:
-        data["paragraph"] = s.paragraph
-    if s.inserted:
-        data["inserted"] = s.inserted
-    if s.exclusive:
-        data["exclusive"] = True
-    if s.lower_first is not None:
-        data["lower_first"] = s.lower_first
-    return data
-
-
-def _ref_dict(r: SourceRef) -> list[Any]:
-    return [r.article_id, r.sentence_index, r.outlet_name, r.outlet_lean.value, r.text]
-
-
-def _ref(data: list[Any]) -> SourceRef:
-    article_id, index, outlet, lean, text = data
-    return SourceRef(article_id, index, outlet, Lean(lean), text)
-
-
-def _perspective_dict(p: Perspective) -> dict[str, Any]:
-    return {
-        "side": p.side.value,
-        "article_id": p.article_id,
-        "outlet": p.outlet_name,
-        "title": p.title,
-        "url": p.url,
-        "kind": p.kind.value,
-        "quotes": [_ref_dict(r) for r in p.quotes],
-    }
-
-
-def _perspective(data: dict[str, Any]) -> Perspective:
-    return Perspective(
-        side=Lean(data["side"]),
-        article_id=int(data["article_id"]),
-        outlet_name=str(data["outlet"]),
-        title=str(data.get("title", "")),
-        url=str(data.get("url", "")),
-        kind=ArticleKind(data.get("kind", "news")),
-        quotes=[_ref(r) for r in data.get("quotes", [])],
-    )
-
-
-def _sentence(data: dict[str, Any]) -> SynthSentence:
-    return SynthSentence(
-        text=data["text"],
-        bias=data.get("bias"),
-        sources=[_ref(r) for r in data["sources"]],
-        attribution=list(data.get("attribution", [])),
-        rewritten=bool(data.get("rewritten", False)),
-        paragraph=int(data.get("paragraph", 0)),
-        inserted=[str(x) for x in data.get("inserted", [])],
-        exclusive=bool(data.get("exclusive", False)),
-        lower_first=data.get("lower_first"),
-    )
-
-
-def _evidence_dict(e: EvidenceRef) -> list[Any]:
-    return [e.kind, e.label, e.anchor, e.article_id]
-
-
-def _evidence(data: list[Any]) -> EvidenceRef:
-    kind, label, anchor, article_id = data
-    return EvidenceRef(kind, label, anchor, article_id)
-
-
-def synthesis_dict(s: Synthesis) -> dict[str, Any]:
-    return {
-        "headline": s.headline,
-        "headline_article_id": s.headline_article_id,
-        "lead": [_sentence_dict(x) for x in s.lead],
-        "sections": [
-            {
-                "title": sec.title,
-                "kind": sec.kind,
-                "sentences": [_sentence_dict(x) for x in sec.sentences],
-            }
-            for sec in s.sections
-        ],
-        "bias_score": s.bias_score,
-        "assessment": [
-            {"text": a.text, "evidence": [_evidence_dict(e) for e in a.evidence]}
-            for a in s.assessment
-        ],
-        "questions": [
-            {"text": q.text, "kind": q.kind, "evidence": [_evidence_dict(e) for e in q.evidence]}
-            for q in s.questions
-        ],
-        "omissions": [
-            {
-                "fact": _sentence_dict(o.fact),
-                "reported_by": [x.value for x in o.reported_by],
-                "missing_from": [x.value for x in o.missing_from],
-            }
-            for o in s.omissions
-        ],
-        "backend": s.backend,
-        "fallbacks": s.fallbacks,
-        "perspectives": [_perspective_dict(p) for p in s.perspectives],
-        "note": s.note,
-    }
-
-
-def synthesis(data: dict[str, Any]) -> Synthesis:
-    return Synthesis(
-        headline=data["headline"],
-        headline_article_id=data.get("headline_article_id"),
-        lead=[_sentence(x) for x in data["lead"]],
-        sections=[
-            SynthSection(
-                sec["title"], [_sentence(x) for x in sec["sentences"]], kind=sec.get("kind", "")
-            )
-            for sec in data["sections"]
-        ],
-        bias_score=data.get("bias_score"),
-        assessment=[
-            AssessmentSentence(a["text"], [_evidence(e) for e in a["evidence"]])
-            for a in data.get("assessment", [])
-        ],
-        questions=[
-            KeyQuestion(q["text"], q["kind"], [_evidence(e) for e in q["evidence"]])
-            for q in data.get("questions", [])
-        ],
-        omissions=[
-            Omission(
-                _sentence(o["fact"]),
-                [Lean(x) for x in o["reported_by"]],
-                [Lean(x) for x in o["missing_from"]],
-            )
-            for o in data.get("omissions", [])
-        ],
-        backend=data.get("backend", "extractive"),
-        fallbacks=int(data.get("fallbacks", 0)),
-        perspectives=[_perspective(p) for p in data.get("perspectives", [])],
-        note=str(data.get("note", "")),
-    )

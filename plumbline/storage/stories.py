@@ -189,7 +189,7 @@ class SqlStoryStore(Store):
         stats: dict[str, Any] | None = None,
     ) -> None:
         """Store a story's write-up; the story is no longer waiting for one."""
-        stored = codec.synthesis_dict(synthesis)
+        stored = codec.stored(synthesis)
         headline = synthesis.headline
         with self.session() as s:
             row = s.get(StoryRow, story_id)
