@@ -35,7 +35,6 @@ from plumbline.analysis.synthesize import synthesize  # noqa: E402
 from plumbline.core import Plumbline  # noqa: E402
 from plumbline.models import ArticleRecord, Synthesis  # noqa: E402
 from plumbline.settings import Settings  # noqa: E402
-from plumbline.storage import codec  # noqa: E402
 
 CRITERIA = ("questions_worth", "questions_correct", "assessment_accurate", "assessment_useful")
 OPENING_WORDS = 60
@@ -70,8 +69,8 @@ def after(core: Plumbline, articles: list[ArticleRecord], recognizer: object) ->
     if synthesis is None:
         return None
     stats = story_stats(articles)
-    tones_json = story_tones(articles, recognizer) if stats.n_outlets >= 2 else []  # type: ignore[arg-type]
-    explain(synthesis, articles, stats, codec.tone_views(tones_json))
+    tones = story_tones(articles, recognizer) if stats.n_outlets >= 2 else []  # type: ignore[arg-type]
+    explain(synthesis, articles, stats, tones)
     return synthesis
 
 

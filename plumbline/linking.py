@@ -4,11 +4,11 @@ related stories, both stored, so the story and topic pages only read a few index
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from plumbline.analysis.related import RELATED_LIMIT, RelatedPool
 from plumbline.analysis.topics import story_topics
-from plumbline.models import ArticleRecord, StoryFeatures
+from plumbline.models import ArticleRecord, StoryFeatures, StoryStats
 
 if TYPE_CHECKING:
     from plumbline.storage.protocols import StoryStore, TopicStore
@@ -36,9 +36,7 @@ class StoryLinker:
             self._pool = RelatedPool(self.topics.related_candidates())
         return self._pool
 
-    def link(
-        self, story_id: int, articles: list[ArticleRecord], stats: dict[str, Any]
-    ) -> list[str]:
+    def link(self, story_id: int, articles: list[ArticleRecord], stats: StoryStats) -> list[str]:
         """Tag the story, rank and store its related stories; returns its topics."""
         _ids, vectors = self.stories.member_vectors(story_id)
         topics = story_topics(vectors, [a.topic for a in articles])
@@ -50,7 +48,7 @@ class StoryLinker:
             story_id,
             shape[0].centroid,
             tuple(topics),
-            _entities([str(t.get("entity", "")) for t in stats.get("tones", [])]),
+            _entities([tone.entity for tone in stats.tones]),
             shape[0].last_published,
         )
         pool = self._candidates()

@@ -524,6 +524,8 @@ class StoryStats:
     blindspot: Blindspot | None
     low_confidence: bool
     low_confidence_reasons: list[str] = field(default_factory=list)
+    # the tone toward the story's main entities by side (stories with two or more outlets)
+    tones: list[EntityToneView] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

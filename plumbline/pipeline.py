@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +44,6 @@ from plumbline.models import (
     Synthesis,
 )
 from plumbline.settings import Settings
-from plumbline.storage import codec
 from plumbline.storage.base import transient
 
 if TYPE_CHECKING:
@@ -487,11 +487,9 @@ class Pipeline:
                     )
             return False
         stats = story_stats(articles)
-        stats_json = codec.stats_dict(stats)
         if stats.n_outlets >= 2:
-            stats_json["tones"] = story_tones(articles, self._recognizer())
-        tones = codec.tone_views(stats_json.get("tones", []))
-        for violation in explain(synthesis, articles, stats, tones):
+            stats = replace(stats, tones=story_tones(articles, self._recognizer()))
+        for violation in explain(synthesis, articles, stats, stats.tones):
             log.warning(
                 "story %s: unsupported sentence removed (%s): %s",
                 story_id,
@@ -507,8 +505,8 @@ class Pipeline:
                 story_id,
                 synthesis,
                 bias_score=stats.coverage_score,
-                topics=self.linker.link(story_id, articles, stats_json),
-                stats=stats_json,
+                topics=self.linker.link(story_id, articles, stats),
+                stats=stats,
             )
         return True
 

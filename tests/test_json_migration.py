@@ -1,5 +1,6 @@
-"""Migration 0008: analyses and write-ups stored by the hand-written converters (compact
-lists) read back as the same objects once migrated, and the migration goes back."""
+"""Migrations 0008 and 0009: analyses, write-ups and story statistics stored by the
+hand-written converters read back as the same objects once migrated, and the migrations go
+back."""
 
 from __future__ import annotations
 
@@ -13,15 +14,20 @@ from plumbline.models import (
     ArticleAnalysis,
     ArticleKind,
     AssessmentSentence,
+    Blindspot,
+    EntityToneView,
     EvidenceRef,
     KeyQuestion,
     Lean,
+    LeanMix,
     LeanScores,
     LoadedPhrase,
     Omission,
     Perspective,
     Sentence,
+    SideToneView,
     SourceRef,
+    StoryStats,
     Synthesis,
     SynthSection,
     SynthSentence,
@@ -77,6 +83,53 @@ OLD_SYNTHESIS = {
 }
 
 
+OLD_STATS = {
+    "coverage_score": 30.0,
+    "interval": [20.0, 40.0],
+    "n_scored_outlets": 2,
+    "scored_words": 900,
+    "low_confidence": False,
+    "low_confidence_reasons": [],
+    "blindspot": {"side": "right", "share": 1.0, "n_rated": 3, "description": "right only"},
+    "tones": [
+        {
+            "entity": "Joe Biden",
+            "kind": "person",
+            "statements": ["s"],
+            "by_side": {
+                "right": {
+                    "mean_tone": -0.4,
+                    "n_sentences": 5,
+                    "n_outlets": 2,
+                    "verdict": "critical",
+                    "example_sentence": "e",
+                    "example_outlet": "Fox News",
+                }
+            },
+        }
+    ],
+}
+EXPECTED_STATS = StoryStats(
+    coverage_score=30.0,
+    interval=(20.0, 40.0),
+    n_articles=3,
+    n_outlets=3,
+    n_scored_outlets=2,
+    scored_words=900,
+    lean_mix=LeanMix(0, 0, 3, 0),
+    blindspot=Blindspot(Lean.RIGHT, 1.0, 3, "right only"),
+    low_confidence=False,
+    tones=[
+        EntityToneView(
+            "Joe Biden",
+            "person",
+            ["s"],
+            [SideToneView(Lean.RIGHT, -0.4, 5, 2, "critical", "e", "Fox News")],
+        )
+    ],
+)
+
+
 def _expected() -> tuple[ArticleAnalysis, Synthesis]:
     ref = SourceRef(7, 1, "Fox News", Lean.RIGHT, "A reckless plan.")
     analysis = ArticleAnalysis(
@@ -114,10 +167,10 @@ def test_old_rows_read_back_as_the_same_objects_and_the_migration_goes_back(
             text(
                 "INSERT INTO stories (id, slug, headline, lead, created_at, updated_at, "
                 "n_articles, n_outlets, lean_left, lean_center, lean_right, lean_unrated, "
-                "centroid, dirty, topics, synthesis) VALUES (3, '3-x', 'x', '', '2024-01-01', "
-                "'2024-01-01', 1, 1, 0, 0, 1, 0, x'00', 0, '[]', :synthesis)"
+                "centroid, dirty, topics, synthesis, stats) VALUES (3, '3-x', 'x', '', "
+                "'2024-01-01', '2024-01-01', 3, 3, 0, 0, 3, 0, x'00', 0, '[]', :synthesis, :stats)"
             ),
-            {"synthesis": json.dumps(OLD_SYNTHESIS)},
+            {"synthesis": json.dumps(OLD_SYNTHESIS), "stats": json.dumps(OLD_STATS)},
         )
         connection.execute(
             text(
@@ -132,6 +185,8 @@ def test_old_rows_read_back_as_the_same_objects_and_the_migration_goes_back(
     with engine.begin() as connection:
         stored_analysis = json.loads(connection.scalar(text("SELECT analysis FROM articles")))
         stored_synthesis = json.loads(connection.scalar(text("SELECT synthesis FROM stories")))
+        stored_stats = json.loads(connection.scalar(text("SELECT stats FROM stories")))
+    assert codec.stats(stored_stats) == EXPECTED_STATS
     analysis, synthesis = _expected()
     assert codec.analysis(stored_analysis) == analysis
     assert codec.synthesis(stored_synthesis) == synthesis
@@ -146,6 +201,8 @@ def test_old_rows_read_back_as_the_same_objects_and_the_migration_goes_back(
     assert back["perspectives"][0]["outlet"] == "Fox News"
     assert back["lead"][0]["sources"] == [REF]
     assert back["assessment"][0]["evidence"] == OLD_SYNTHESIS["assessment"][0]["evidence"]
+    with engine.begin() as connection:
+        assert json.loads(connection.scalar(text("SELECT stats FROM stories"))) == OLD_STATS
     engine.dispose()
 
 
@@ -153,3 +210,4 @@ def test_a_write_up_round_trips_through_the_stored_form() -> None:
     analysis, synthesis = _expected()
     assert codec.synthesis(json.loads(json.dumps(codec.stored(synthesis)))) == synthesis
     assert codec.analysis(json.loads(json.dumps(codec.stored(analysis)))) == analysis
+    assert codec.stats(json.loads(json.dumps(codec.stored(EXPECTED_STATS)))) == EXPECTED_STATS

@@ -4,7 +4,6 @@ tone from VADER (see tone.py for what it can and cannot say)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from plumbline.analysis.entities import (
     ArticleMentions,
@@ -14,7 +13,7 @@ from plumbline.analysis.entities import (
 )
 from plumbline.analysis.story import outlet_key
 from plumbline.analysis.tone import ToneSentence, entity_tones, tone_statements
-from plumbline.models import ArticleRecord
+from plumbline.models import ArticleRecord, EntityToneView, SideToneView
 
 MAIN_ENTITIES = 5
 KINDS = (EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLACE)
@@ -22,9 +21,9 @@ KINDS = (EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLACE)
 
 def story_tones(
     articles: Sequence[ArticleRecord], recognizer: EntityRecognizer
-) -> list[dict[str, Any]]:
-    """The main entities of a story with the tone of each side's sentences about them, as
-    JSON-ready dicts (stored with the story's statistics)."""
+) -> list[EntityToneView]:
+    """The main entities of a story with the tone of each side's sentences about them
+    (stored with the story's statistics)."""
     originals = [a for a in articles if a.analysis and a.duplicate_of is None]
     texts = [s.text for a in originals if a.analysis for s in a.analysis.sentences]
     if not texts:
@@ -46,21 +45,22 @@ def story_tones(
         )
     entities = [m.entity for m in main_entities(per_article, MAIN_ENTITIES, kinds=KINDS)]
     return [
-        {
-            "entity": tone.entity,
-            "kind": tone.kind.value,
-            "statements": tone_statements(tone),
-            "by_side": {
-                side.value: {
-                    "mean_tone": round(st.mean_tone, 3),
-                    "n_sentences": st.n_sentences,
-                    "n_outlets": st.n_outlets,
-                    "verdict": st.verdict.value,
-                    "example_sentence": st.example_sentence,
-                    "example_outlet": st.example_outlet,
-                }
+        EntityToneView(
+            entity=tone.entity,
+            kind=tone.kind.value,
+            statements=tone_statements(tone),
+            by_side=[
+                SideToneView(
+                    side=side,
+                    mean_tone=round(st.mean_tone, 3),
+                    n_sentences=st.n_sentences,
+                    n_outlets=st.n_outlets,
+                    verdict=st.verdict.value,
+                    example_sentence=st.example_sentence,
+                    example_outlet=st.example_outlet,
+                )
                 for side, st in tone.by_side.items()
-            },
-        }
+            ],
+        )
         for tone in entity_tones(sentences, entities)
     ]

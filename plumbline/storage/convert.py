@@ -108,19 +108,20 @@ def story_summary(row: StoryRow) -> StorySummary:
         lean_mix=LeanMix(row.lean_left, row.lean_center, row.lean_right, row.lean_unrated),
         bias_score=row.bias_score,
         topics=list(row.topics or []),
-        **_stats(row.stats or {}),
+        **_stats(row.stats),
     )
 
 
-def _stats(stats: dict[str, Any]) -> dict[str, Any]:
-    """StorySummary fields from the stored story statistics."""
-    interval = stats.get("interval")
-    blindspot = stats.get("blindspot") or {}
+def _stats(stored: dict[str, Any] | None) -> dict[str, Any]:
+    """StorySummary fields from the stored story statistics (none yet: low confidence)."""
+    if not stored:
+        return {"low_confidence": True}
+    stats = codec.stats(stored)
     return {
-        "interval": (float(interval[0]), float(interval[1])) if interval else None,
-        "low_confidence": bool(stats.get("low_confidence", True)),
-        "low_confidence_reasons": list(stats.get("low_confidence_reasons", [])),
-        "blindspot": Lean(blindspot["side"]) if blindspot.get("side") else None,
-        "blindspot_description": str(blindspot.get("description", "")),
-        "tones": codec.tone_views(stats.get("tones", [])),
+        "interval": stats.interval,
+        "low_confidence": stats.low_confidence,
+        "low_confidence_reasons": stats.low_confidence_reasons,
+        "blindspot": stats.blindspot.side if stats.blindspot else None,
+        "blindspot_description": stats.blindspot.description if stats.blindspot else "",
+        "tones": stats.tones,
     }

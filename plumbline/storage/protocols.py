@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         Split,
         StageCount,
         StoryFeatures,
+        StoryStats,
         StorySummary,
         Subscriber,
         Synthesis,
@@ -194,7 +195,7 @@ class StoryStore(Protocol):
         *,
         bias_score: float | None,
         topics: list[str],
-        stats: dict[str, Any] | None = None,
+        stats: StoryStats | None = None,
     ) -> None:
         """Store a story's write-up; the story is no longer waiting for one."""
         ...

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, text, update
@@ -21,6 +21,7 @@ from plumbline.models import (
     Merge,
     OpenStory,
     Split,
+    StoryStats,
     StorySummary,
     Synthesis,
 )
@@ -186,9 +187,10 @@ class SqlStoryStore(Store):
         *,
         bias_score: float | None,
         topics: list[str],
-        stats: dict[str, Any] | None = None,
+        stats: StoryStats | None = None,
     ) -> None:
-        """Store a story's write-up; the story is no longer waiting for one."""
+        """Store a story's write-up with its statistics; the story is no longer waiting for
+        one."""
         stored = codec.stored(synthesis)
         headline = synthesis.headline
         with self.session() as s:
@@ -200,7 +202,7 @@ class SqlStoryStore(Store):
             row.synthesis = stored
             row.bias_score = bias_score
             row.topics = topics
-            row.stats = stats
+            row.stats = codec.stored(stats) if stats is not None else None
             row.dirty = False
             row.error = None
             row.updated_at = utcnow()
