@@ -81,9 +81,9 @@ def create_app(core: Plumbline) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=MAX_FORM_BYTES, error=error_response)
     app.add_middleware(ConditionalGet)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(PageCache, version=core.story_version)
     app.add_middleware(SecurityHeaders, headers=SECURITY_HEADERS)
     app.add_middleware(Measured, observe=app.state.metrics.observe)
-    app.add_middleware(PageCache, version=core.story_version)
     app.add_middleware(HeadAsGet)
     # the client's address and scheme from a trusted reverse proxy's X-Forwarded-* headers
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=core.settings.trusted_proxy_list)

@@ -2,12 +2,13 @@
 
 From the outside in (web/app.py builds the stack):
 
+- the trusted proxies' ``X-Forwarded-*`` headers (uvicorn's ProxyHeadersMiddleware);
 - :class:`HeadAsGet` answers HEAD as GET without the body (RFC 9110 §9.3.2), so that every
   page, feed and API route takes HEAD, and uptime checks that use it work;
-- the page cache (web/cache.py);
-- :class:`Measured` adds ``Server-Timing: total`` and counts every answer, errors
-  included, by route and status for /metrics;
+- :class:`Measured` adds ``Server-Timing: total`` and counts every answer, errors and page
+  cache hits included, by route and status for /metrics;
 - :class:`SecurityHeaders` sets the security headers on every answer, errors included;
+- the page cache (web/cache.py);
 - GZip;
 - :class:`ConditionalGet` adds ETags and caching rules to successful GETs and answers 304;
 - :class:`BodyLimit` refuses a request body over the limit before anything reads it;

@@ -165,3 +165,17 @@ def test_a_search_with_no_searchable_word_shows_the_search_page_with_a_hint(
     assert "Nothing to search for" in response.text
     assert 'role="search"' in response.text  # the form is there to try again
     assert client.get("/api/search", params={"q": q}).status_code == 400  # the API says why
+
+
+def test_page_cache_hits_are_counted_and_carry_the_security_headers(
+    demo_core: Plumbline,
+) -> None:
+    client = TestClient(create_app(demo_core))
+    path = f"/story/{demo_core.stories(limit=1)[0].slug}"
+    answers = [client.get(path) for _ in range(3)]  # one render, then two hits
+    assert all(a.status_code == 200 for a in answers)
+    assert "cache;dur=" in answers[-1].headers["Server-Timing"]
+    assert answers[-1].headers["X-Frame-Options"] == "DENY"
+    assert 'plumbline_http_responses_total{route="/story/{key}",status="200"} 3.0' in (
+        client.get("/metrics").text
+    )
