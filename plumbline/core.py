@@ -36,7 +36,7 @@ from plumbline.models import (
     Subscriber,
     TopicSummary,
 )
-from plumbline.newsletter.mailer import Mailer
+from plumbline.newsletter.mailer import Email, Mailer
 from plumbline.newsletter.subscriptions import Newsletter
 from plumbline.outbox import NoOutbox, Outbox
 
@@ -530,6 +530,11 @@ class Plumbline:
         return Newsletter(
             self.stores.subscribers, self.settings, Mailer(self.settings), self.outbox
         )
+
+    def send_mail(self, email: Email) -> None:
+        """Send one email now through the SMTP settings (the workers send queued mail with
+        it); MailError when the server cannot be reached or refuses it."""
+        Mailer(self.settings).send(email)
 
     def subscribe(self, email: str, frequency: str = "daily", topics: Iterable[str] = ()) -> None:
         """Ask for a subscription: emails a confirmation link (double opt-in). The same

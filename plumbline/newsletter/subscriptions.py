@@ -163,7 +163,7 @@ class Newsletter:
         if self.outbox.queue(SendConfirmation(subscriber.id, uuid.uuid4().hex)):
             return
         try:
-            self.mailer.send(self.confirmation_email(subscriber))
+            self.send_confirmation(subscriber)
         except MailError as exc:
             log.warning("confirmation email to subscriber %d failed: %s", subscriber.id, exc)
 
@@ -180,6 +180,10 @@ class Newsletter:
             days=CONFIRM_DAYS,
         )
         return Email(subscriber.email, f"Confirm your {site} newsletter subscription", text, html)
+
+    def send_confirmation(self, subscriber: Subscriber) -> None:
+        """Email the subscriber their confirmation link now; MailError when it fails."""
+        self.mailer.send(self.confirmation_email(subscriber))
 
     def check_confirm(self, token: str) -> Subscriber:
         """The subscriber a confirmation link is for (without confirming), or InvalidInput."""

@@ -56,7 +56,7 @@ from celery import Celery
 from plumbline.errors import InvalidInput, PlumblineError
 from plumbline.models import ArticleState, PipelineReport
 from plumbline.newsletter.digest import not_delivered
-from plumbline.newsletter.mailer import Mailer, MailError
+from plumbline.newsletter.mailer import MailError
 from plumbline.newsletter.subscriptions import CONFIRM_DAYS, FREQUENCIES
 from plumbline.outbox import SendConfirmation, SendEmail
 from plumbline.pipeline import Pipeline
@@ -385,7 +385,7 @@ def confirmation(
     if not claims.take([key]):
         return {"sent": 0}  # this request's mail went out (or is going out) already
     try:
-        newsletter.mailer.send(newsletter.confirmation_email(subscriber))
+        newsletter.send_confirmation(subscriber)
     except MailError as exc:
         if not not_delivered(exc):
             log.warning(
@@ -412,7 +412,7 @@ def email(
     if not claims.take([mail.request_id]):
         return {"sent": 0}  # sent (or being sent) already
     try:
-        Mailer(ctx.settings).send(mail.email)
+        ctx.core.send_mail(mail.email)
     except MailError as exc:
         if not not_delivered(exc):
             log.warning("email %s may not have arrived: %s", mail.request_id, exc)
