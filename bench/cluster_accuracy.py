@@ -22,6 +22,13 @@ Protocol (docs/benchmarks.md):
     .venv/bin/python bench/cluster_accuracy.py [--data-dir ../shared/data] [--index exact|hnsw]
         [--thresholds ...] [--lexical-weights ...] [--entity-weights ...]
         [--merge-thresholds off,...] [--split-thresholds off,...] [--distances ...]
+        [--learned --join-probabilities ... [--undated-join P]]
+
+With ``--learned``, rows for the learned same-event decision
+(``plumbline.analysis.same_event``) are added: on each tuning half the model is fit with
+``scripts/train_same_event.py``'s ``fit_same_event`` (teacher-forced pairs of that half's
+events only), the join probability (and merge and split thresholds where the row has them)
+chosen there, and the row reported on the other half.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ import hashlib
 import json
 import random
 import re
+import sys
 import time
 import zlib
 from collections.abc import Sequence
@@ -51,11 +59,13 @@ from plumbline.analysis.cluster import ClusterInput, StoryClusterer, cluster_ent
 from plumbline.analysis.embed import DEFAULT_BACKEND, Embedder
 from plumbline.analysis.entities import EntityRecognizer
 from plumbline.analysis.restructure import StoryShape, mean_direction, plan_merges, plan_split
+from plumbline.analysis.same_event import SameEventModel
 from plumbline.analysis.text import split_sentences
 from plumbline.models import ArticleAssignment, ClusterMember, Merge, OpenStory
 from plumbline.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
 LEAD = 5  # sentences of text the term signal reads (the vector uses the first 3)
 
 
@@ -377,6 +387,19 @@ def main() -> None:
         default=LEAD,
         help="sentences of text the term signal reads after the title (0: all)",
     )
+    parser.add_argument(
+        "--learned",
+        action="store_true",
+        help="add rows for the learned same-event model (fit on each tuning half)",
+    )
+    parser.add_argument("--join-probabilities", default="0.2,0.3,0.4,0.5,0.6")
+    parser.add_argument(
+        "--undated-join",
+        type=float,
+        default=None,
+        help="a fixed join probability for undated articles; --join-probabilities then "
+        "tunes the dated one",
+    )
     parser.add_argument("--show-grid", action="store_true", help="print each tuning run's F1")
     parser.add_argument(
         "--dated-only",
@@ -437,6 +460,24 @@ def main() -> None:
                     ],
                 )
             )
+    if args.learned:
+        joins = [float(x) for x in args.join_probabilities.split(",")]
+
+        def learned(p: float) -> dict[str, Any]:
+            fixed = {"lexical_weight": 0.0, "entity_weight": 0.0, "learned": True}
+            return {**fixed, "join_probability": p, "join_probability_undated": args.undated_join}
+
+        rows.append(("Plumbline, learned same-event model", [learned(p) for p in joins]))
+        if restructure:
+            rows.append(
+                (
+                    "Plumbline, learned same-event model, merges/splits after each batch",
+                    [
+                        {**learned(p), "merge": m, "split": sp}
+                        for p, m, sp in product(joins, merges, splits)
+                    ],
+                )
+            )
     results: dict[str, list[tuple[float, float, float, float]]] = {}
     chosen: dict[str, list[str]] = {}
     for tune, test in ((0, 1), (1, 0)):
@@ -450,24 +491,48 @@ def main() -> None:
                 [leads[i] for i in halves[h]],
                 [ents[i] for i in halves[h]],
             )
+        model = None
+        if args.learned:
+            from train_same_event import fit_same_event
+
+            if args.dated_only:  # BASIL's half alone is too small to learn from: the
+                # model learns from the mixed stream's tuning half, as in the main protocol
+                every = basil(args.data_dir) + neus(args.data_dir)
+                every_matrix, every_leads = vectors(every, args.cache)
+                rows_ = [
+                    i for i, it in enumerate(every) if zlib.crc32(it.event.encode()) % 2 == tune
+                ]
+                head = fit_same_event(
+                    [every[i] for i in rows_], every_matrix[rows_], [every_leads[i] for i in rows_]
+                )
+            else:
+                head = fit_same_event(parts[tune][0], parts[tune][2], parts[tune][3])
+            model = SameEventModel(head)
+
+        def run(
+            h: int,
+            options: dict[str, Any],
+            parts: dict[int, Any] = parts,
+            model: SameEventModel | None = model,
+        ) -> list[int]:
+            options = dict(options)
+            if options.pop("learned", False):
+                options["same_event"] = model
+                options["threshold"] = 1.0  # the weighted score is not used
+                return run_plumbline(*parts[h], index=args.index, **options)
+            return run_plumbline(*parts[h], index=args.index, threshold_undated=undated, **options)
+
         for name, grid in rows:
             t = time.perf_counter()
             tuned_f1, best = -1.0, grid[0]
-            row_keys = {"lexical_weight", "entity_weight"}
+            row_keys = {"lexical_weight", "entity_weight", "learned"}
             for options in grid:
-                f1 = score(
-                    parts[tune][0],
-                    run_plumbline(
-                        *parts[tune], index=args.index, threshold_undated=undated, **options
-                    ),
-                )[2]
+                f1 = score(parts[tune][0], run(tune, options))[2]
                 if args.show_grid:
                     print(f"  tune half {tune} {options}: F1 {f1:.4f}", flush=True)
                 if f1 > tuned_f1:
                     tuned_f1, best = f1, options
-            test_pred = run_plumbline(
-                *parts[test], index=args.index, threshold_undated=undated, **best
-            )
+            test_pred = run(test, best)
             results.setdefault(name, []).append(score(parts[test][0], test_pred))
             picked = ", ".join(
                 f"{k} {'off' if v is None else v}" for k, v in best.items() if k not in row_keys

@@ -27,6 +27,7 @@ from plumbline.analysis.entities import EntityRecognizer
 from plumbline.analysis.explain import explain
 from plumbline.analysis.llm import ChatClient, Rewriter, bias_scorer
 from plumbline.analysis.restructure import StoryShape, mean_direction, plan_merges, plan_split
+from plumbline.analysis.same_event import packaged_same_event
 from plumbline.analysis.story import story_stats
 from plumbline.analysis.story_tone import story_tones
 from plumbline.analysis.synthesize import synthesize
@@ -96,6 +97,9 @@ class Pipeline:
             candidates=settings.cluster_candidates,
             index="hnsw" if settings.cluster_index == "hnsw" else "exact",
             index_factory=index_factory,
+            same_event=packaged_same_event() if settings.cluster_decision == "learned" else None,
+            join_probability=settings.cluster_join_probability,
+            join_probability_undated=settings.cluster_join_probability_undated,
         )
 
     def run(self, *, synthesize: bool = True) -> PipelineReport:
@@ -372,7 +376,12 @@ class Pipeline:
         """A stored story's members with the title+lead text (and its entity keys) that
         the clusterer compares."""
         members = self.stories.story_members(story_id)
-        if not self.settings.cluster_lexical_weight and not self.settings.cluster_entity_weight:
+        settings = self.settings
+        if (
+            settings.cluster_decision == "score"
+            and not settings.cluster_lexical_weight
+            and not settings.cluster_entity_weight
+        ):
             return members  # the term and entity signals are off: no need for the texts
         ids = [member.id for member in members]
         missing = [i for i in ids if i not in self._cluster_texts]

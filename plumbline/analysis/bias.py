@@ -143,6 +143,11 @@ def word_keys(text: str) -> list[str]:
     return [key for _match, key in _tokens(text)]
 
 
+def word_spans(text: str) -> list[tuple[int, int, str]]:
+    """Each word of `text` as :func:`word_keys` reads it, with its character offsets."""
+    return [(match.start(), match.end(), key) for match, key in _tokens(text)]
+
+
 def _tokens(text: str) -> list[tuple[re.Match[str], str]]:
     return [
         (m, unicodedata.normalize("NFKD", m.group().lower()).encode("ascii", "ignore").decode())

@@ -14,11 +14,15 @@ a score from two signals:
   and organizations that spaCy finds in the title+lead, :func:`entity_keys`, each weighted
   by the rarest of its words' idf) and the sum of the story's members' entity vectors;
 
-``score = (1 - lexical_weight - entity_weight) * embedding + lexical_weight * terms
-+ entity_weight * entities``; a signal the article lacks (no text, no entity) is left out
-and the others' weights scaled up to sum to one. The best candidate is joined when the
-score reaches the threshold. The numbers are tuned on labeled events with
-bench/cluster_accuracy.py (tuned on one half of the events, reported on the other).
+With a same-event model (:mod:`plumbline.analysis.same_event`, the default in the
+pipeline), the model reads the first two signals and a few more of each candidate (its
+rank and cosine gap among the candidates, numbers in common) and
+gives p(same event); the most probable candidate is joined when p reaches the join
+probability. Without one, ``score = (1 - lexical_weight - entity_weight) * embedding +
+lexical_weight * terms + entity_weight * entities``; a signal the article lacks (no text, no
+entity) is left out and the others' weights scaled up to sum to one, and the best candidate
+is joined when the score reaches the threshold. The numbers are tuned on labeled events
+with bench/cluster_accuracy.py (tuned on one half of the events, reported on the other).
 
 Time: a dated article only considers stories within the window of their latest dated
 article and the maximum span of their first; an undated article (``when=None``) is compared
@@ -33,16 +37,18 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from importlib import resources
+from itertools import islice
 
 import numpy as np
 import numpy.typing as npt
 
 from plumbline.analysis.entities import EntityRecognizer, entity_keys, extract_entities
+from plumbline.analysis.same_event import Candidate, SameEventModel, numbers
 from plumbline.analysis.story_index import IndexKind, StoryIndex, make_index
 from plumbline.analysis.text import split_sentences
 from plumbline.ingest.dedupe import jaccard
@@ -86,6 +92,7 @@ class _Story:
     entities_norm: float | None = None
     members: list[ClusterMember] | None = None  # loaded on first need
     new_members: list[ClusterMember] = field(default_factory=list)
+    numbers: set[str] | None = None  # numbers in the members' title+lead; on first need
 
 
 def cluster_text(title: str, text: str, sentences: int = 5) -> str:
@@ -178,6 +185,9 @@ class StoryClusterer:
         candidates: int = 20,
         index: IndexKind = "exact",
         index_factory: Callable[[int], StoryIndex] | None = None,
+        same_event: SameEventModel | None = None,
+        join_probability: float = 0.5,
+        join_probability_undated: float | None = None,
     ) -> None:
         if lexical_weight < 0 or entity_weight < 0 or lexical_weight + entity_weight > 1:
             raise ValueError("lexical and entity weights must be >= 0 and sum to at most 1")
@@ -191,6 +201,12 @@ class StoryClusterer:
         self.lexical_weight = lexical_weight
         self.entity_weight = entity_weight
         self.candidates = candidates
+        # the learned decision (see the module docstring); None: the weighted score
+        self.same_event = same_event
+        self.join_probability = join_probability
+        self.join_probability_undated = (
+            join_probability if join_probability_undated is None else join_probability_undated
+        )
         self.index_kind: IndexKind = index
         self._index_factory = index_factory  # overrides `index` (e.g. pgvector)
         self._index: StoryIndex | None = None
@@ -276,57 +292,112 @@ class StoryClusterer:
             self.sync(open_stories)
         decisions: list[ArticleAssignment] = []
         for item in sorted(batch, key=_arrival):
-            terms = article_terms(item.text) if self.lexical_weight and item.text else {}
-            entities = entity_vector(item.entities) if self.entity_weight and item.entities else {}
-            best = self._best(item, terms, entities, load_members)
-            if best is None:
-                best = _Story(
-                    self._next_new,
-                    item.vector.copy(),
-                    0,
-                    None,
-                    None,
-                    terms={},
-                    entities={},
-                    members=[],
-                )
-                self._next_new -= 1
-                duplicate_of = None
+            if self.same_event is not None:
+                found = self.candidates_for(item, load_members)
+                best = self._most_probable(item, found)
             else:
-                duplicate_of = self._near_duplicate(item, best, load_members)
-            centroid = best.centroid * best.n + item.vector
-            norm = float(np.linalg.norm(centroid))
-            best.centroid = (centroid / norm if norm > 0 else centroid).astype(np.float32)
-            best.n += 1
-            if item.when is not None:
-                best.last = max(best.last, item.when) if best.last else item.when
-                best.first = min(best.first, item.when) if best.first else item.when
-            if best.terms is not None and terms:
-                _add(best.terms, terms)
-                best.terms_norm = None
-            if best.entities is not None and entities:
-                _add(best.entities, entities)
-                best.entities_norm = None
-            best.new_members.append(
-                ClusterMember(
-                    item.article_id, item.outlet_id, item.minhash, item.text, item.entities
-                )
-            )
-            self._put(best)
-            decisions.append(
-                ArticleAssignment(item.article_id, best.key, best.centroid.copy(), duplicate_of)
-            )
+                best = self._best(item, self._item_terms(item), load_members)
+            decisions.append(self.place(item, best.key if best else None, load_members))
         return decisions
+
+    def candidates_for(
+        self, item: ClusterInput, load_members: Callable[[int], list[ClusterMember]]
+    ) -> list[tuple[int, Candidate]]:
+        """The open stories an article is compared with (the nearest `candidates` by
+        centroid that are open at its time, nearest first), each with what the same-event
+        model reads of the pair."""
+        near = list(islice(self._open_near(item), self.candidates))
+        if not near:
+            return []
+        terms = article_terms(item.text) if item.text else {}
+        item_numbers = numbers(item.text)
+        best_cosine = near[0][1]
+        found = []
+        for rank, (story, cosine) in enumerate(near):
+            term_cosine = 0.0
+            if terms:
+                story_terms = self._terms(story, load_members)
+                if story.terms_norm is None:
+                    story.terms_norm = _norm(story_terms)
+                term_cosine = _cosine(terms, story_terms, story.terms_norm)
+            shared = len(item_numbers & self._numbers(story, load_members)) if item_numbers else 0
+            candidate = Candidate(cosine, term_cosine, rank, best_cosine, shared)
+            found.append((story.key, candidate))
+        return found
+
+    def _most_probable(
+        self, item: ClusterInput, found: list[tuple[int, Candidate]]
+    ) -> _Story | None:
+        assert self.same_event is not None
+        if not found:
+            return None
+        p = self.same_event.probabilities([c for _key, c in found])
+        k = int(np.argmax(p))
+        wanted = self.join_probability if item.when is not None else self.join_probability_undated
+        return self._stories[found[k][0]] if p[k] >= wanted else None
+
+    def place(
+        self,
+        item: ClusterInput,
+        story_key: int | None,
+        load_members: Callable[[int], list[ClusterMember]],
+    ) -> ArticleAssignment:
+        """Put the article in the held story `story_key` (None: a new story) and update the
+        story's centroid, dates and signals; the decision to store."""
+        best = self._stories[story_key] if story_key is not None else None
+        if best is None:
+            best = _Story(
+                self._next_new,
+                item.vector.copy(),
+                0,
+                None,
+                None,
+                terms={},
+                entities={},
+                members=[],
+                numbers=set(),
+            )
+            self._next_new -= 1
+            duplicate_of = None
+        else:
+            duplicate_of = self._near_duplicate(item, best, load_members)
+        centroid = best.centroid * best.n + item.vector
+        norm = float(np.linalg.norm(centroid))
+        best.centroid = (centroid / norm if norm > 0 else centroid).astype(np.float32)
+        best.n += 1
+        if item.when is not None:
+            best.last = max(best.last, item.when) if best.last else item.when
+            best.first = min(best.first, item.when) if best.first else item.when
+        terms = article_terms(item.text) if item.text else {}
+        if best.terms is not None and terms:
+            _add(best.terms, terms)
+            best.terms_norm = None
+        entities = entity_vector(item.entities) if self.entity_weight and item.entities else {}
+        if best.entities is not None and entities:
+            _add(best.entities, entities)
+            best.entities_norm = None
+        if best.numbers is not None:
+            best.numbers |= numbers(item.text)
+        best.new_members.append(
+            ClusterMember(item.article_id, item.outlet_id, item.minhash, item.text, item.entities)
+        )
+        self._put(best)
+        return ArticleAssignment(item.article_id, best.key, best.centroid.copy(), duplicate_of)
+
+    def _item_terms(self, item: ClusterInput) -> Terms:
+        wanted = self.lexical_weight or self.same_event is not None
+        return article_terms(item.text) if wanted and item.text else {}
 
     def _best(
         self,
         item: ClusterInput,
         terms: Terms,
-        entities: Terms,
         load_members: Callable[[int], list[ClusterMember]],
     ) -> _Story | None:
+        """The candidate with the highest weighted score, if it reaches the threshold."""
         if self._index is None or not self._stories:
             return None
+        entities = entity_vector(item.entities) if self.entity_weight and item.entities else {}
         best: _Story | None = None
         best_score = self.threshold if item.when is not None else self.threshold_undated
         # the signals this article has, their weights scaled to sum to one
@@ -337,14 +408,7 @@ class StoryClusterer:
         if total <= 0:
             return None
         embedding, lexical, entity = embedding / total, lexical / total, entity / total
-        # ask for more than `candidates` so that stories outside the time window do not
-        # crowd out the ones inside it
-        for key, cosine in self._index.search(item.vector, 2 * self.candidates):
-            story = self._stories.get(_unkey(key))
-            if story is None:
-                continue  # closed here, or not loaded yet (a shared index)
-            if item.when is not None and not self._open_for(story, item.when):
-                continue
+        for story, cosine in self._open_near(item):
             score = embedding * cosine
             if score + lexical + entity < best_score:
                 continue  # cannot win even with identical terms and entities
@@ -361,6 +425,20 @@ class StoryClusterer:
             if score >= best_score:
                 best, best_score = story, score
         return best
+
+    def _open_near(self, item: ClusterInput) -> Iterator[tuple[_Story, float]]:
+        """The held stories nearest to the article by centroid and open at its time, nearest
+        first, with their cosines: of the 2 x `candidates` nearest, so that stories outside
+        the time window do not crowd out the ones inside it."""
+        if self._index is None or not self._stories:
+            return
+        for key, cosine in self._index.search(item.vector, 2 * self.candidates):
+            story = self._stories.get(_unkey(key))
+            if story is None:
+                continue  # closed here, or not loaded yet (a shared index)
+            if item.when is not None and not self._open_for(story, item.when):
+                continue
+            yield story, cosine
 
     def _open_for(self, story: _Story, when: datetime) -> bool:
         """A story takes an article published within the window of its latest article
@@ -382,6 +460,15 @@ class StoryClusterer:
             for member in self._members(story, load_members):
                 _add(story.terms, article_terms(member.text))
         return story.terms
+
+    def _numbers(
+        self, story: _Story, load_members: Callable[[int], list[ClusterMember]]
+    ) -> set[str]:
+        if story.numbers is None:
+            story.numbers = set()
+            for member in self._members(story, load_members):
+                story.numbers |= numbers(member.text)
+        return story.numbers
 
     def _entities(self, story: _Story, load_members: Callable[[int], list[ClusterMember]]) -> Terms:
         if story.entities is None:

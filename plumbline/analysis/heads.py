@@ -65,7 +65,7 @@ _WORD_RE = re.compile(r"[a-z]{2,}(?:-[a-z]{2,})*")
 _REQUIRED = ("coef", "intercept", "calibration")
 _OPTIONAL = ("mean", "scale")
 #: The script that trains each packaged head (for the message when one is missing).
-_TRAINERS = {"topic": "scripts/train_topics.py"}
+_TRAINERS = {"topic": "scripts/train_topics.py", "same_event": "scripts/train_same_event.py"}
 
 
 @dataclass(frozen=True, eq=False, slots=True)
