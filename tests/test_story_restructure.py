@@ -80,7 +80,7 @@ def make_core(settings: Settings, embedder: Embedder) -> Iterator[object]:
 def test_two_stories_of_one_event_merge_and_the_old_url_redirects(make_core) -> None:  # type: ignore[no-untyped-def]
     # nothing joins on arrival, so each volcano article starts a story; the merge pass
     # then sees two stories about one event
-    core = make_core(cluster_threshold=0.99, cluster_merge_threshold=0.7)
+    core = make_core(cluster_decision="score", cluster_threshold=0.99, cluster_merge_threshold=0.7)
     core.import_articles(jsonl(VOLCANO))
     report = core.process()
     assert report.merged == 1
@@ -168,12 +168,25 @@ def test_entity_signal_in_the_pipeline(make_core) -> None:  # type: ignore[no-un
     # one article per batch: the second batch scores a stored story, whose members' entities
     # the pipeline reads again (terms and entities on, merges off)
     core = make_core(
+        cluster_decision="score",
         cluster_lexical_weight=0.3,
         cluster_entity_weight=0.2,
         cluster_threshold=0.4,
         cluster_merge_threshold=1.0,
         pipeline_batch_size=1,
     )
+    core.import_articles(jsonl(VOLCANO + FED[:1]))
+    report = core.process(synthesize=False)
+    assert report.clustered == 3 and report.merged == 0
+    story_of = {a: core.stores.stories.story_ids_of([a]) for a in (1, 2, 3)}
+    assert story_of[1] == story_of[2] != story_of[3]
+
+
+def test_learned_decision_in_the_pipeline_reads_stored_members(make_core) -> None:  # type: ignore[no-untyped-def]
+    # one article per batch: the second volcano article meets a stored story, whose members'
+    # title+lead the pipeline reads for the term and number signals of the same-event model
+    core = make_core(cluster_merge_threshold=1.0, pipeline_batch_size=1)
+    assert core.settings.cluster_decision == "learned"
     core.import_articles(jsonl(VOLCANO + FED[:1]))
     report = core.process(synthesize=False)
     assert report.clustered == 3 and report.merged == 0
