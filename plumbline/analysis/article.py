@@ -37,9 +37,10 @@ class ArticleAnalyzer:
         for (title, _text), sentences in zip(items, split, strict=True):
             texts.append(title or "")
             texts.extend(s.text for s in sentences)
-        encoded = self.embedder.encode_layers(texts)
+        encoded = self.embedder.encode_layers(texts, token_head=bias.token_head())
         vectors = encoded.vectors
         probabilities = bias.sentence_bias(encoded, texts)
+        word_scores = bias.loaded_word_scores(encoded, texts)
         results: list[AnalyzedText] = []
         cursor = 0
         for (title, text), sentences in zip(items, split, strict=True):
@@ -50,12 +51,15 @@ class ArticleAnalyzer:
             ):
                 sentence.bias = round(float(p), 4)
             title_bias = round(float(probabilities[cursor]), 4) if title else None
+            scores = (
+                word_scores[cursor + 1 : cursor + 1 + len(sentences)] if word_scores else None
+            )
             cursor += 1 + len(sentences)
             analysis = ArticleAnalysis(
                 sentences=sentences,
                 bias_score=bias.article_score(sentences, min_words=self.min_words),
                 lean=lean.article_lean(title or "", text),
-                loaded_phrases=bias.loaded_phrases(sentences),
+                loaded_phrases=bias.loaded_phrases(sentences, word_scores=scores),
                 word_count=word_count(text),
                 title_bias=title_bias,
             )

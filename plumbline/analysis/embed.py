@@ -18,7 +18,9 @@ reference. bench/analysis_speed.py measures the back ends' speed and agreement.
 
 The same pass also gives the mean-pooled hidden states of an intermediate layer
 (:data:`HIDDEN_LAYER`, :meth:`Embedder.encode_layers`), which the sentence-bias head reads
-besides the embedding (docs/methodology.md); computing them costs no second pass.
+besides the embedding (docs/methodology.md), and, on the ONNX back ends, each token's
+hidden states of that layer and the last, which a :class:`TokenHead` turns into one score
+per token (the loaded-word head); none of it costs a second pass.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ DEFAULT_BACKEND = BACKENDS[0]
 #: :meth:`Embedder.encode_layers` returns besides the embedding.
 HIDDEN_LAYER = 4
 #: Bump when the export recipe changes, so that stale cached exports are not reused.
-EXPORT_RECIPE = 3
+EXPORT_RECIPE = 4
 ONNX_FILE = "model.onnx"
 ONNX_INT8_FILE = "model-int8.onnx"
 _OUTPUTS = OUTPUTS
@@ -75,6 +77,31 @@ def default_cache_dir() -> Path:
     return Path(base) / "plumbline" / "models"
 
 
+#: A token's character span in its text (start, end); (0, 0) for special tokens.
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenHead:
+    """A linear score of each token's hidden states (layer :data:`HIDDEN_LAYER` and the last
+    side by side, ``2 x 384``): ``states @ weights + bias``. ``weights`` is ``(768,)`` for one
+    score per token, or ``(768, k)`` for k (the identity gives the states themselves, which
+    is how the loaded-word head is trained)."""
+
+    weights: npt.NDArray[np.float32]
+    bias: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class TokenScores:
+    """A :class:`TokenHead`'s score(s) of each token of one text (``(tokens,)`` or
+    ``(tokens, k)``), with the tokens' spans in the text as given (special tokens have the
+    span (0, 0))."""
+
+    scores: npt.NDArray[np.float32]
+    spans: tuple[Span, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Encoded:
     """What one encoder pass gives for ``n`` texts (rows in input order).
@@ -82,24 +109,28 @@ class Encoded:
     ``vectors``: the sentence embeddings, L2-normalized, float32 ``(n, 384)`` (what
     :meth:`Embedder.encode` returns). ``layer_means``: the mean over the text's tokens of the
     hidden states of transformer layer :data:`HIDDEN_LAYER`, not normalized, float32
-    ``(n, 384)``.
+    ``(n, 384)``. ``tokens``: with a token head (ONNX back ends), each text's token scores;
+    empty otherwise.
     """
 
     vectors: Vectors
     layer_means: Vectors
+    tokens: tuple[TokenScores, ...] = ()
 
     def __len__(self) -> int:
         return len(self.vectors)
 
     def rows(self, start: int, stop: int) -> Encoded:
         """The texts ``start:stop`` of the batch."""
-        return Encoded(self.vectors[start:stop], self.layer_means[start:stop])
+        return Encoded(
+            self.vectors[start:stop], self.layer_means[start:stop], self.tokens[start:stop]
+        )
 
 
 class _Backend(Protocol):
     def encode(
-        self, texts: list[str], max_tokens: int, batch_size: int
-    ) -> tuple[Vectors, Vectors]: ...
+        self, texts: list[str], max_tokens: int, batch_size: int, head: TokenHead | None
+    ) -> tuple[Vectors, Vectors, list[TokenScores]]: ...
 
 
 class Embedder:
@@ -143,15 +174,22 @@ class Embedder:
         """Embed texts; an empty input gives an empty (0, 384) array."""
         return self.encode_layers(texts, max_tokens=max_tokens).vectors
 
-    def encode_layers(self, texts: Sequence[str], *, max_tokens: int = 128) -> Encoded:
+    def encode_layers(
+        self, texts: Sequence[str], *, max_tokens: int = 128, token_head: TokenHead | None = None
+    ) -> Encoded:
         """Embed texts and keep layer :data:`HIDDEN_LAYER`'s mean-pooled hidden states from
-        the same pass (see :class:`Encoded`); an empty input gives empty (0, 384) arrays."""
+        the same pass, and with `token_head` each token's score (see :class:`Encoded`); an
+        empty input gives empty (0, 384) arrays."""
         if not texts:
             empty = np.zeros((0, DIMENSIONS), dtype=np.float32)
             return Encoded(empty, empty.copy())
-        vectors, layer_means = self._load().encode(list(texts), max_tokens, self.batch_size)
+        vectors, layer_means, tokens = self._load().encode(
+            list(texts), max_tokens, self.batch_size, token_head
+        )
         return Encoded(
-            np.asarray(vectors, dtype=np.float32), np.asarray(layer_means, dtype=np.float32)
+            np.asarray(vectors, dtype=np.float32),
+            np.asarray(layer_means, dtype=np.float32),
+            tuple(tokens),
         )
 
 
@@ -177,7 +215,11 @@ class _TorchBackend:
         transformer.auto_model.config.output_hidden_states = True  # for the layer means
         self._lock = threading.Lock()
 
-    def encode(self, texts: list[str], max_tokens: int, batch_size: int) -> tuple[Vectors, Vectors]:
+    def encode(
+        self, texts: list[str], max_tokens: int, batch_size: int, head: TokenHead | None
+    ) -> tuple[Vectors, Vectors, list[TokenScores]]:
+        """The reference gives no token scores (``head`` is ignored): the loaded-word head
+        runs on the ONNX back ends."""
         import torch
 
         lengths = np.array([len(t) for t in texts])
@@ -195,7 +237,7 @@ class _TorchBackend:
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 vectors[rows] = out["sentence_embedding"].float().numpy()
                 layer_means[rows] = pooled.float().numpy()
-        return vectors, layer_means
+        return vectors, layer_means, []
 
 
 class _OnnxBackend:
@@ -242,12 +284,16 @@ class _OnnxBackend:
                 self._tokenizers[max_tokens] = tokenizer
             return tokenizer
 
-    def encode(self, texts: list[str], max_tokens: int, batch_size: int) -> tuple[Vectors, Vectors]:
-        encodings = self._tokenizer(max_tokens).encode_batch([t.strip() for t in texts])
+    def encode(
+        self, texts: list[str], max_tokens: int, batch_size: int, head: TokenHead | None
+    ) -> tuple[Vectors, Vectors, list[TokenScores]]:
+        stripped = [t.strip() for t in texts]
+        encodings = self._tokenizer(max_tokens).encode_batch(stripped)
         lengths = np.array([len(e.ids) for e in encodings])
         order = np.argsort(-lengths, kind="stable")
         out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
         layer_means = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+        scores: list[npt.NDArray[np.float32]] = [np.zeros(0, dtype=np.float32)] * len(texts)
         for start in range(0, len(texts), batch_size):
             rows = order[start : start + batch_size]
             width = int(lengths[rows[0]])
@@ -258,8 +304,24 @@ class _OnnxBackend:
                 ids[i, :n] = encodings[row].ids
                 mask[i, :n] = 1
             feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            out[rows], layer_means[rows] = self._session.run(list(_OUTPUTS), feed)
-        return out, layer_means
+            if head is None:
+                out[rows], layer_means[rows] = self._session.run(list(_OUTPUTS[:2]), feed)
+                continue
+            out[rows], layer_means[rows], states = self._session.run(list(_OUTPUTS), feed)
+            logits = states @ head.weights + np.float32(head.bias)
+            for i, row in enumerate(rows):
+                scores[row] = logits[i, : int(lengths[row])].astype(np.float32)
+        if head is None:
+            return out, layer_means, []
+        tokens = []
+        for text, kept, encoding, score in zip(texts, stripped, encodings, scores, strict=True):
+            shift = len(text) - len(text.lstrip()) if kept else 0
+            spans = tuple(
+                (start + shift, end + shift) if end > start else (0, 0)
+                for start, end in encoding.offsets
+            )
+            tokens.append(TokenScores(score, spans))
+        return out, layer_means, tokens
 
 
 _FACTORIES: dict[str, Callable[[Embedder], _Backend]] = {
@@ -370,7 +432,7 @@ def _export_fp32(model_path: Path, target: Path) -> None:
             "attention_mask": (ids > 0).astype(np.int64),
             "token_type_ids": np.zeros_like(ids),
         }
-        vectors, _ = session.run(list(_OUTPUTS), feed)
+        vectors, _ = session.run(list(_OUTPUTS[:2]), feed)
         if not np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4):
             raise ConfigurationError(f"the ONNX graph built from {model_path} is broken")
 

@@ -9,8 +9,10 @@ The tests compare its output with sentence-transformers on PyTorch (the referenc
 development tools only); the product needs only ``onnx``, ``safetensors`` and ONNX Runtime.
 
 The graph takes ``input_ids``, ``attention_mask`` and ``token_type_ids`` ((batch, tokens)
-int64) and returns ``embeddings`` ((batch, 384), L2-normalized mean of the last layer) and
-``layer_means`` ((batch, 384), the mean of layer ``hidden_layer``'s hidden states).
+int64) and returns ``embeddings`` ((batch, 384), L2-normalized mean of the last layer),
+``layer_means`` ((batch, 384), the mean of layer ``hidden_layer``'s hidden states) and
+``token_states`` ((batch, tokens, 768): each token's hidden states of layer
+``hidden_layer`` and of the last layer, side by side, for the loaded-word head).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from plumbline.errors import ConfigurationError
 
 OPSET = 17
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-OUTPUTS = ("embeddings", "layer_means")
+OUTPUTS = ("embeddings", "layer_means", "token_states")
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,12 +194,23 @@ def build_bert_graph(model_path: Path, *, hidden_layer: int) -> bytes:
     g.nodes.append(helper.make_node("Div", [pooled, norm], [OUTPUTS[0]], name="normalize"))
     layer_mean = mean(layers[hidden_layer - 1])
     g.nodes.append(helper.make_node("Identity", [layer_mean], [OUTPUTS[1]], name="layer_mean"))
+    g.nodes.append(
+        helper.make_node(
+            "Concat", [layers[hidden_layer - 1], layers[-1]], [OUTPUTS[2]], axis=-1, name="tokens"
+        )
+    )
 
+    outputs = [
+        helper.make_tensor_value_info(n, TensorProto.FLOAT, ["batch", size]) for n in OUTPUTS[:2]
+    ]
+    outputs.append(
+        helper.make_tensor_value_info(OUTPUTS[2], TensorProto.FLOAT, ["batch", "tokens", 2 * size])
+    )
     graph = helper.make_graph(
         g.nodes,  # type: ignore[arg-type]
         "sentence_encoder",
         [helper.make_tensor_value_info(n, TensorProto.INT64, ["batch", "tokens"]) for n in INPUTS],
-        [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["batch", size]) for n in OUTPUTS],
+        outputs,
         initializer=g.initializers,  # type: ignore[arg-type]
     )
     model = helper.make_model(

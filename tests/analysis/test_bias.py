@@ -8,6 +8,7 @@ from plumbline.analysis.bias import (
     loaded_words,
     weighted_share,
     word_keys,
+    word_spans,
 )
 from plumbline.models import Sentence
 
@@ -169,3 +170,82 @@ def test_sentence_bias_needs_the_layer_means_of_the_same_pass() -> None:
         sentence_bias(np.zeros((1, 384), dtype=np.float32), ["text"])  # type: ignore[arg-type]
     empty = np.zeros((0, 384), dtype=np.float32)
     assert sentence_bias(Encoded(empty, empty), []).shape == (0,)
+
+
+# --- the loaded-word head ------------------------------------------------------------------
+
+
+def test_word_scores_take_each_words_highest_piece_and_skip_the_rest() -> None:
+    from plumbline.analysis.bias import word_scores
+
+    text = "Critics slammed the un-American scheme, 2020."
+    #         [CLS]   Crit    ics      slam      med       the       un      -         American  scheme   ,        2020      [SEP]
+    spans = [
+        (0, 0),
+        (0, 4),
+        (4, 7),
+        (8, 12),
+        (12, 15),
+        (16, 19),
+        (20, 22),
+        (22, 23),
+        (23, 31),
+        (32, 38),
+        (38, 39),
+        (40, 44),
+        (0, 0),
+    ]
+    scores = [9.0, 0.1, 0.3, 0.9, 0.2, 0.0, 0.6, 0.5, 0.4, 0.7, 0.8, 0.95, 9.0]
+    got = word_scores(text, spans, scores)
+    assert got == {"critics": 0.3, "slammed": 0.9, "the": 0.0, "un-american": 0.6, "scheme": 0.7}
+    assert word_scores("", [(0, 0)], [1.0]) == {}
+
+
+def test_the_head_marks_words_outside_the_lexicon_and_keeps_its_rule() -> None:
+    from plumbline.analysis.bias import word_rule
+
+    min_p, min_rate = word_rule()
+    assert 0 < min_p < 1 and 0 < min_rate <= 1.01
+    neutral = sentence("The mayor presented a plan to the council.", 0.1)
+    loaded = sentence("The mayor pushed a reckless scheme on the council.", 0.8)
+    scores = [{"mayor": 0.01, "plan": 0.02}, {"reckless": 0.99, "scheme": 0.01, "mayor": 0.0}]
+    phrases = loaded_phrases([neutral, loaded], lexicon={"scheme": 1.0}, word_scores=scores)
+    # "reckless" by the head, "scheme" by the lexicon: one phrase, weight p(s) x strength
+    assert [(p.text, p.sentence_index, p.weight) for p in phrases] == [("reckless scheme", 1, 0.8)]
+    with pytest.raises(ValueError, match="one mapping per sentence"):
+        loaded_phrases([neutral, loaded], word_scores=scores[:1])
+
+
+def test_token_scores_come_from_the_same_pass_with_spans_in_the_text() -> None:
+    import numpy as np
+
+    from plumbline.analysis.bias import loaded_word_scores, token_head
+    from plumbline.analysis.embed import Embedder, Encoded
+
+    texts = ["  Critics slammed the dishonest scheme.", "Rain is expected on Tuesday."]
+    embedder = Embedder()
+    encoded = embedder.encode_layers(texts, token_head=token_head())
+    plain = embedder.encode_layers(texts)
+    np.testing.assert_allclose(encoded.vectors, plain.vectors, atol=1e-6)
+    assert plain.tokens == () and len(encoded.tokens) == 2
+    first = encoded.tokens[0]
+    assert len(first.scores) == len(first.spans)
+    pieces = [(a, b) for a, b in first.spans if b > a]
+    # the spans point into the text as given (leading spaces included) and cover every word
+    assert all(texts[0][a:b].strip() == texts[0][a:b] != "" for a, b in pieces)
+    assert texts[0][pieces[0][0] : pieces[0][1]].lower().startswith("crit")
+    for start, end, _key in word_spans(texts[0]):
+        assert any(a < end and b > start for a, b in pieces)
+    scores = loaded_word_scores(encoded, texts)
+    assert scores is not None and set(scores[0]) == {
+        "critics",
+        "slammed",
+        "the",
+        "dishonest",
+        "scheme",
+    }
+    assert all(0.0 <= p <= 1.0 for row in scores for p in row.values())
+    assert scores[0]["dishonest"] > scores[1]["rain"]
+    assert loaded_word_scores(plain, texts) is None
+    empty = np.zeros((0, 384), dtype=np.float32)
+    assert loaded_word_scores(Encoded(empty, empty), []) == []
