@@ -51,9 +51,7 @@ class ArticleAnalyzer:
             ):
                 sentence.bias = round(float(p), 4)
             title_bias = round(float(probabilities[cursor]), 4) if title else None
-            scores = (
-                word_scores[cursor + 1 : cursor + 1 + len(sentences)] if word_scores else None
-            )
+            scores = word_scores[cursor + 1 : cursor + 1 + len(sentences)] if word_scores else None
             cursor += 1 + len(sentences)
             analysis = ArticleAnalysis(
                 sentences=sentences,
