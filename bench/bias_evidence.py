@@ -3,7 +3,9 @@
     .venv/bin/python bench/bias_evidence.py [--data-dir ../shared/data]
         [--cache-dir /tmp/plumbline-heads-cache] [--draws 1000]
 
-1. **Loaded phrases** (``plumbline.analysis.bias.loaded_phrases``) against the words BABE's
+1. **Loaded phrases, the lexicon rule** (``plumbline.analysis.bias.loaded_phrases`` without
+   word scores: what the reference back end shows; the shipped rule with the loaded-word
+   head is measured by ``scripts/train_loaded_words.py``) against the words BABE's
    experts marked (``biased_words`` of ``final_labels_SG2.csv``, "No agreement" dropped).
    Stratified 5-fold CV (seed 0, the folds of ``scripts/train_heads.py``); in each outer
    fold the lexicon, the n-gram model AND the sentence head (C and side weights by its inner
