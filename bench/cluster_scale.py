@@ -10,6 +10,11 @@ StoryClusterer.assign in batches of 64, as in the pipeline; stories close 72 h a
 last article, so the open-story count is what the window holds.
 
     .venv/bin/python bench/cluster_scale.py [--articles 100000] [--days 10]
+        [--decision learned|score]
+
+``--decision learned`` (the pipeline's default) decides with the packaged same-event model
+(join probability 0.1, the dated default); ``score`` with the embedding threshold 0.6.
+The stream has no text, so the term and number signals are zero in both.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from plumbline.analysis.cluster import ClusterInput, StoryClusterer
+from plumbline.analysis.same_event import packaged_same_event
 
 CHECKPOINTS = (1_000, 10_000, 100_000)
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -69,13 +75,15 @@ def stream(n: int, days: float, seed: int, cache: Path) -> tuple[np.ndarray, lis
     return vectors[order], [T0 + timedelta(hours=starts[i]) for i in order]
 
 
-def run(kind: str, n: int, days: float, seed: int, cache: Path) -> dict[str, object]:
+def run(kind: str, n: int, days: float, seed: int, cache: Path, decision: str) -> dict[str, object]:
     vectors, when = stream(n, days, seed, cache)
     clusterer = StoryClusterer(
         threshold=0.6,
         window=timedelta(hours=72),
         near_duplicate=0.8,
         index=kind,  # type: ignore[arg-type]
+        same_event=packaged_same_event() if decision == "learned" else None,
+        join_probability=0.1,
     )
     per_insert: dict[int, float] = {}
     open_at: dict[int, int] = {}
@@ -116,10 +124,11 @@ def main() -> None:
     parser.add_argument("--days", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", type=Path, default=Path("/tmp"))
+    parser.add_argument("--decision", choices=["learned", "score"], default="learned")
     parser.add_argument("--one", choices=["exact", "hnsw"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:  # child process: one index kind, so peak memory is its own
-        result = run(args.one, args.articles, args.days, args.seed, args.cache)
+        result = run(args.one, args.articles, args.days, args.seed, args.cache, args.decision)
         print(json.dumps(result))
         return
     base_vectors(args.cache)
@@ -139,6 +148,8 @@ def main() -> None:
                 str(args.seed),
                 "--cache",
                 str(args.cache),
+                "--decision",
+                args.decision,
             ],
             check=True,
             capture_output=True,
@@ -147,7 +158,10 @@ def main() -> None:
         results[kind] = json.loads(out.strip().splitlines()[-1])
     hnsw, exact = results["hnsw"], results["exact"]
     same = np.mean([a == b for a, b in zip(hnsw["stories"], exact["stories"], strict=True)])
-    print(f"{args.articles} articles over {args.days:g} days; window 72 h, batches of 64")
+    print(
+        f"{args.articles} articles over {args.days:g} days; window 72 h, batches of 64; "
+        f"{args.decision} decision"
+    )
     print(
         "| articles so far | open stories | exact scan µs/article | HNSW µs/article | exact/HNSW |"
     )
