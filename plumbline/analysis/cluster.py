@@ -292,24 +292,31 @@ class StoryClusterer:
             self.sync(open_stories)
         decisions: list[ArticleAssignment] = []
         for item in sorted(batch, key=_arrival):
+            terms = self._item_terms(item)  # once per article: scoring and the story's sum
             if self.same_event is not None:
-                found = self.candidates_for(item, load_members)
+                found = self.candidates_for(item, load_members, terms=terms)
                 best = self._most_probable(item, found)
             else:
-                best = self._best(item, self._item_terms(item), load_members)
-            decisions.append(self.place(item, best.key if best else None, load_members))
+                best = self._best(item, terms, load_members)
+            key = best.key if best else None
+            decisions.append(self.place(item, key, load_members, terms=terms))
         return decisions
 
     def candidates_for(
-        self, item: ClusterInput, load_members: Callable[[int], list[ClusterMember]]
+        self,
+        item: ClusterInput,
+        load_members: Callable[[int], list[ClusterMember]],
+        *,
+        terms: Terms | None = None,
     ) -> list[tuple[int, Candidate]]:
         """The open stories an article is compared with (the nearest `candidates` by
         centroid that are open at its time, nearest first), each with what the same-event
-        model reads of the pair."""
+        model reads of the pair. `terms`: the article's term vector, if already made."""
         near = list(islice(self._open_near(item), self.candidates))
         if not near:
             return []
-        terms = article_terms(item.text) if item.text else {}
+        if terms is None:
+            terms = article_terms(item.text) if item.text else {}
         item_numbers = numbers(item.text)
         best_cosine = near[0][1]
         found = []
@@ -341,9 +348,12 @@ class StoryClusterer:
         item: ClusterInput,
         story_key: int | None,
         load_members: Callable[[int], list[ClusterMember]],
+        *,
+        terms: Terms | None = None,
     ) -> ArticleAssignment:
         """Put the article in the held story `story_key` (None: a new story) and update the
-        story's centroid, dates and signals; the decision to store."""
+        story's centroid, dates and signals; the decision to store. `terms`: the article's
+        term vector, if already made ({} when the term signal is off)."""
         best = self._stories[story_key] if story_key is not None else None
         if best is None:
             best = _Story(
@@ -368,7 +378,8 @@ class StoryClusterer:
         if item.when is not None:
             best.last = max(best.last, item.when) if best.last else item.when
             best.first = min(best.first, item.when) if best.first else item.when
-        terms = article_terms(item.text) if item.text else {}
+        if terms is None:
+            terms = article_terms(item.text) if item.text else {}
         if best.terms is not None and terms:
             _add(best.terms, terms)
             best.terms_norm = None
