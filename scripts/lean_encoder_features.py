@@ -24,6 +24,7 @@ Needs the ``train`` dependency group (PyTorch) for the network.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
 from pathlib import Path
@@ -74,20 +75,34 @@ def features(articles: list[dict[str, str]], embedder: Embedder) -> F32:
     return np.asarray(rows, dtype=np.float32)
 
 
+def reverse_gradient(h: Any, weight: float) -> Any:
+    """`h` unchanged on the way forward; its gradient times -`weight` on the way back (the
+    gradient-reversal layer of Ganin & Lempitsky 2015)."""
+    return _reversal().apply(h, weight)
+
+
+@functools.cache
+def _reversal() -> Any:
+    import torch
+
+    class Reverse(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, h: torch.Tensor, weight: float) -> torch.Tensor:
+            ctx.weight = weight
+            return h.view_as(h)
+
+        @staticmethod
+        def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+            return -ctx.weight * grad, None
+
+    return Reverse
+
+
 def adversarial(
     x: dict[str, F32], y: I64, outlets: I64, n_outlets: int, lam: float, valid_y: I64
 ) -> tuple[int, I64, I64]:
     """(epoch chosen on validation, validation and test predictions) of the network."""
     import torch
-
-    class Reverse(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx: Any, h: torch.Tensor) -> torch.Tensor:
-            return h.view_as(h)
-
-        @staticmethod
-        def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
-            return -lam * grad
 
     torch.manual_seed(0)
     tensors = {s: torch.tensor(v) for s, v in x.items()}
@@ -116,7 +131,7 @@ def adversarial(
             hidden = encoder(tensors["train"][rows])
             loss = torch.nn.functional.cross_entropy(head(hidden), target[rows])
             if lam:
-                outlet_logits = adversary(Reverse.apply(hidden))
+                outlet_logits = adversary(reverse_gradient(hidden, lam))
                 loss = loss + torch.nn.functional.cross_entropy(outlet_logits, group[rows])
             optimizer.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]

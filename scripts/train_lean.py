@@ -91,7 +91,8 @@ def read_split(path: Path) -> list[tuple[str, int]]:
 
 
 def load_articles(path: Path, wanted: set[str]) -> dict[str, dict[str, str]]:
-    """Title, text (``content_original``), label text and outlet of the wanted articles."""
+    """Title, text (``content_original``), label text, outlet and addresses of the wanted
+    articles."""
     found: dict[str, dict[str, str]] = {}
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         for line in handle:
@@ -102,6 +103,8 @@ def load_articles(path: Path, wanted: set[str]) -> dict[str, dict[str, str]]:
                     "text": str(obj.get("content_original") or ""),
                     "bias_text": str(obj["bias_text"]),
                     "source": str(obj.get("source") or ""),
+                    "url": str(obj.get("url") or ""),
+                    "source_url": str(obj.get("source_url") or ""),
                 }
     missing = wanted - set(found)
     if missing:

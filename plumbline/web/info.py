@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+from mdit_py_plugins.anchors import anchors_plugin
 
 from plumbline.core import Plumbline
 from plumbline.web.render import render
@@ -18,8 +19,13 @@ router = APIRouter(include_in_schema=False)
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 METHODOLOGY = DOCS / "methodology.md"
 API_DOC = DOCS / "api.md"
-# raw HTML in the Markdown is escaped, not passed through
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+# raw HTML in the Markdown is escaped, not passed through; headings get GitHub-style ids, so
+# the documents' own links (#article-lean-lean) and the site's (/methodology#lean) land
+_markdown = (
+    MarkdownIt("commonmark", {"html": False, "linkify": False})
+    .enable("table")
+    .use(anchors_plugin, min_level=1, max_level=4)
+)
 _cache: dict[str, tuple[float, Markup]] = {}
 _lock = threading.Lock()
 

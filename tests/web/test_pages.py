@@ -176,6 +176,8 @@ def test_story_shows_uncertainty_and_blindspot(core: Plumbline) -> None:
     client = TestClient(create_app(core))
     page = client.get(f"/story/{story.slug}").text
     assert "Blindspot:" in page and "95% range" in page
+    # the sides are the outlets' lean, and the page says why
+    assert 'href="/methodology#lean"' in page
     api = client.get(f"/api/stories/{story.slug}").json()
     assert api["blindspot"] == "left" and api["bias_interval"]
     assert isinstance(api["tones"], list)

@@ -271,6 +271,11 @@ def test_info_pages_render_the_methodology_and_policies(client: TestClient) -> N
     methodology = client.get("/methodology").text
     assert "<table>" in methodology and "macro F1" in methodology
     assert "<script" not in methodology
+    # headings carry ids, so every in-page link lands and the story page's "why" reaches
+    # the lean section
+    ids = set(re.findall(r'id="([^"]+)"', methodology))
+    assert "lean" in ids and "article-lean-lean" in ids
+    assert set(re.findall(r'href="#([^"]+)"', methodology)) <= ids
     cookies = client.get("/cookies").text
     for name in ("pl_consent", "pl_reader", "pl_theme"):
         assert name in cookies
