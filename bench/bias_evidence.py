@@ -78,7 +78,7 @@ from train_heads import (  # noqa: E402
 
 from plumbline.analysis import bias  # noqa: E402
 from plumbline.analysis.article import ArticleAnalyzer  # noqa: E402
-from plumbline.analysis.embed import Embedder, Encoded  # noqa: E402
+from plumbline.analysis.embed import Embedder, Encoded, TokenHead  # noqa: E402
 from plumbline.analysis.heads import packaged_head  # noqa: E402
 from plumbline.models import LoadedPhrase, Sentence  # noqa: E402
 from plumbline.settings import Settings  # noqa: E402
@@ -473,7 +473,11 @@ class CachingEmbedder(Embedder):
         self.cache_dir = cache_dir
         cache_dir.mkdir(parents=True, exist_ok=True)
 
-    def encode_layers(self, texts: Sequence[str], *, max_tokens: int = 128) -> Encoded:
+    def encode_layers(
+        self, texts: Sequence[str], *, max_tokens: int = 128, token_head: TokenHead | None = None
+    ) -> Encoded:
+        if token_head is not None:  # word scores are not cached: the product's own pass
+            return super().encode_layers(texts, max_tokens=max_tokens, token_head=token_head)
         digest = hashlib.sha256(f"{self.model_path.name}|{max_tokens}|layers".encode())
         for text in texts:
             digest.update(b"\x00" + text.encode("utf-8"))

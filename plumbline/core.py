@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from plumbline.accounts import Readers
+from plumbline.analysis.timeline import story_timeline
 from plumbline.analysis.topic_names import TOPICS
 from plumbline.errors import ConfigurationError, NotFound
 from plumbline.models import (
@@ -32,6 +33,7 @@ from plumbline.models import (
     StageCount,
     StoryDetail,
     StorySummary,
+    StoryTimeline,
     StoryWriteup,
     Subscriber,
     TopicSummary,
@@ -490,12 +492,21 @@ class Plumbline:
             summary=summary,
             synthesis=synthesis,
             articles=articles,
+            timeline=story_timeline(summary.id, summary.slug, articles),
             related=self.stores.topics.related_stories(summary.id, related) if related else [],
             topic_stories=self.stores.topics.topic_stories(
                 main_topic, limit=related, exclude=summary.id
             )
             if related and main_topic
             else [],
+        )
+
+    def story_timeline(self, key: str | int) -> StoryTimeline:
+        """How a story's coverage grew: who reported first, the articles over time by
+        side, when each side joined and how the coverage score moved."""
+        summary, _synthesis = self.stores.stories.story(key)
+        return story_timeline(
+            summary.id, summary.slug, self.stores.stories.story_articles(summary.id)
         )
 
     def topics(self) -> list[TopicSummary]:

@@ -355,6 +355,7 @@ class StoryDetail:
     articles: list[ArticleRecord]
     related: list[StorySummary] = field(default_factory=list)  # most similar stories first
     topic_stories: list[StorySummary] = field(default_factory=list)  # recent, same main topic
+    timeline: StoryTimeline | None = None  # how the coverage grew (analysis/timeline.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -526,6 +527,54 @@ class StoryStats:
     low_confidence_reasons: list[str] = field(default_factory=list)
     # the tone toward the story's main entities by side (stories with two or more outlets)
     tones: list[EntityToneView] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineStep:
+    """One article joining a story's coverage, and the coverage after it."""
+
+    when: datetime  # published; when Plumbline fetched it where the outlet gave no date
+    dated: bool  # `when` is the publication time
+    added: datetime  # when Plumbline fetched it ("new since your last visit")
+    article_id: int
+    title: str
+    outlet_name: str
+    outlet_slug: str | None
+    side: Lean  # the outlet's lean
+    new_outlet: bool  # the outlet's first article in the story
+    new_side: bool  # the first outlet of its side (never for unrated outlets)
+    articles: LeanMix  # articles so far, by the lean of their outlet
+    outlets: LeanMix  # outlets so far, by lean (the story's lean mix at this point)
+    coverage_score: float | None  # the story's coverage score with the articles so far
+    duplicate: bool = False  # a near-duplicate (wire) copy of an earlier article
+
+
+@dataclass(frozen=True, slots=True)
+class SideJoined:
+    side: Lean
+    when: datetime
+    outlet_name: str
+    hours_after_first: float  # since the story's first report
+
+
+@dataclass(slots=True)
+class StoryTimeline:
+    """How a story's coverage grew: who reported first, when each side joined, and how
+    the coverage score moved (analysis/timeline.py)."""
+
+    story_id: int
+    slug: str
+    steps: list[TimelineStep]
+    sides: list[SideJoined]  # the sides that covered it, in the order they joined
+    missing_sides: list[Lean]  # left / center / right sides with no outlet yet
+    score_low: float | None  # lowest and highest coverage score along the way
+    score_high: float | None
+    score_first: float | None  # after the first scored article, and now
+    score_last: float | None
+
+    @property
+    def first(self) -> TimelineStep | None:
+        return self.steps[0] if self.steps else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,6 +101,20 @@ def demo_lines(days: tuple[str, ...] = DEMO_SAMPLE_DAYS) -> list[dict[str, objec
     return lines
 
 
+#: Three outlets' reports of one event (a rural broadband bill), for story-level tests.
+BROADBAND_BODIES = [
+    "The state legislature passed a bill on Thursday that expands access to rural broadband "
+    "service, sending the measure to the governor after a long debate over its cost. "
+    "Supporters said farms and small towns have waited years for fast internet connections.",
+    "Lawmakers approved the rural broadband expansion on Thursday, and the governor is expected "
+    "to sign it next week. The plan sets aside money for providers that build lines to remote "
+    "homes, and it requires yearly reports on how many households were connected.",
+    "A measure to bring high-speed internet to rural counties cleared the legislature Thursday. "
+    "Opponents questioned the price of the program, while county officials said the "
+    "investment would help schools, clinics and businesses far from the cities.",
+]
+
+
 def jsonl(records: list[dict[str, object]]) -> io.BytesIO:
     return io.BytesIO("".join(json.dumps(r) + "\n" for r in records).encode())
 

@@ -198,6 +198,43 @@ class ArticleOut(Schema):
         return [p.text for p in shown_phrases(analysis)] if analysis else []
 
 
+class TimelineStepOut(Schema):
+    when: datetime = Field(description="Published; when Plumbline fetched it if undated")
+    dated: bool = Field(description="`when` is the publication time")
+    added: datetime = Field(description="When Plumbline fetched the article")
+    article_id: int
+    title: str
+    outlet_name: str
+    outlet_slug: str | None
+    side: str = Field(description="The outlet's lean: left, center, right or unrated")
+    new_outlet: bool
+    new_side: bool = Field(description="The first outlet of its side to cover the story")
+    duplicate: bool = Field(description="A near-duplicate (wire) copy of an earlier article")
+    articles: LeanMixOut = Field(description="Articles so far, by the lean of their outlet")
+    outlets: LeanMixOut = Field(description="Outlets so far, by lean")
+    coverage_score: float | None = Field(description="The coverage score with the articles so far")
+
+
+class SideJoinedOut(Schema):
+    side: str
+    when: datetime
+    outlet_name: str
+    hours_after_first: float
+
+
+class StoryTimelineOut(Schema):
+    story_id: int
+    slug: str
+    first: TimelineStepOut | None = Field(description="Who reported first")
+    sides: list[SideJoinedOut] = Field(description="When each side joined, in order")
+    missing_sides: list[str] = Field(description="Sides with no outlet on the story yet")
+    score_low: float | None = Field(description="The lowest coverage score along the way")
+    score_high: float | None = Field(description="The highest coverage score along the way")
+    score_first: float | None = Field(description="After the first scored article")
+    score_last: float | None = Field(description="With every article (the story's score)")
+    steps: list[TimelineStepOut] = Field(description="Every article, oldest first")
+
+
 class StoryDetailOut(StoryOut):
     synthesis_bias_score: float | None
     tones: list[EntityToneView]
@@ -330,6 +367,18 @@ def story(request: Request, key: str, response: Response) -> StoryDetailOut:
     detail = _core(request).story(key)
     response.headers["Last-Modified"] = format_datetime(detail.summary.updated_at, usegmt=True)
     return StoryDetailOut.of(detail)
+
+
+@router.get(
+    "/stories/{key}/timeline",
+    response_model=StoryTimelineOut,
+    summary="How a story's coverage grew",
+    description="Who reported first, every article over time with the outlets and articles "
+    "by side so far, when each side joined, and how the coverage score moved.",
+    responses={**READ, **errors(404)},
+)
+def story_timeline(request: Request, key: str) -> StoryTimelineOut:
+    return StoryTimelineOut.model_validate(_core(request).story_timeline(key))
 
 
 @router.get("/outlets", response_model=list[OutletOut], summary="All outlets", responses=READ)

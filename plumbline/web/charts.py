@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import fmean
 
+from plumbline.models import StoryTimeline
+
 WIDTH, HEIGHT = 600, 180
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 36, 8, 8, 24
 
@@ -58,3 +60,78 @@ def history_chart(scores: Sequence[tuple[datetime, float]]) -> HistoryChart | No
 def _y(score: float) -> float:
     inner = HEIGHT - PAD_TOP - PAD_BOTTOM
     return round(PAD_TOP + inner * (1 - max(0.0, min(100.0, score)) / 100), 1)
+
+
+@dataclass(frozen=True, slots=True)
+class SideSeries:
+    side: str  # left / center / right / unrated
+    path: str  # SVG step path of the side's articles so far
+    total: int  # its articles at the end
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineChart:
+    """A story's coverage over time: articles so far by side (step lines, y = count) and
+    the coverage score so far (a second panel, y = 0-100)."""
+
+    series: list[SideSeries]
+    score_path: str  # "" without scores
+    marks: list[tuple[float, str]]  # x of each side's joining, and the side
+    top: int  # the count at the top of the articles panel
+    start: datetime
+    end: datetime
+    width: int = WIDTH
+    height: int = HEIGHT
+    score_height: int = 110
+
+    def count_y(self, count: float) -> float:
+        inner = self.height - PAD_TOP - PAD_BOTTOM
+        return round(PAD_TOP + inner * (1 - count / self.top), 1)
+
+    def score_y(self, score: float) -> float:
+        inner = self.score_height - PAD_TOP - PAD_BOTTOM
+        return round(PAD_TOP + inner * (1 - max(0.0, min(100.0, score)) / 100), 1)
+
+
+def timeline_chart(timeline: StoryTimeline) -> TimelineChart | None:
+    """The story page's coverage chart, or None with fewer than two articles or when they
+    all arrived at the same moment (the list says it then)."""
+    steps = timeline.steps
+    if len(steps) < 2:
+        return None
+    start, end = steps[0].when, steps[-1].when
+    span = (end - start).total_seconds()
+    if span <= 0:
+        return None
+    inner = WIDTH - PAD_LEFT - PAD_RIGHT
+
+    def x(when: datetime) -> float:
+        return round(PAD_LEFT + inner * (when - start).total_seconds() / span, 1)
+
+    sides = ("left", "center", "right", "unrated")
+    final = steps[-1].articles
+    top = max(1, max(getattr(final, side) for side in sides))
+    chart = TimelineChart([], "", [], top, start, end)
+    series: list[SideSeries] = []
+    for side in sides:
+        total = getattr(final, side)
+        if not total:
+            continue
+        points: list[str] = []
+        count = 0
+        for step in steps:
+            now = getattr(step.articles, side)
+            if now != count or not points:
+                sx = x(step.when)
+                if points:  # hold the old count until this moment, then step up
+                    points.append(f"L{sx},{chart.count_y(count)}")
+                points.append(f"{'L' if points else 'M'}{sx},{chart.count_y(now)}")
+                count = now
+        points.append(f"L{x(end)},{chart.count_y(count)}")
+        series.append(SideSeries(side, " ".join(points), total))
+    scored = [(x(s.when), s.coverage_score) for s in steps if s.coverage_score is not None]
+    score_path = ""
+    if scored:
+        score_path = "M" + " L".join(f"{sx},{chart.score_y(v)}" for sx, v in scored)
+    marks = [(x(j.when), j.side.value) for j in timeline.sides]
+    return TimelineChart(series, score_path, marks, top, start, end)

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from plumbline.analysis.timeline import new_since
 from plumbline.analysis.topic_names import TOPICS
 from plumbline.core import Plumbline
 from plumbline.errors import InvalidInput, NotFound
@@ -15,6 +16,7 @@ from plumbline.models import StorySummary
 from plumbline.web.consent import consent_state
 from plumbline.web.render import render
 from plumbline.web.timing import TimedRoute
+from plumbline.web.visits import last_visit, remember_visit
 
 router = APIRouter(include_in_schema=False, route_class=TimedRoute)
 PAGE_SIZE = 30
@@ -104,9 +106,24 @@ def story(request: Request, key: str) -> Response:
     if key != detail.summary.slug:
         return RedirectResponse(f"/story/{detail.summary.slug}", status_code=301)
     core = _core(request)
-    if consent_state(request, core.settings.consent_policy_version).analytics:
+    consent = consent_state(request, core.settings.consent_policy_version)
+    if consent.analytics:
         core.readers.count_view(detail.summary.id)  # first-party, only with consent
-    return render(request, "story.html", {"story": detail})
+    if not consent.preferences:
+        return render(
+            request,
+            "story.html",
+            {"story": detail, "last_visit": None, "new": [], "new_ids": set()},
+        )
+    seen, visits = last_visit(request, detail.summary.id)
+    new = new_since(detail.timeline, seen) if seen and detail.timeline else []
+    response = render(
+        request,
+        "story.html",
+        {"story": detail, "last_visit": seen, "new": new, "new_ids": {s.article_id for s in new}},
+    )
+    remember_visit(response, request, visits, detail.summary.id)
+    return response
 
 
 @router.get("/outlets", response_class=HTMLResponse)

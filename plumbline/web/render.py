@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from plumbline.analysis.prose import attributed
 from plumbline.analysis.topic_names import TOPICS, topic_label
 from plumbline.analysis.wording import shown_phrases
 from plumbline.models import ArticleRecord, Lean, LeanMix
-from plumbline.web.charts import history_chart
+from plumbline.web.charts import history_chart, timeline_chart
 from plumbline.web.consent import THEME_COOKIE, consent_state
 from plumbline.web.forms import READER_COOKIE, FormGuard
 
@@ -60,6 +60,28 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
 
 def date(value: datetime | None) -> str:
     return value.strftime("%-d %b %Y") if value else "date unknown"
+
+
+def moment(value: datetime | None) -> str:
+    """A date with its time of day, in UTC: "6 Jun 2020, 14:05 UTC"."""
+    if value is None:
+        return "date unknown"
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%-d %b %Y, %H:%M UTC")
+
+
+def duration(hours: float) -> str:
+    """A span in words a reader takes in at once: "at once", "40 minutes", "5 hours",
+    "2.5 days"."""
+    if hours < 1 / 60:
+        return "at once"
+    if hours < 1:
+        return f"{round(hours * 60)} minutes"
+    if hours < 48:
+        whole = round(hours)
+        return f"{whole} hour{'s' if whole != 1 else ''}"
+    return f"{hours / 24:.1f} days".replace(".0 days", " days")
 
 
 def lean_parts(mix: LeanMix) -> list[tuple[str, int, float]]:
@@ -136,6 +158,9 @@ templates.env.globals["history_chart"] = history_chart
 templates.env.globals["by_side"] = by_side
 templates.env.globals["loaded_sentences"] = loaded_sentences
 templates.env.filters["date"] = date
+templates.env.filters["moment"] = moment
+templates.env.filters["duration"] = duration
+templates.env.globals["timeline_chart"] = timeline_chart
 templates.env.filters["topic_label"] = topic_label
 templates.env.tests["topic"] = TOPICS.__contains__  # a slug of the reader vocabulary
 templates.env.globals["lean_parts"] = lean_parts

@@ -15,7 +15,7 @@ from plumbline.core import Plumbline
 from plumbline.models import Lean, Outlet, StorySummary
 from plumbline.web import pages
 from plumbline.web.app import create_app
-from tests.plumbline_fixtures import jsonl
+from tests.plumbline_fixtures import BROADBAND_BODIES, jsonl
 
 pytestmark = pytest.mark.slow
 
@@ -141,17 +141,7 @@ def test_api_outlets_and_openapi(client: TestClient) -> None:
 
 
 def test_story_shows_uncertainty_and_blindspot(core: Plumbline) -> None:
-    bodies = [
-        "The state legislature passed a bill on Thursday that expands access to rural broadband "
-        "service, sending the measure to the governor after a long debate over its cost. "
-        "Supporters said farms and small towns have waited years for fast internet connections.",
-        "Lawmakers approved the rural broadband expansion on Thursday, and the governor is expected "
-        "to sign it next week. The plan sets aside money for providers that build lines to remote "
-        "homes, and it requires yearly reports on how many households were connected.",
-        "A measure to bring high-speed internet to rural counties cleared the legislature Thursday. "
-        "Opponents questioned the price of the program, while county officials said the "
-        "investment would help schools, clinics and businesses far from the cities.",
-    ]
+    bodies = BROADBAND_BODIES
     records = [
         {
             "id": f"b{i}",
