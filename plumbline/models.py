@@ -535,6 +535,7 @@ class TimelineStep:
 
     when: datetime  # published; when Plumbline fetched it where the outlet gave no date
     dated: bool  # `when` is the publication time
+    day_only: bool  # dated, but the outlet gave only the day (read as 00:00 UTC)
     added: datetime  # when Plumbline fetched it ("new since your last visit")
     article_id: int
     title: str
@@ -555,6 +556,7 @@ class SideJoined:
     when: datetime
     outlet_name: str
     hours_after_first: float  # since the story's first report
+    from_start: bool  # at the same time as the first report (the same day, for day-only dates)
 
 
 @dataclass(slots=True)
@@ -571,6 +573,8 @@ class StoryTimeline:
     score_high: float | None
     score_first: float | None  # after the first scored article, and now
     score_last: float | None
+    first_outlets: list[str]  # who reported first (several when they tie on the same time)
+    summary: str  # the timeline in two or three plain sentences (analysis/timeline.py)
 
     @property
     def first(self) -> TimelineStep | None:

@@ -2,8 +2,10 @@
 figure is recomputed from the articles as they arrived).
 
 - Time of an article: its publication time, else when Plumbline fetched it (``dated`` says
-  which). Articles are replayed in that order (ties by id); the first is "who reported
-  first".
+  which). A publication time of exactly 00:00:00 UTC is read as a date without a time
+  (``day_only``: what feeds and datasets that give only the day turn into). Articles are
+  replayed in time order (ties by id); "who reported first" names every outlet at the
+  earliest time, so articles that share a day are never ranked within it.
 - After each article: the articles and outlets so far by the lean of their outlet (the
   story's lean mix at that moment, :func:`plumbline.analysis.story.lean_mix`'s rule: an
   outlet's lean is that of its first article) and the coverage score with the articles so
@@ -75,12 +77,13 @@ def story_timeline(story_id: int, slug: str, articles: Sequence[ArticleRecord]) 
         if new_side:
             first = article_time(ordered[0])
             hours = round((when - first).total_seconds() / 3600, 1)
-            joined.append(SideJoined(side, when, name, hours))
+            joined.append(SideJoined(side, when, name, hours, _same_time(first, when)))
         so_far.append(article)
         steps.append(
             TimelineStep(
                 when=when,
                 dated=article.published is not None,
+                day_only=article.published is not None and _day_only(when),
                 added=_aware(article.fetched_at),
                 article_id=article.id,
                 title=article.title,
@@ -96,7 +99,10 @@ def story_timeline(story_id: int, slug: str, articles: Sequence[ArticleRecord]) 
             )
         )
     scores = [s.coverage_score for s in steps if s.coverage_score is not None]
-    return StoryTimeline(
+    first_outlets = list(
+        dict.fromkeys(s.outlet_name for s in steps if _same_time(steps[0].when, s.when))
+    )
+    timeline = StoryTimeline(
         story_id=story_id,
         slug=slug,
         steps=steps,
@@ -106,7 +112,90 @@ def story_timeline(story_id: int, slug: str, articles: Sequence[ArticleRecord]) 
         score_high=max(scores) if scores else None,
         score_first=scores[0] if scores else None,
         score_last=scores[-1] if scores else None,
+        first_outlets=first_outlets,
+        summary="",
     )
+    timeline.summary = describe(timeline)
+    return timeline
+
+
+def _day_only(when: datetime) -> bool:
+    return when.hour == when.minute == when.second == when.microsecond == 0
+
+
+def _same_time(first: datetime, when: datetime) -> bool:
+    """At the same moment, or on the same day when both carry only their day."""
+    if _day_only(first) and _day_only(when):
+        return first.date() == when.date()
+    return when == first
+
+
+def _names(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _date(when: datetime, day_only: bool) -> str:
+    return when.strftime("%-d %b %Y") if day_only else when.strftime("%-d %b %Y, %H:%M UTC")
+
+
+def _later(joined: SideJoined, first: datetime) -> str:
+    if _day_only(first) and _day_only(joined.when):
+        days = (joined.when.date() - first.date()).days
+        return "the next day" if days == 1 else f"{days} days later"
+    hours = joined.hours_after_first
+    if hours < 1:
+        return f"{max(1, round(hours * 60))} minutes later"
+    if hours < 48:
+        return f"{round(hours)} hour{'s' if round(hours) != 1 else ''} later"
+    return f"{round(hours / 24)} days later"
+
+
+def describe(timeline: StoryTimeline) -> str:
+    """The timeline in plain sentences: who reported first and when, when each side
+    joined, the sides missing, and how the coverage score moved."""
+    first = timeline.first
+    if first is None:
+        return ""
+    when = _date(first.when, first.day_only)
+    if not first.dated:
+        when += " (when Plumbline found it; the outlet gave no date)"
+    if len(timeline.first_outlets) == 1:
+        parts = [f"First reported by {first.outlet_name} on {when}."]
+    else:
+        shown = timeline.first_outlets[:4]
+        more = len(timeline.first_outlets) - len(shown)
+        names = _names([*shown, f"{more} more"] if more else shown)
+        parts = [f"First reported on {when} by {names}."]
+        if first.day_only:
+            parts[0] = parts[0][:-1] + " (the outlets give only the day)."
+    start = [j.side.value for j in timeline.sides if j.from_start]
+    later = [
+        f"the {j.side.value} joined {_later(j, first.when)} ({j.outlet_name})"
+        for j in timeline.sides
+        if not j.from_start
+    ]
+    sides = []
+    if start:
+        sides.append(
+            f"the {_names(start)} covered it from the {'first day' if first.day_only else 'start'}"
+        )
+    sides += later
+    if sides:
+        sentence = "; ".join(sides)
+        parts.append(sentence[0].upper() + sentence[1:] + ".")
+    if timeline.missing_sides:
+        missing = " or ".join(s.value for s in timeline.missing_sides)
+        parts.append(f"No {missing} outlet has covered it yet.")
+    low, high = timeline.score_low, timeline.score_high
+    if low is not None and high is not None and len(timeline.steps) > 1:
+        if high - low >= 1:
+            parts.append(
+                f"The coverage score moved between {low:.0f} and {high:.0f} as outlets joined."
+            )
+        else:
+            parts.append(f"The coverage score held at {low:.0f} as outlets joined.")
+    return " ".join(parts)
 
 
 def new_since(timeline: StoryTimeline, seen: datetime) -> list[TimelineStep]:

@@ -201,6 +201,7 @@ class ArticleOut(Schema):
 class TimelineStepOut(Schema):
     when: datetime = Field(description="Published; when Plumbline fetched it if undated")
     dated: bool = Field(description="`when` is the publication time")
+    day_only: bool = Field(description="The outlet gave only the day (`when` is 00:00 UTC)")
     added: datetime = Field(description="When Plumbline fetched the article")
     article_id: int
     title: str
@@ -220,12 +221,18 @@ class SideJoinedOut(Schema):
     when: datetime
     outlet_name: str
     hours_after_first: float
+    from_start: bool = Field(description="With the first report (the same day, for days)")
 
 
 class StoryTimelineOut(Schema):
     story_id: int
     slug: str
-    first: TimelineStepOut | None = Field(description="Who reported first")
+    summary: str = Field(description="The timeline in plain sentences, as the page says it")
+    first: TimelineStepOut | None = Field(description="The earliest article")
+    first_outlets: list[str] = Field(
+        description="Every outlet at the earliest time (articles that share a day are not "
+        "ranked within it)"
+    )
     sides: list[SideJoinedOut] = Field(description="When each side joined, in order")
     missing_sides: list[str] = Field(description="Sides with no outlet on the story yet")
     score_low: float | None = Field(description="The lowest coverage score along the way")

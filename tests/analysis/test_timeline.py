@@ -55,6 +55,12 @@ def test_replays_articles_in_time_order_and_names_who_was_first() -> None:
         (Lean.LEFT, 0.0, "Leftpost"),
         (Lean.RIGHT, 30.0, "Rightnews"),
     ]
+    assert timeline.first_outlets == ["Leftpost"]
+    assert timeline.summary == (
+        "First reported by Leftpost on 1 Jun 2020, 08:00 UTC. The left covered it from the "
+        "start; the right joined 30 hours later (Rightnews). No center outlet has covered it "
+        "yet. The coverage score moved between 20 and 40 as outlets joined."
+    )
     assert timeline.missing_sides == [Lean.CENTER]
     assert [s.new_side for s in timeline.steps] == [True, False, True, False]
     assert [s.new_outlet for s in timeline.steps] == [True, True, True, False]
@@ -122,3 +128,21 @@ def test_new_since_counts_what_plumbline_found_after_the_visit() -> None:
 def test_an_empty_story_has_an_empty_timeline() -> None:
     timeline = story_timeline(7, "s", [])
     assert timeline.steps == [] and timeline.first is None and timeline.score_low is None
+
+
+def test_articles_that_share_a_day_are_not_ranked_within_it() -> None:
+    # dates without a time (00:00 UTC): the same day ties, whatever the import order
+    day = T0.replace(hour=0)
+    articles = [
+        article(1, "a", Lean.LEFT, -8),  # 1 Jun 00:00
+        article(2, "b", Lean.CENTER, -8),
+        article(3, "c", Lean.RIGHT, 40),  # 3 Jun 00:00
+    ]
+    timeline = story_timeline(7, "s", articles)
+    assert timeline.steps[0].when == day and timeline.steps[0].day_only
+    assert timeline.first_outlets == ["A", "B"]
+    assert [j.from_start for j in timeline.sides] == [True, True, False]
+    assert timeline.summary.startswith(
+        "First reported on 1 Jun 2020 by A and B (the outlets give only the day). The left "
+        "and center covered it from the first day; the right joined 2 days later (C)."
+    )

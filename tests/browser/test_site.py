@@ -187,6 +187,32 @@ def test_customize_allows_only_analytics(context: BrowserContext, site: Site) ->
     assert "pl_theme" not in _cookies(context)
 
 
+# -------------------------------------------------------------------- timeline
+def test_story_timeline_and_new_since_the_last_visit(context: BrowserContext, site: Site) -> None:
+    page = context.new_page()
+    story = _first_story(page, site)  # the front page's first story has several outlets
+    page.goto(site.url + story)
+    timeline = page.locator("#timeline")
+    assert timeline.get_by_role("heading", name="How the coverage grew").is_visible()
+    assert timeline.get_by_text("First reported").is_visible()
+    assert timeline.locator("table").count() == 1
+    timeline.get_by_text("Every article, in the order it appeared").click()
+    rows = timeline.locator("table tbody tr")
+    assert rows.count() >= 2 and rows.first.is_visible()
+    assert "pl_seen" not in _cookies(context)  # no consent: no visit remembered
+    page.get_by_role("button", name="Accept all").click()
+    page.wait_for_load_state()
+    page.goto(site.url + story)
+    assert "pl_seen" in _cookies(context)
+    page.goto(site.url + story)
+    assert page.get_by_text("Nothing new since your last visit").is_visible()
+    page.get_by_role("contentinfo").get_by_role("link", name="Cookie settings").click()
+    page.get_by_label("Preferences").uncheck()
+    page.get_by_role("button", name="Save choices").click()
+    page.wait_for_load_state()
+    assert "pl_seen" not in _cookies(context)
+
+
 # ----------------------------------------------------------------------- saved
 def test_save_and_unsave_from_the_front_page_and_the_story_page(
     context: BrowserContext, site: Site
@@ -353,6 +379,8 @@ def test_pages_work_without_javascript(browser: Browser, site: Site) -> None:
     story = _first_story(page, site)
     page.goto(site.url + story)
     assert page.get_by_text("Analyzed from").is_visible()
+    page.get_by_text("Every article, in the order it appeared").click()  # <details>, no script
+    assert page.locator("#timeline table tbody tr").first.is_visible()
     page.get_by_role("button", name="Reject all").click()
     page.wait_for_load_state()
     assert "pl_consent" in _cookies(context)

@@ -76,6 +76,7 @@ def test_api_timeline_says_who_was_first_and_when_each_side_joined(
     body = response.json()
     assert body["slug"] == slug and len(body["steps"]) == 3
     assert body["first"]["outlet_name"] == "Left One" and body["first"]["dated"] is True
+    assert body["first_outlets"] == ["Left One"] and body["summary"].startswith("First reported")
     assert [(s["side"], s["hours_after_first"]) for s in body["sides"]] == [
         ("left", 0.0),
         ("right", 30.0),
@@ -99,9 +100,11 @@ def test_story_page_shows_how_the_coverage_grew(
     _core, client, slug = story_site
     page = client.get(f"/story/{slug}").text
     assert 'id="timeline-h">How the coverage grew' in page
-    assert "First reported by <strong>Left One</strong> on 1 Jun 2020, 08:00 UTC" in page
-    assert "the right joined after 30 hours (Right One)" in page
-    assert "No center outlet has covered it yet." in page
+    assert (
+        "First reported by Left One on 1 Jun 2020, 08:00 UTC. The left covered it from the "
+        "start; the right joined 30 hours later (Right One). No center outlet has covered it "
+        "yet." in page
+    )
     assert 'aria-labelledby="timeline-cap"' in page and "line-left" in page
     assert "first from the right" in page
     assert "since your last visit" not in page  # no consent: nothing remembered
