@@ -543,7 +543,7 @@ class TimelineStep:
     outlet_slug: str | None
     side: Lean  # the outlet's lean
     new_outlet: bool  # the outlet's first article in the story
-    new_side: bool  # the first outlet of its side (never for unrated outlets)
+    new_side: bool  # among the first outlets of its side, at the time it joined (not unrated)
     articles: LeanMix  # articles so far, by the lean of their outlet
     outlets: LeanMix  # outlets so far, by lean (the story's lean mix at this point)
     coverage_score: float | None  # the story's coverage score with the articles so far
@@ -554,7 +554,8 @@ class TimelineStep:
 class SideJoined:
     side: Lean
     when: datetime
-    outlet_name: str
+    outlet_name: str  # the side's first outlet
+    outlets: list[str]  # every outlet of the side at that time (the same day, for days)
     hours_after_first: float  # since the story's first report
     from_start: bool  # at the same time as the first report (the same day, for day-only dates)
 

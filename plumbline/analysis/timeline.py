@@ -10,7 +10,8 @@ figure is recomputed from the articles as they arrived).
   story's lean mix at that moment, :func:`plumbline.analysis.story.lean_mix`'s rule: an
   outlet's lean is that of its first article) and the coverage score with the articles so
   far (:func:`plumbline.analysis.story.coverage_score`: each outlet once, near-duplicate
-  wire copies left out).
+  wire copies left out). How the score *moved* (``score_low`` … ``score_last``) is read at
+  each distinct time only, after every article of that time.
 - A side *joins* with its first outlet; unrated outlets join no side.
 """
 
@@ -72,12 +73,15 @@ def story_timeline(story_id: int, slug: str, articles: Sequence[ArticleRecord]) 
         side = outlet_sides[key]
         article_counts[side] += 1
         when = article_time(article)
-        new_side = new_outlet and side in SIDES and all(j.side is not side for j in joined)
         name = article.outlet_name or article.outlet_slug or "Unknown outlet"
-        if new_side:
+        earlier = next((j for j in joined if j.side is side), None)
+        new_side = new_outlet and side in SIDES and (earlier is None or earlier.when == when)
+        if new_side and earlier is None:
             first = article_time(ordered[0])
             hours = round((when - first).total_seconds() / 3600, 1)
-            joined.append(SideJoined(side, when, name, hours, _same_time(first, when)))
+            joined.append(SideJoined(side, when, name, [name], hours, _same_time(first, when)))
+        elif new_side and earlier is not None:
+            earlier.outlets.append(name)  # another outlet of the side at the same time
         so_far.append(article)
         steps.append(
             TimelineStep(
@@ -98,7 +102,7 @@ def story_timeline(story_id: int, slug: str, articles: Sequence[ArticleRecord]) 
                 duplicate=article.duplicate_of is not None,
             )
         )
-    scores = [s.coverage_score for s in steps if s.coverage_score is not None]
+    scores = [s.coverage_score for s in settled(steps) if s.coverage_score is not None]
     first_outlets = list(
         dict.fromkeys(s.outlet_name for s in steps if _same_time(steps[0].when, s.when))
     )
@@ -119,6 +123,13 @@ def story_timeline(story_id: int, slug: str, articles: Sequence[ArticleRecord]) 
     return timeline
 
 
+def settled(steps: Sequence[TimelineStep]) -> list[TimelineStep]:
+    """The last step of each distinct time: how the story stood once every article of that
+    moment (or day) was in. Articles that share a time arrive together, so their order among
+    themselves must not show as the score moving."""
+    return [s for i, s in enumerate(steps) if i + 1 == len(steps) or steps[i + 1].when != s.when]
+
+
 def _day_only(when: datetime) -> bool:
     return when.hour == when.minute == when.second == when.microsecond == 0
 
@@ -133,6 +144,13 @@ def _same_time(first: datetime, when: datetime) -> bool:
 def _names(items: Sequence[str]) -> str:
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _few(names: Sequence[str], most: int = 3) -> str:
+    """Up to `most` names, and how many more: "A, B, C and 2 more"."""
+    shown = list(names[:most])
+    more = len(names) - len(shown)
+    return _names([*shown, f"{more} more"] if more else shown)
 
 
 def _date(when: datetime, day_only: bool) -> str:
@@ -163,15 +181,12 @@ def describe(timeline: StoryTimeline) -> str:
     if len(timeline.first_outlets) == 1:
         parts = [f"First reported by {first.outlet_name} on {when}."]
     else:
-        shown = timeline.first_outlets[:4]
-        more = len(timeline.first_outlets) - len(shown)
-        names = _names([*shown, f"{more} more"] if more else shown)
-        parts = [f"First reported on {when} by {names}."]
+        parts = [f"First reported on {when} by {_few(timeline.first_outlets, 4)}."]
         if first.day_only:
             parts[0] = parts[0][:-1] + " (the outlets give only the day)."
-    start = [j.side.value for j in timeline.sides if j.from_start]
+    start = [s.value for s in SIDES if any(j.side is s and j.from_start for j in timeline.sides)]
     later = [
-        f"the {j.side.value} joined {_later(j, first.when)} ({j.outlet_name})"
+        f"the {j.side.value} joined {_later(j, first.when)} ({_few(j.outlets)})"
         for j in timeline.sides
         if not j.from_start
     ]
@@ -188,7 +203,8 @@ def describe(timeline: StoryTimeline) -> str:
         missing = " or ".join(s.value for s in timeline.missing_sides)
         parts.append(f"No {missing} outlet has covered it yet.")
     low, high = timeline.score_low, timeline.score_high
-    if low is not None and high is not None and len(timeline.steps) > 1:
+    moments = len({step.when for step in timeline.steps})
+    if low is not None and high is not None and moments > 1:
         if high - low >= 1:
             parts.append(
                 f"The coverage score moved between {low:.0f} and {high:.0f} as outlets joined."

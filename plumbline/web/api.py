@@ -219,7 +219,8 @@ class TimelineStepOut(Schema):
 class SideJoinedOut(Schema):
     side: str
     when: datetime
-    outlet_name: str
+    outlet_name: str = Field(description="The side's first outlet")
+    outlets: list[str] = Field(description="Every outlet of the side at that time (or day)")
     hours_after_first: float
     from_start: bool = Field(description="With the first report (the same day, for days)")
 

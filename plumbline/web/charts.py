@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import fmean
 
+from plumbline.analysis.timeline import settled
 from plumbline.models import StoryTimeline
 
 WIDTH, HEIGHT = 600, 180
@@ -100,9 +101,12 @@ def timeline_chart(timeline: StoryTimeline) -> TimelineChart | None:
     if len(steps) < 2:
         return None
     start, end = steps[0].when, steps[-1].when
-    span = (end - start).total_seconds()
-    if span <= 0:
+    # a date without a time covers its whole day: the axis runs to the end of the last day,
+    # so the articles of that day show as a step, not as a jump at the right edge
+    axis_end = end + timedelta(days=1) if steps[-1].day_only else end
+    if end <= start:
         return None
+    span = (axis_end - start).total_seconds()
     inner = WIDTH - PAD_LEFT - PAD_RIGHT
 
     def x(when: datetime) -> float:
@@ -127,9 +131,9 @@ def timeline_chart(timeline: StoryTimeline) -> TimelineChart | None:
                     points.append(f"L{sx},{chart.count_y(count)}")
                 points.append(f"{'L' if points else 'M'}{sx},{chart.count_y(now)}")
                 count = now
-        points.append(f"L{x(end)},{chart.count_y(count)}")
+        points.append(f"L{x(axis_end)},{chart.count_y(count)}")
         series.append(SideSeries(side, " ".join(points), total))
-    scored = [(x(s.when), s.coverage_score) for s in steps if s.coverage_score is not None]
+    scored = [(x(s.when), s.coverage_score) for s in settled(steps) if s.coverage_score is not None]
     score_path = ""
     if scored:
         score_path = "M" + " L".join(f"{sx},{chart.score_y(v)}" for sx, v in scored)

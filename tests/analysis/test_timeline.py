@@ -146,3 +146,27 @@ def test_articles_that_share_a_day_are_not_ranked_within_it() -> None:
         "First reported on 1 Jun 2020 by A and B (the outlets give only the day). The left "
         "and center covered it from the first day; the right joined 2 days later (C)."
     )
+    # two outlets of a side on the day it joined both count as its first
+    both = story_timeline(7, "s", [*articles, article(4, "d", Lean.RIGHT, 40)])
+    assert both.sides[-1].outlets == ["C", "D"]
+    assert [s.new_side for s in both.steps] == [True, True, True, True]
+    assert "the right joined 2 days later (C and D)." in both.summary
+
+
+def test_the_score_moves_only_between_distinct_times() -> None:
+    # three outlets on one day: their order within the day is arbitrary, so no movement
+    same_day = [
+        article(1, "a", Lean.LEFT, -8, 10.0),
+        article(2, "b", Lean.RIGHT, -8, 50.0),
+        article(3, "c", Lean.CENTER, -8, 30.0),
+    ]
+    timeline = story_timeline(7, "s", same_day)
+    assert (timeline.score_low, timeline.score_high) == (30.0, 30.0)
+    assert "coverage score" not in timeline.summary
+    assert "The left, center and right covered it from the first day." in timeline.summary
+    later = [*same_day, article(4, "d", Lean.RIGHT, 16, 90.0)]  # the next day
+    timeline = story_timeline(7, "s", later)
+    assert (timeline.score_first, timeline.score_last) == (30.0, 45.0)
+    assert timeline.summary.endswith(
+        "The coverage score moved between 30 and 45 as outlets joined."
+    )
