@@ -124,11 +124,19 @@ def counts(
     rates: dict[str, float],
     min_p: float,
     min_rate: float,
+    gate: float = 0.0,
+    sentence_p: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.int64]:
-    """(hits, predicted, marked) when a word is loaded at p >= min_p or rate >= min_rate."""
+    """(hits, predicted, marked) when a word is loaded at p >= min_p, or at rate >= min_rate
+    in a sentence whose p(s) is >= `gate` (`sentence_p`: each sentence's p(s))."""
     hit = predicted = 0
-    for row, marked in zip(scores, gold, strict=True):
-        chosen = {k for k, p in row.items() if p >= min_p or rates.get(k, 0.0) >= min_rate}
+    for i, (row, marked) in enumerate(zip(scores, gold, strict=True)):
+        lexicon_ok = gate <= 0 or (sentence_p is not None and sentence_p[i] >= gate)
+        chosen = {
+            k
+            for k, p in row.items()
+            if p >= min_p or (lexicon_ok and rates.get(k, 0.0) >= min_rate)
+        }
         predicted += len(chosen)
         hit += len(chosen & marked)
     return np.asarray([hit, predicted, sum(len(g) for g in gold)], dtype=np.int64)
@@ -152,6 +160,42 @@ def choose(
     return max(grid, key=lambda rule: prf(counts(scores, gold, rates, *rule))[2])
 
 
+def choose_gated(
+    scores: list[dict[str, float]],
+    gold: list[set[str]],
+    rates: dict[str, float],
+    sentence_p: npt.NDArray[np.float64],
+    gates: list[float],
+) -> tuple[float, float, float]:
+    """The (min_p, min_rate, gate) with the best F1: lexicon words count only in sentences
+    with p(s) >= gate."""
+    grid = [(t, r, g) for t in THRESHOLDS for r in RATES[:-1] for g in gates]
+    return max(grid, key=lambda rule: prf(counts(scores, gold, rates, *rule, sentence_p))[2])
+
+
+class SentenceBias:
+    """p(s) of BABE sentences from the shipped sentence head's recipe (train_heads.py: the
+    same features, grid and inner CV) fit on given rows only; not Platt-calibrated (the
+    calibration is close to the identity, a = 1.03-1.15, b = -0.03)."""
+
+    def __init__(self, texts: list[str], marked: list[list[str]], labels: I64, cache: Path):
+        from train_heads import CachedEmbedder, SideFeatures
+
+        encoded = CachedEmbedder(cache).encode_layers(texts, "babe-sentences")
+        self.x = np.hstack([encoded.vectors, encoded.layer_means]).astype(np.float64)
+        self.side = SideFeatures(texts, marked, labels)
+        self.labels = labels
+
+    def p(self, fit: I64, rows: I64) -> npt.NDArray[np.float64]:
+        from train_heads import HEAD_GRID, HeadModel, select_head
+
+        side_fit, side_rows, _ = self.side.split(fit, rows)
+        params, _ = select_head(self.x[fit], side_fit, self.labels[fit], HEAD_GRID)
+        model = HeadModel(*params).fit(self.x[fit], side_fit, self.labels[fit])
+        logit = model.decision(self.x[rows], side_rows)
+        return np.asarray(1.0 / (1.0 + np.exp(-logit)), dtype=np.float64)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -162,8 +206,17 @@ def main() -> None:
     parser.add_argument(
         "--out", type=Path, default=REPO / "plumbline" / "data" / "heads" / LOADED_WORDS_HEAD
     )
+    parser.add_argument(
+        "--sentence-gates",
+        default="",
+        help="also measure a p(s) gate for lexicon words, e.g. 0,0.2,0.3,0.4,0.5 (refits the "
+        "sentence head in each fold: a few minutes more); the shipped rule then includes it",
+    )
     args = parser.parse_args()
+    gates = [float(g) for g in args.sentence_gates.split(",") if g.strip()]
     texts, marked, labels = load_babe(args.data_dir)
+    sentence_bias = SentenceBias(texts, marked, labels, args.cache_dir) if gates else None
+    oof_p = np.zeros(len(texts), dtype=np.float64)
     gold = [{key for w in ws for _s, _e, key in word_spans(w)} for ws in marked]
     lexicon = BiasLexicon(texts, marked)
     pieces = Pieces(texts, gold, args.cache_dir)
@@ -181,6 +234,16 @@ def main() -> None:
         dev_words, test_words = pieces.words(dev, fitted), pieces.words(test, fitted)
         dev_gold, test_gold = [gold[i] for i in dev], [gold[i] for i in test]
         dev_rates, test_rates = lexicon.fit(np.asarray(fit)), lexicon.fit(train)
+        gated: tuple[float, float, float] | None = None
+        if sentence_bias is not None:
+            dev_p = sentence_bias.p(np.asarray(fit), np.asarray(dev))
+            test_p = sentence_bias.p(train, test)
+            oof_p[test] = test_p
+            gated = choose_gated(dev_words, dev_gold, dev_rates, dev_p, gates)
+            c = counts(test_words, test_gold, test_rates, *gated, test_p)
+            totals.setdefault("head, or lexicon with a p(s) gate", np.zeros(3, np.int64))
+            totals["head, or lexicon with a p(s) gate"] += c
+            print(f"fold {number}: gated rule {gated} F1 {prf(c)[2]:.3f}", flush=True)
         rules = {
             "head or lexicon": choose(dev_words, dev_gold, dev_rates),
             "head alone": (
@@ -217,6 +280,24 @@ def main() -> None:
 
     rule = max(((t, r) for t in THRESHOLDS for r in RATES), key=pooled)
     print(f"shipped rule: p >= {rule[0]} or rate >= {rule[1]} (out-of-fold F1 {pooled(rule):.3f})")
+    gate = 0.0
+    if sentence_bias is not None:
+
+        def pooled_gated(rule: tuple[float, float, float]) -> float:
+            total = np.zeros(3, np.int64)
+            for i, (words, g, rates) in enumerate(zip(oof, gold, oof_rates, strict=True)):
+                total += counts([words], [g], rates, *rule, oof_p[i : i + 1])
+            return prf(total)[2]
+
+        best = max(
+            ((t, r, g) for t in THRESHOLDS for r in RATES[:-1] for g in gates), key=pooled_gated
+        )
+        print(
+            f"best gated rule over all out-of-fold predictions: {best}, F1 {pooled_gated(best):.3f}"
+        )
+        nested = prf(totals["head, or lexicon with a p(s) gate"])[2]
+        if nested > prf(totals["head or lexicon"])[2] and best[2] > 0:
+            rule, gate = (best[0], best[1]), best[2]
     scaler, model = pieces.fit(np.arange(len(texts)))
     head = LinearHead(
         classes=("other", "loaded"),
@@ -230,9 +311,13 @@ def main() -> None:
             "pieces' highest",
             "word_min_p": rule[0],
             "word_min_rate": rule[1],
+            "lexicon_min_sentence_p": gate,
             "trained_on": "BABE final_labels_SG2.csv biased_words (3,673 sentences), "
             "scripts/train_loaded_words.py",
-            "token_f1_nested_cv": round(prf(totals["head or lexicon"])[2], 4),
+            "token_f1_nested_cv": round(
+                prf(totals["head, or lexicon with a p(s) gate" if gate else "head or lexicon"])[2],
+                4,
+            ),
             "trained": dt.date.today().isoformat(),
             "license": "derived from BABE (AGPL-3.0)",
         },
