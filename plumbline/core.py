@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from plumbline.accounts import Readers
+from plumbline.analysis.profile import outlet_profile
 from plumbline.analysis.timeline import story_timeline
 from plumbline.analysis.topic_names import TOPICS
 from plumbline.errors import ConfigurationError, NotFound
@@ -29,6 +30,7 @@ from plumbline.models import (
     IngestReport,
     NewArticle,
     Outlet,
+    OutletProfile,
     PipelineReport,
     StageCount,
     StoryDetail,
@@ -55,6 +57,7 @@ if TYPE_CHECKING:  # heavy modules (SQLAlchemy, ONNX Runtime, scikit-learn) load
     from plumbline.storage.protocols import Stores
 
 IMPORT_BATCH = 500
+PROFILE_ARTICLES = 500  # recent articles an outlet profile reads its loaded phrases from
 
 
 @dataclass(slots=True)
@@ -74,6 +77,7 @@ class OutletPage:
     mean_bias: float | None
     recent: list[ArticleRecord]
     scores: list[tuple[datetime, float]]  # (published, bias score) of scored articles
+    profile: OutletProfile | None = None  # what Plumbline measured (analysis/profile.py)
 
 
 @dataclass(slots=True)
@@ -217,6 +221,21 @@ class Plumbline:
             mean_bias,
             self.stores.articles.outlet_articles(slug, recent),
             self.stores.articles.outlet_scores(slug),
+            self.outlet_profile(outlet),
+        )
+
+    def outlet_profile(self, outlet: Outlet) -> OutletProfile:
+        """The outlet's measured profile: its articles' score with an interval, opinion
+        share, most used loaded phrases, how often it alone covered a story, and the other
+        outlets of its lean."""
+        articles = self.stores.articles
+        return outlet_profile(
+            outlet.slug,
+            outlet.lean,
+            kinds=articles.outlet_kinds(outlet.slug),
+            phrases=articles.outlet_phrases(outlet.slug, PROFILE_ARTICLES),
+            story_sides=articles.outlet_story_sides(outlet.slug),
+            peers=articles.lean_outlet_scores(outlet.lean.value),
         )
 
     def add_outlet(

@@ -530,6 +530,37 @@ class StoryStats:
 
 
 @dataclass(frozen=True, slots=True)
+class OutletScore:
+    """An outlet's articles' mean bias score, with a 95% t-interval over its articles."""
+
+    slug: str
+    name: str
+    n_scored: int
+    mean: float
+    interval: tuple[float, float] | None  # None with fewer than two scored articles
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseUse:
+    text: str
+    articles: int  # how many of the articles read used it
+
+
+@dataclass(slots=True)
+class OutletProfile:
+    """What Plumbline measured of one outlet (analysis/profile.py): no third-party rating."""
+
+    score: OutletScore | None  # None before any scored article
+    kinds: dict[str, int]  # news / opinion / analysis article counts
+    opinion_share: float | None  # opinion / labelled articles, 0-1
+    phrases: list[PhraseUse]  # its most used loaded phrases
+    phrase_articles: int  # the recent articles the phrases were read from
+    stories: int  # stories with two or more outlets that it covered
+    alone: int  # of those, stories no outlet of another side covered
+    peers: list[OutletScore]  # the outlets of its lean (itself included), lowest score first
+
+
+@dataclass(frozen=True, slots=True)
 class TimelineStep:
     """One article joining a story's coverage, and the coverage after it."""
 

@@ -313,6 +313,85 @@ class SqlArticleStore(Store):
             ).one()
         return int(n), (float(mean) if mean is not None else None)
 
+    # ---------------------------------------------------------- outlet profiles
+    def outlet_kinds(self, slug: str) -> dict[str, int]:
+        """How many of the outlet's analyzed articles are news, opinion or analysis."""
+        with self.session() as s:
+            rows = s.execute(
+                select(ArticleRow.kind, func.count(ArticleRow.id))
+                .join(OutletRow, ArticleRow.outlet_id == OutletRow.id)
+                .where(OutletRow.slug == slug, ArticleRow.state.in_(["analyzed", "clustered"]))
+                .group_by(ArticleRow.kind)
+            ).all()
+        return {str(kind): int(n) for kind, n in rows if kind}
+
+    def outlet_phrases(self, slug: str, recent: int = 500) -> list[list[str]]:
+        """The loaded phrases of each of the outlet's `recent` latest analyzed articles."""
+        with self.session() as s:
+            rows = s.scalars(
+                select(ArticleRow.analysis)
+                .join(OutletRow, ArticleRow.outlet_id == OutletRow.id)
+                .where(
+                    OutletRow.slug == slug,
+                    ArticleRow.state.in_(["analyzed", "clustered"]),
+                    ArticleRow.duplicate_of_id.is_(None),
+                    ArticleRow.near_duplicate_of_id.is_(None),
+                )
+                .order_by(ArticleRow.published_at.desc(), ArticleRow.id.desc())
+                .limit(recent)
+            ).all()
+        out: list[list[str]] = []
+        for data in rows:
+            phrases = (data or {}).get("loaded_phrases") or []
+            out.append([str(p.get("text", "")) for p in phrases if isinstance(p, dict)])
+        return out
+
+    def outlet_story_sides(self, slug: str) -> list[tuple[int, int, int]]:
+        """(left, center, right) outlets of every story with two or more outlets that the
+        outlet's articles are in."""
+        with self.session() as s:
+            stories = (
+                select(ArticleRow.story_id)
+                .join(OutletRow, ArticleRow.outlet_id == OutletRow.id)
+                .where(OutletRow.slug == slug, ArticleRow.story_id.is_not(None))
+                .distinct()
+            )
+            rows = s.execute(
+                select(StoryRow.lean_left, StoryRow.lean_center, StoryRow.lean_right).where(
+                    StoryRow.id.in_(stories),
+                    StoryRow.merged_into_id.is_(None),
+                    StoryRow.n_outlets >= 2,
+                )
+            ).all()
+        return [(int(a), int(b), int(c)) for a, b, c in rows]
+
+    def lean_outlet_scores(self, lean: str) -> list[tuple[str, str, int, float, float]]:
+        """(slug, name, scored articles, mean, mean of squares) of the bias scores of every
+        outlet of this lean that has a scored article."""
+        with self.session() as s:
+            rows = s.execute(
+                select(
+                    OutletRow.slug,
+                    OutletRow.name,
+                    func.count(ArticleRow.bias_score),
+                    func.avg(ArticleRow.bias_score),
+                    func.avg(ArticleRow.bias_score * ArticleRow.bias_score),
+                )
+                .join(OutletRow, ArticleRow.outlet_id == OutletRow.id)
+                .where(
+                    OutletRow.lean == lean,
+                    ArticleRow.bias_score.is_not(None),
+                    ArticleRow.duplicate_of_id.is_(None),
+                    ArticleRow.near_duplicate_of_id.is_(None),
+                )
+                .group_by(OutletRow.slug, OutletRow.name)
+            ).all()
+        return [
+            (str(slug), str(name), int(n), float(mean), float(squares))
+            for slug, name, n, mean, squares in rows
+            if n and mean is not None and squares is not None
+        ]
+
 
 def _hold_in_state(s: Session, article_id: int, state: ArticleState) -> bool:
     """Lock the article's row for this transaction if it is in `state`; False if it is

@@ -152,6 +152,24 @@ class ArticleStore(Protocol):
         """(articles stored, mean article bias score) for an outlet."""
         ...
 
+    def outlet_kinds(self, slug: str) -> dict[str, int]:
+        """How many of the outlet's analyzed articles are news, opinion or analysis."""
+        ...
+
+    def outlet_phrases(self, slug: str, recent: int = 500) -> list[list[str]]:
+        """The loaded phrases of each of the outlet's `recent` latest analyzed articles."""
+        ...
+
+    def outlet_story_sides(self, slug: str) -> list[tuple[int, int, int]]:
+        """(left, center, right) outlets of every story with two or more outlets that the
+        outlet's articles are in."""
+        ...
+
+    def lean_outlet_scores(self, lean: str) -> list[tuple[str, str, int, float, float]]:
+        """(slug, name, scored articles, mean, mean of squares) of the bias scores of every
+        outlet of this lean that has a scored article."""
+        ...
+
 
 class StoryStore(Protocol):
     def close_story_vectors(self, margin: timedelta) -> int:

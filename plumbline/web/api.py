@@ -310,6 +310,42 @@ class OutletOut(Schema):
     enabled: bool
 
 
+class OutletScoreOut(Schema):
+    slug: str
+    name: str
+    n_scored: int = Field(description="Scored articles (wire copies left out)")
+    mean: float = Field(description="Mean article bias score, 0 neutral - 100 biased")
+    interval: tuple[float, float] | None = Field(
+        description="95% t-interval of the mean over its articles; null below two articles"
+    )
+
+
+class PhraseUseOut(Schema):
+    text: str
+    articles: int = Field(description="How many of the articles read used it")
+
+
+class OutletProfileOut(Schema):
+    score: OutletScoreOut | None = Field(description="Its articles' mean bias score")
+    kinds: dict[str, int] = Field(description="Articles by kind: news, opinion, analysis")
+    opinion_share: float | None = Field(description="Opinion pieces among labelled articles")
+    phrases: list[PhraseUseOut] = Field(description="Its most used loaded phrases")
+    phrase_articles: int = Field(description="The recent articles the phrases were read from")
+    stories: int = Field(description="Stories with two or more outlets that it covered")
+    alone: int = Field(description="Of those, stories no outlet of another side covered")
+    peers: list[OutletScoreOut] = Field(
+        description="The outlets of its lean with five or more scored articles (and itself), "
+        "lowest mean first"
+    )
+
+
+class OutletDetailOut(OutletOut):
+    n_articles: int = Field(description="Analyzed articles stored")
+    profile: OutletProfileOut | None = Field(
+        description="What Plumbline measured of the outlet (docs/methodology.md, Outlets)"
+    )
+
+
 class PageOut(Schema):
     items: list[StoryOut]
     limit: int
@@ -396,12 +432,16 @@ def outlets(request: Request) -> list[OutletOut]:
 
 @router.get(
     "/outlets/{slug}",
-    response_model=OutletOut,
-    summary="One outlet",
+    response_model=OutletDetailOut,
+    summary="One outlet, with what Plumbline measured of it",
     responses={**READ, **errors(404)},
 )
-def outlet(request: Request, slug: str) -> OutletOut:
-    return OutletOut.model_validate(_core(request).outlet(slug, recent=0).outlet)
+def outlet(request: Request, slug: str) -> OutletDetailOut:
+    page = _core(request).outlet(slug, recent=0)
+    fields = OutletOut.model_validate(page.outlet).model_dump()
+    return OutletDetailOut.model_validate(
+        {**fields, "n_articles": page.articles, "profile": page.profile}
+    )
 
 
 @router.get(
