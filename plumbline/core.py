@@ -14,6 +14,7 @@ from plumbline.accounts import Readers
 from plumbline.analysis.profile import outlet_profile
 from plumbline.analysis.timeline import story_timeline
 from plumbline.analysis.topic_names import TOPICS
+from plumbline.analysis.wording import shown_phrases
 from plumbline.errors import ConfigurationError, NotFound
 from plumbline.models import (
     WAITING_STATES,
@@ -57,7 +58,7 @@ if TYPE_CHECKING:  # heavy modules (SQLAlchemy, ONNX Runtime, scikit-learn) load
     from plumbline.storage.protocols import Stores
 
 IMPORT_BATCH = 500
-PROFILE_ARTICLES = 500  # recent articles an outlet profile reads its loaded phrases from
+PROFILE_ARTICLES = 300  # recent articles an outlet profile reads its loaded phrases from
 
 
 @dataclass(slots=True)
@@ -233,7 +234,10 @@ class Plumbline:
             outlet.slug,
             outlet.lean,
             kinds=articles.outlet_kinds(outlet.slug),
-            phrases=articles.outlet_phrases(outlet.slug, PROFILE_ARTICLES),
+            phrases=[
+                [p.text for p in shown_phrases(analysis)]
+                for analysis in articles.outlet_analyses(outlet.slug, PROFILE_ARTICLES)
+            ],
             story_sides=articles.outlet_story_sides(outlet.slug),
             peers=articles.lean_outlet_scores(outlet.lean.value),
         )

@@ -184,6 +184,7 @@ class ArticleRecord:
     outlet_lean: Lean
     published: datetime | None
     fetched_at: datetime
+    joined: datetime | None = None  # when it was placed in its story (None: before recorded)
     author: str = ""
     summary: str = ""
     topic: str = ""
@@ -567,7 +568,7 @@ class TimelineStep:
     when: datetime  # published; when Plumbline fetched it where the outlet gave no date
     dated: bool  # `when` is the publication time
     day_only: bool  # dated, but the outlet gave only the day (read as 00:00 UTC)
-    added: datetime  # when Plumbline fetched it ("new since your last visit")
+    added: datetime  # when it joined the story, else was fetched ("new since your last visit")
     article_id: int
     title: str
     outlet_name: str

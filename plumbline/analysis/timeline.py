@@ -88,7 +88,7 @@ def story_timeline(story_id: int, slug: str, articles: Sequence[ArticleRecord]) 
                 when=when,
                 dated=article.published is not None,
                 day_only=article.published is not None and _day_only(when),
-                added=_aware(article.fetched_at),
+                added=_aware(article.joined or article.fetched_at),
                 article_id=article.id,
                 title=article.title,
                 outlet_name=name,
@@ -135,8 +135,9 @@ def _day_only(when: datetime) -> bool:
 
 
 def _same_time(first: datetime, when: datetime) -> bool:
-    """At the same moment, or on the same day when both carry only their day."""
-    if _day_only(first) and _day_only(when):
+    """At the same moment, or on the same day when either carries only its day (a date
+    without a time cannot be ordered within its day)."""
+    if _day_only(first) or _day_only(when):
         return first.date() == when.date()
     return when == first
 
@@ -158,15 +159,17 @@ def _date(when: datetime, day_only: bool) -> str:
 
 
 def _later(joined: SideJoined, first: datetime) -> str:
-    if _day_only(first) and _day_only(joined.when):
+    if _day_only(first) or _day_only(joined.when):
         days = (joined.when.date() - first.date()).days
         return "the next day" if days == 1 else f"{days} days later"
-    hours = joined.hours_after_first
-    if hours < 1:
-        return f"{max(1, round(hours * 60))} minutes later"
-    if hours < 48:
-        return f"{round(hours)} hour{'s' if round(hours) != 1 else ''} later"
-    return f"{round(hours / 24)} days later"
+    seconds = (joined.when - first).total_seconds()
+    if seconds < 3600:
+        minutes = max(1, round(seconds / 60))
+        return f"{minutes} minute{'s' if minutes != 1 else ''} later"
+    if seconds < 48 * 3600:
+        hours = round(seconds / 3600)
+        return f"{hours} hour{'s' if hours != 1 else ''} later"
+    return f"{round(seconds / 86400)} days later"
 
 
 def describe(timeline: StoryTimeline) -> str:
@@ -182,8 +185,10 @@ def describe(timeline: StoryTimeline) -> str:
         parts = [f"First reported by {first.outlet_name} on {when}."]
     else:
         parts = [f"First reported on {when} by {_few(timeline.first_outlets, 4)}."]
-        if first.day_only:
-            parts[0] = parts[0][:-1] + " (the outlets give only the day)."
+        tied = [s for s in timeline.steps if _same_time(first.when, s.when)]
+        if any(s.day_only for s in tied):
+            who = "the outlets give" if all(s.day_only for s in tied) else "some outlets give"
+            parts[0] = parts[0][:-1] + f" ({who} only the day)."
     start = [s.value for s in SIDES if any(j.side is s and j.from_start for j in timeline.sides)]
     later = [
         f"the {j.side.value} joined {_later(j, first.when)} ({_few(j.outlets)})"
@@ -200,7 +205,7 @@ def describe(timeline: StoryTimeline) -> str:
         sentence = "; ".join(sides)
         parts.append(sentence[0].upper() + sentence[1:] + ".")
     if timeline.missing_sides:
-        missing = " or ".join(s.value for s in timeline.missing_sides)
+        missing = _names([s.value for s in timeline.missing_sides]).replace(" and ", " or ")
         parts.append(f"No {missing} outlet has covered it yet.")
     low, high = timeline.score_low, timeline.score_high
     moments = len({step.when for step in timeline.steps})
@@ -215,7 +220,7 @@ def describe(timeline: StoryTimeline) -> str:
 
 
 def new_since(timeline: StoryTimeline, seen: datetime) -> list[TimelineStep]:
-    """The steps Plumbline added after a reader's last visit at `seen` (by when the
-    article was fetched, so a late-found article that was published earlier counts)."""
+    """The steps that joined the story after a reader's last visit at `seen` (by when the
+    article was placed in the story, so a late-found article published earlier counts)."""
     seen = _aware(seen)
     return [step for step in timeline.steps if step.added > seen]

@@ -12,6 +12,7 @@ from plumbline.errors import NotFound
 from plumbline.models import (
     WAITING_STATES,
     AnalyzedArticle,
+    ArticleAnalysis,
     ArticleKind,
     ArticleRecord,
     ArticleState,
@@ -325,8 +326,9 @@ class SqlArticleStore(Store):
             ).all()
         return {str(kind): int(n) for kind, n in rows if kind}
 
-    def outlet_phrases(self, slug: str, recent: int = 500) -> list[list[str]]:
-        """The loaded phrases of each of the outlet's `recent` latest analyzed articles."""
+    def outlet_analyses(self, slug: str, recent: int = 300) -> list[ArticleAnalysis]:
+        """The stored analyses of the outlet's `recent` latest analyzed articles (wire copies
+        of another article left out), newest first."""
         with self.session() as s:
             rows = s.scalars(
                 select(ArticleRow.analysis)
@@ -337,14 +339,13 @@ class SqlArticleStore(Store):
                     ArticleRow.duplicate_of_id.is_(None),
                     ArticleRow.near_duplicate_of_id.is_(None),
                 )
-                .order_by(ArticleRow.published_at.desc(), ArticleRow.id.desc())
+                .order_by(
+                    func.coalesce(ArticleRow.published_at, ArticleRow.fetched_at).desc(),
+                    ArticleRow.id.desc(),
+                )
                 .limit(recent)
             ).all()
-        out: list[list[str]] = []
-        for data in rows:
-            phrases = (data or {}).get("loaded_phrases") or []
-            out.append([str(p.get("text", "")) for p in phrases if isinstance(p, dict)])
-        return out
+        return [codec.analysis(data) for data in rows if data]
 
     def outlet_story_sides(self, slug: str) -> list[tuple[int, int, int]]:
         """(left, center, right) outlets of every story with two or more outlets that the
@@ -367,7 +368,7 @@ class SqlArticleStore(Store):
 
     def lean_outlet_scores(self, lean: str) -> list[tuple[str, str, int, float, float]]:
         """(slug, name, scored articles, mean, mean of squares) of the bias scores of every
-        outlet of this lean that has a scored article."""
+        enabled outlet of this lean that has a scored article."""
         with self.session() as s:
             rows = s.execute(
                 select(
@@ -380,6 +381,7 @@ class SqlArticleStore(Store):
                 .join(OutletRow, ArticleRow.outlet_id == OutletRow.id)
                 .where(
                     OutletRow.lean == lean,
+                    OutletRow.enabled.is_(True),
                     ArticleRow.bias_score.is_not(None),
                     ArticleRow.duplicate_of_id.is_(None),
                     ArticleRow.near_duplicate_of_id.is_(None),

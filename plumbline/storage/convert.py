@@ -80,6 +80,7 @@ def record(
         outlet_lean=Lean(outlet.lean) if outlet else Lean.UNRATED,
         published=as_utc(row.published_at),
         fetched_at=as_utc(row.fetched_at) or utcnow(),
+        joined=as_utc(row.joined_at),
         from_feed=row.feed_id is not None,
         author=row.author,
         summary=row.summary,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from plumbline.models import (
         AnalyzedArticle,
+        ArticleAnalysis,
         ArticleAssignment,
         ArticleKind,
         ArticleRecord,
@@ -156,8 +157,9 @@ class ArticleStore(Protocol):
         """How many of the outlet's analyzed articles are news, opinion or analysis."""
         ...
 
-    def outlet_phrases(self, slug: str, recent: int = 500) -> list[list[str]]:
-        """The loaded phrases of each of the outlet's `recent` latest analyzed articles."""
+    def outlet_analyses(self, slug: str, recent: int = 300) -> list[ArticleAnalysis]:
+        """The stored analyses of the outlet's `recent` latest analyzed articles (wire copies
+        of another article left out), newest first."""
         ...
 
     def outlet_story_sides(self, slug: str) -> list[tuple[int, int, int]]:
@@ -167,7 +169,7 @@ class ArticleStore(Protocol):
 
     def lean_outlet_scores(self, lean: str) -> list[tuple[str, str, int, float, float]]:
         """(slug, name, scored articles, mean, mean of squares) of the bias scores of every
-        outlet of this lean that has a scored article."""
+        enabled outlet of this lean that has a scored article."""
         ...
 
 

@@ -127,6 +127,7 @@ class SqlStoryStore(Store):
                     story_row.dirty = True
                     story_row.updated_at = now
                 row.story_id = story_id
+                row.joined_at = now
                 row.near_duplicate_of_id = a.near_duplicate_of
                 row.state = ArticleState.CLUSTERED.value
             touched = {created.get(a.story_id, a.story_id) for a in assignments}
@@ -329,7 +330,7 @@ class SqlStoryStore(Store):
                 s.execute(
                     update(ArticleRow)
                     .where(ArticleRow.story_id == source.id)
-                    .values(story_id=target.id)
+                    .values(story_id=target.id, joined_at=utcnow())
                 )
                 s.execute(
                     update(StoryRow)
@@ -368,7 +369,7 @@ class SqlStoryStore(Store):
             s.execute(
                 update(ArticleRow)
                 .where(ArticleRow.id.in_(split.moved), ArticleRow.story_id == story.id)
-                .values(story_id=new.id)
+                .values(story_id=new.id, joined_at=now)
             )
             story.centroid = codec.vector_bytes(kept_centroid)
             story.dirty = True

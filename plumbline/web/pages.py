@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -102,6 +103,7 @@ def search(
 
 @router.get("/story/{key}", response_class=HTMLResponse)
 def story(request: Request, key: str) -> Response:
+    read_at = datetime.now(UTC)  # the visit, for "new since your last visit"
     detail = _core(request).story(key)
     if key != detail.summary.slug:
         return RedirectResponse(f"/story/{detail.summary.slug}", status_code=301)
@@ -122,7 +124,7 @@ def story(request: Request, key: str) -> Response:
         "story.html",
         {"story": detail, "last_visit": seen, "new": new, "new_ids": {s.article_id for s in new}},
     )
-    remember_visit(response, request, visits, detail.summary.id)
+    remember_visit(response, request, visits, detail.summary.id, read_at)
     return response
 
 

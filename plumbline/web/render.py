@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from plumbline.analysis.assess import bias_label
 from plumbline.analysis.prose import attributed
+from plumbline.analysis.timeline import settled
 from plumbline.analysis.topic_names import TOPICS, topic_label
 from plumbline.analysis.wording import shown_phrases
 from plumbline.models import ArticleRecord, Lean, LeanMix
@@ -161,6 +162,7 @@ templates.env.filters["date"] = date
 templates.env.filters["moment"] = moment
 templates.env.filters["duration"] = duration
 templates.env.globals["timeline_chart"] = timeline_chart
+templates.env.globals["settled"] = settled
 templates.env.filters["topic_label"] = topic_label
 templates.env.tests["topic"] = TOPICS.__contains__  # a slug of the reader vocabulary
 templates.env.globals["lean_parts"] = lean_parts

@@ -170,3 +170,21 @@ def test_the_score_moves_only_between_distinct_times() -> None:
     assert timeline.summary.endswith(
         "The coverage score moved between 30 and 45 as outlets joined."
     )
+
+
+def test_a_day_without_a_time_ties_with_the_timed_articles_of_that_day() -> None:
+    mixed = [article(1, "a", Lean.LEFT, -8), article(2, "b", Lean.RIGHT, 0)]  # 00:00, 08:00
+    timeline = story_timeline(7, "s", mixed)
+    assert timeline.first_outlets == ["A", "B"]
+    assert all(j.from_start for j in timeline.sides)
+    assert "(some outlets give only the day)" in timeline.summary
+    close = [article(1, "a", Lean.LEFT, 0), article(2, "b", Lean.RIGHT, 1 / 60)]
+    assert "the right joined 1 minute later (B)" in story_timeline(7, "s", close).summary
+
+
+def test_new_means_joined_the_story_after_the_visit() -> None:
+    # fetched before the visit, placed in the story after it: new to the reader
+    late = article(2, "b", Lean.RIGHT, 1, fetched_hours=1)
+    late.joined = T0 + timedelta(hours=5)
+    timeline = story_timeline(7, "s", [article(1, "a", Lean.LEFT, 0), late])
+    assert [s.article_id for s in new_since(timeline, T0 + timedelta(hours=3))] == [2]
