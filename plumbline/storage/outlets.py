@@ -66,6 +66,8 @@ class SqlOutletStore(Store):
             return [outlet_from_row(row, feeds.get(row.id, [])) for row in rows]
 
     def get_outlet(self, slug: str) -> Outlet:
+        if "\x00" in slug or len(slug) > 80:  # no slug (String(80)); PostgreSQL refuses NUL
+            raise NotFound(f"no outlet {slug[:80]!r}")
         with self.session() as s:
             row = s.scalar(select(OutletRow).where(OutletRow.slug == slug))
             if row is None:

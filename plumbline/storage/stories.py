@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -33,6 +34,7 @@ from plumbline.storage.schema import ArticleRow, OutletRow, StoryRow, StoryTopic
 from plumbline.storage.search import index_story, synthesis_text, unindex_story
 
 T = TypeVar("T")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")  # what a story slug can be (String(120))
 
 
 class SqlStoryStore(Store):
@@ -259,7 +261,10 @@ class SqlStoryStore(Store):
                 number = row_id(key)
                 row = s.get(StoryRow, number) if number is not None else None
             else:
-                row = s.scalar(select(StoryRow).where(StoryRow.slug == key))
+                # only what could be a slug is looked up: anything else (a NUL byte, which
+                # PostgreSQL text refuses, quotes, capitals, a megabyte) cannot be one
+                if _SLUG.fullmatch(key):
+                    row = s.scalar(select(StoryRow).where(StoryRow.slug == key))
                 prefix = row_id(key.split("-", 1)[0])
                 if row is None and prefix is not None:
                     row = s.get(StoryRow, prefix)

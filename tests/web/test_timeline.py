@@ -87,10 +87,15 @@ def test_api_timeline_says_who_was_first_and_when_each_side_joined(
     # the story's numeric id works too; unknown and hostile keys are a clean 404
     story_id = body["story_id"]
     assert client.get(f"/api/stories/{story_id}/timeline").json()["slug"] == slug
-    for key in ("no-such-story", "x" * 5000, "%00%27%22<script>", "-1"):
-        missing = client.get(f"/api/stories/{key}/timeline")
-        assert missing.status_code == 404, key
-        assert missing.json()["status"] == 404
+    for key in ("no-such-story", "x" * 5000, "%00%27%22<script>", "-1", "Caps-%00"):
+        for path in (f"/api/stories/{key}/timeline", f"/api/stories/{key}"):
+            missing = client.get(path)
+            assert missing.status_code == 404, path
+            assert missing.json()["status"] == 404
+        assert client.get(f"/story/{key}").status_code == 404
+    for slug in ("nul%00", "x" * 500):  # PostgreSQL refuses a NUL byte in text
+        assert client.get(f"/api/outlets/{slug}").status_code == 404
+        assert client.get(f"/outlet/{slug}").status_code == 404
 
 
 def test_story_page_shows_how_the_coverage_grew(
