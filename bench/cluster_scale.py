@@ -15,11 +15,13 @@ last article, so the open-story count is what the window holds.
 ``--decision learned`` (the pipeline's default) decides with the packaged same-event model
 (join probability 0.1, the dated default); ``score`` with the embedding threshold 0.6.
 Without ``--with-text`` the stream has no text, so the term and number signals are zero in
-both. With it, each article also carries a text made from its event's demo title: each of
-the title's words kept with probability 0.7, plus 3-6 words of another random title — so
-articles of one event share most of their words, as real title+leads do, and the learned
-model sees its term signal; the score rule then uses the pipeline's settings (threshold
-0.35, term weight 0.5) instead of 0.6 on the embedding alone.
+both. With it, each article also carries a text made from its event's demo title: three
+words of the event's own (names, say: each kept with probability 0.8), each of the title's
+words kept with probability 0.7, plus 3-6 words of another random title — so articles of
+one event share most of their words, as real title+leads do, events that share a demo
+title do not share their specifics, and the learned model sees its term signal; the score
+rule then uses the pipeline's settings (threshold 0.35, term weight 0.5) instead of 0.6 on
+the embedding alone.
 """
 
 from __future__ import annotations
@@ -82,13 +84,17 @@ def stream(
         centre = base[title] + rng.normal(0, 0.5 / np.sqrt(dim), dim)
         centre /= np.linalg.norm(centre)
         start = float(rng.uniform(0, days * 24))
+        specifics = [f"Name{int(rng.integers(10**6))}" for _ in range(3)] if with_text else []
         for _ in range(size):
             v = centre + rng.normal(0, 0.75 / np.sqrt(dim), dim)
             vectors[count] = v / np.linalg.norm(v)
             starts.append(start + float(rng.uniform(0, 24)))
             events.append(event)
             if with_text:
-                kept = [w for w in words[title] if rng.random() < 0.7]
+                # the event's own specifics (names, places, figures), which events that
+                # share a demo title do not share
+                kept = [w for w in specifics if rng.random() < 0.8]
+                kept += [w for w in words[title] if rng.random() < 0.7]
                 other = words[int(rng.integers(len(words)))]
                 extra = rng.choice(len(other), min(len(other), int(rng.integers(3, 7))), False)
                 texts.append(" ".join(kept + [other[i] for i in sorted(extra)]))
