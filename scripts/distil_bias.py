@@ -251,7 +251,7 @@ def main() -> None:
                 soft_file = part_file
             np.save(soft_file, soft)
             print(
-                f"teacher fold {number}: {len(pool)} sentences in "
+                f"teacher fold {number}: {len(soft)} sentences in "
                 f"{time.perf_counter() - started:.0f} s"
             )
             del teacher
