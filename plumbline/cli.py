@@ -38,6 +38,11 @@ newsletter_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(newsletter_app, name="newsletter")
+feedback_app = typer.Typer(
+    help='Readers\' answers to "Is this loaded?" about the highlighted phrases.',
+    no_args_is_help=True,
+)
+app.add_typer(feedback_app, name="feedback")
 
 DataDir = Annotated[
     Path | None,
@@ -716,6 +721,38 @@ def newsletter_send(
         typer.secho(f"  {error}", fg=typer.colors.YELLOW, err=True)
     if report.failed or report.unknown:
         raise typer.Exit(1)
+
+
+@feedback_app.command("export")
+def feedback_export(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="JSON Lines file to write.")
+    ] = None,
+    min_answers: Annotated[
+        int, typer.Option("--min-answers", min=1, help="Leave out phrases with fewer answers.")
+    ] = 1,
+    data_dir: DataDir = None,
+) -> None:
+    """Write every phrase readers judged as labelled data, one JSON object per line
+    (to standard output by default): the article's URL and outlet, the sentence, the
+    phrase and its character offsets in it, the model's weight, the readers' yes and no
+    counts and their majority ("label": true loaded, false not, null on a tie). No reader
+    is identified in it."""
+    core = _plumbline(data_dir)
+    written = 0
+    with output.open("w", encoding="utf-8") if output else _stdout_text() as out:
+        for verdict in core.feedback.verdicts(min_votes=min_answers):
+            row = {**asdict(verdict), "label": verdict.label}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            written += 1
+    if output:
+        typer.echo(f"{written} phrase(s) written to {output}")
+
+
+@contextmanager
+def _stdout_text() -> Iterator[IO[str]]:
+    yield sys.stdout
+    sys.stdout.flush()
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from plumbline.analysis.timeline import story_timeline
 from plumbline.analysis.topic_names import TOPICS
 from plumbline.analysis.wording import shown_phrases
 from plumbline.errors import ConfigurationError, NotFound
+from plumbline.feedback import PhraseFeedback
 from plumbline.models import (
     WAITING_STATES,
     ArticleAssignment,
@@ -172,6 +173,12 @@ class Plumbline:
         return Readers(
             stores.readers, stores.stories, self.settings, Mailer(self.settings), self.outbox
         )
+
+    @property
+    def feedback(self) -> PhraseFeedback:
+        """Readers' answers to "Is this loaded?" about highlighted phrases (feedback.py)."""
+        stores = self.stores
+        return PhraseFeedback(stores.feedback, stores.readers, stores.articles)
 
     def analyzer(self) -> ArticleAnalyzer:
         from plumbline.analysis.article import ArticleAnalyzer

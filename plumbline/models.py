@@ -694,3 +694,74 @@ class DigestReport:
     failed: int = 0  # the mail server refused it; the next run of the period retries
     unknown: int = 0  # may or may not have arrived (interrupted run, lost connection)
     errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseVote:
+    """One reader's answer to "Is this loaded?" about a phrase the model highlighted in
+    an article (feedback.py)."""
+
+    article_id: int
+    phrase: str  # as the model highlighted it, lower-cased
+    loaded: bool  # the reader's answer: yes (loaded) or no
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseVerdict:
+    """What readers said about one highlighted phrase in one article: a labelled example
+    for `plumbline feedback export`."""
+
+    article_id: int
+    url: str
+    outlet: str
+    phrase: str
+    sentence: str  # the sentence the phrase was highlighted in ("" if it is gone)
+    start: int  # the phrase's character offsets in the sentence (-1 when not found)
+    end: int
+    model_weight: float  # how strongly the model flagged it (0-1)
+    yes: int  # readers who said loaded
+    no: int  # readers who said not loaded
+
+    @property
+    def label(self) -> bool | None:
+        """The readers' majority (None on a tie)."""
+        return None if self.yes == self.no else self.yes > self.no
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementBand:
+    """Readers' answers about the phrases the model flagged with weights in [low, high)."""
+
+    low: float
+    high: float
+    votes: int
+    yes: int
+
+    @property
+    def agreement(self) -> float | None:
+        return self.yes / self.votes if self.votes else None
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseAgreement:
+    """How often readers agree with the highlighted phrases (methodology page, bench/)."""
+
+    votes: int
+    readers: int
+    phrases: int  # distinct (article, phrase) pairs voted on
+    yes: int  # votes that said loaded
+    decided: int  # phrases with a majority either way
+    decided_yes: int  # ... whose majority said loaded
+    pairs: int  # pairs of readers who voted on the same phrase
+    pairs_agreeing: int  # ... and gave the same answer
+    bands: list[AgreementBand]
+
+    @property
+    def agreement(self) -> float | None:
+        """Share of votes agreeing with the model (every shown phrase is one it flagged)."""
+        return self.yes / self.votes if self.votes else None
+
+    @property
+    def reader_agreement(self) -> float | None:
+        """How often two readers who judged the same phrase agree with each other."""
+        return self.pairs_agreeing / self.pairs if self.pairs else None

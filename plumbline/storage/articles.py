@@ -261,7 +261,7 @@ class SqlArticleStore(Store):
         counts = dict((state, int(n)) for state, n in rows)
         return [StageCount(state.value, counts.get(state.value, 0)) for state in ArticleState]
 
-    def article(self, article_id: int) -> ArticleRecord:
+    def article(self, article_id: int, *, with_analysis: bool = False) -> ArticleRecord:
         with self.session() as s:
             found = s.execute(
                 select(ArticleRow, OutletRow)
@@ -270,7 +270,7 @@ class SqlArticleStore(Store):
             ).first()
             if found is None:
                 raise NotFound(f"no article {article_id}")
-            return record(found[0], found[1])
+            return record(found[0], found[1], with_analysis=with_analysis)
 
     def outlet_articles(self, slug: str, limit: int = 50) -> list[ArticleRecord]:
         with self.session() as s:

@@ -1,7 +1,7 @@
 """What the rest of Plumbline may ask of storage: one small protocol per aggregate.
 
 The SQL implementations live beside this module (``Sql*Store`` in outlets.py, articles.py,
-stories.py, topics.py, readers.py, subscribers.py, search.py) and are put together by
+stories.py, topics.py, readers.py, subscribers.py, search.py, feedback.py) and are put together by
 :func:`plumbline.storage.sql.open_stores`. Services name only the stores they use, so a
 service's constructor says what it can touch; this module imports no database library,
 so importing a service costs nothing until a store is opened.
@@ -9,7 +9,7 @@ so importing a service costs nothing until a store is opened.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         OpenStory,
         Outlet,
         OutletRef,
+        PhraseVote,
         Split,
         StageCount,
         StoryFeatures,
@@ -140,7 +141,7 @@ class ArticleStore(Protocol):
 
     def state_counts(self) -> list[StageCount]: ...
 
-    def article(self, article_id: int) -> ArticleRecord: ...
+    def article(self, article_id: int, *, with_analysis: bool = False) -> ArticleRecord: ...
 
     def outlet_articles(self, slug: str, limit: int = 50) -> list[ArticleRecord]: ...
 
@@ -449,6 +450,22 @@ class SearchStore(Protocol):
         ...
 
 
+class FeedbackStore(Protocol):
+    def record_vote(self, reader_id: int, vote: PhraseVote, weight: float) -> bool:
+        """Store (or replace) a reader's answer about a phrase; True when it is new."""
+        ...
+
+    def reader_votes(
+        self, reader_id: int, article_ids: Sequence[int]
+    ) -> dict[tuple[int, str], bool]: ...
+
+    def tallies(self, *, min_votes: int = 1) -> Iterator[tuple[int, str, float, int, int]]:
+        """(article id, phrase, mean model weight, yes, no) per judged phrase."""
+        ...
+
+    def answering_readers(self) -> int: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Stores:
     """Every store, one per aggregate, sharing one database."""
@@ -460,3 +477,4 @@ class Stores:
     readers: ReaderStore
     subscribers: SubscriberStore
     search: SearchStore
+    feedback: FeedbackStore

@@ -14,11 +14,12 @@ from plumbline.errors import InvalidInput, NotFound
 from plumbline.models import ConsentChoice, StorySummary
 from plumbline.storage.base import Store, as_utc, utcnow
 from plumbline.storage.convert import story_summary
-from plumbline.storage.schema import StoryRow
+from plumbline.storage.schema import ArticleRow, StoryRow
 from plumbline.storage.schema_readers import (
     BookmarkRow,
     ConsentRow,
     PageViewRow,
+    PhraseVoteRow,
     ReaderRow,
     SignInTokenRow,
 )
@@ -236,6 +237,12 @@ class SqlReaderStore(Store):
                 .where(BookmarkRow.reader_id == reader_id)
                 .order_by(BookmarkRow.created_at)
             ).all()
+            votes = s.execute(
+                select(PhraseVoteRow, ArticleRow.url)
+                .join(ArticleRow, ArticleRow.id == PhraseVoteRow.article_id)
+                .where(PhraseVoteRow.reader_id == reader_id)
+                .order_by(PhraseVoteRow.created_at, PhraseVoteRow.id)
+            ).all()
             return {
                 "email": reader.email,
                 "created_at": (as_utc(reader.created_at) or utcnow()).isoformat(),
@@ -243,15 +250,26 @@ class SqlReaderStore(Store):
                     {"story": slug, "saved_at": (as_utc(at) or utcnow()).isoformat()}
                     for _id, at, slug in saved
                 ],
+                "phrase_answers": [
+                    {
+                        "article": url,
+                        "phrase": vote.phrase,
+                        "loaded": vote.loaded,
+                        "answered_at": (as_utc(vote.updated_at) or utcnow()).isoformat(),
+                    }
+                    for vote, url in votes
+                ],
             }
 
     def delete_reader(self, reader_id: int) -> None:
-        """Forget a reader: their saved stories, sign-in links and account."""
+        """Forget a reader: their saved stories, answers about phrases, sign-in links and
+        account."""
         with self.session() as s:
             reader = s.get(ReaderRow, reader_id)
             if reader is None:
                 return
             s.execute(delete(BookmarkRow).where(BookmarkRow.reader_id == reader_id))
+            s.execute(delete(PhraseVoteRow).where(PhraseVoteRow.reader_id == reader_id))
             s.execute(delete(SignInTokenRow).where(SignInTokenRow.reader_id == reader_id))
             if reader.email:
                 s.execute(delete(SignInTokenRow).where(SignInTokenRow.email == reader.email))

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -132,3 +133,23 @@ class PageViewRow(Base):
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     views: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PhraseVoteRow(Base):
+    """A reader's answer to "Is this loaded?" about a phrase highlighted in an article:
+    one per reader, article and phrase (a second answer replaces the first)."""
+
+    __tablename__ = "phrase_votes"
+    __table_args__ = (
+        UniqueConstraint("reader_id", "article_id", "phrase"),
+        Index("ix_phrase_votes_article_phrase", "article_id", "phrase"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reader_id: Mapped[int] = mapped_column(ForeignKey("readers.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    phrase: Mapped[str] = mapped_column(String(120))  # lower-cased, as highlighted
+    loaded: Mapped[bool] = mapped_column(Boolean)
+    weight: Mapped[float] = mapped_column(Float)  # the model's weight when the vote was cast
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

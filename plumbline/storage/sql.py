@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from plumbline.storage.articles import SqlArticleStore
+from plumbline.storage.feedback import SqlFeedbackStore
 from plumbline.storage.outlets import SqlOutletStore
 from plumbline.storage.protocols import Stores
 from plumbline.storage.readers import SqlReaderStore
@@ -24,4 +25,5 @@ def open_stores(engine: Engine) -> Stores:
         readers=SqlReaderStore(engine),
         subscribers=SqlSubscriberStore(engine),
         search=SqlSearchStore(engine),
+        feedback=SqlFeedbackStore(engine),
     )

@@ -60,7 +60,12 @@ def about(request: Request) -> Response:
 
 @router.get("/methodology", response_class=HTMLResponse)
 def methodology(request: Request) -> Response:
-    return render(request, "methodology.html", {"body": doc_html(METHODOLOGY)})
+    core: Plumbline = request.app.state.core
+    return render(
+        request,
+        "methodology.html",
+        {"body": doc_html(METHODOLOGY), "agreement": core.feedback.agreement()},
+    )
 
 
 @router.get("/api", response_class=HTMLResponse)

@@ -1,5 +1,5 @@
 """Per-client limits on the form posts that cost something: mail sent (newsletter, sign-in
-links) or records written (consent choices).
+links) or records written (consent choices, answers about highlighted phrases).
 
 The counting is the `limits` library's moving window, kept in Redis when a broker is
 configured (so every server process and machine shares one count) and in memory
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 #: Posts one client may make per hour, by kind, besides the per-setting ones.
 CONSENT_PER_HOUR = 60
+PHRASE_ANSWERS_PER_HOUR = 300  # answers to "Is this loaded?"
 
 
 class FormLimits:
@@ -41,6 +42,7 @@ class FormLimits:
             "subscribe": (RateLimitItemPerHour(per_hour), "subscribe requests"),
             "signin": (RateLimitItemPerHour(per_hour), "sign-in requests"),
             "consent": (RateLimitItemPerHour(CONSENT_PER_HOUR), "cookie choices"),
+            "phrase": (RateLimitItemPerHour(PHRASE_ANSWERS_PER_HOUR), "answers about phrases"),
         }
 
     def hit(self, request: Request, kind: str) -> None:

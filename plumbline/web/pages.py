@@ -13,8 +13,9 @@ from plumbline.analysis.timeline import new_since
 from plumbline.analysis.topic_names import TOPICS
 from plumbline.core import Plumbline
 from plumbline.errors import InvalidInput, NotFound
-from plumbline.models import StorySummary
+from plumbline.models import StoryDetail, StorySummary
 from plumbline.web.consent import consent_state
+from plumbline.web.forms import READER_COOKIE
 from plumbline.web.render import render
 from plumbline.web.timing import TimedRoute
 from plumbline.web.visits import last_visit, remember_visit
@@ -111,21 +112,41 @@ def story(request: Request, key: str) -> Response:
     consent = consent_state(request, core.settings.consent_policy_version)
     if consent.analytics:
         core.readers.count_view(detail.summary.id)  # first-party, only with consent
+    answers = _answers(request, detail)
     if not consent.preferences:
         return render(
             request,
             "story.html",
-            {"story": detail, "last_visit": None, "new": [], "new_ids": set()},
+            {"story": detail, "last_visit": None, "new": [], "new_ids": set(), "answers": answers},
         )
     seen, visits = last_visit(request, detail.summary.id)
     new = new_since(detail.timeline, seen) if seen and detail.timeline else []
     response = render(
         request,
         "story.html",
-        {"story": detail, "last_visit": seen, "new": new, "new_ids": {s.article_id for s in new}},
-    )
+        {"story": detail, "last_visit": seen, "new": new, "answers": answers,
+         "new_ids": {s.article_id for s in new}},
+    )  # fmt: skip
     remember_visit(response, request, visits, detail.summary.id, read_at)
     return response
+
+
+@router.get("/story/{key}/phrases", response_class=HTMLResponse)
+def story_phrases(request: Request, key: str) -> Response:
+    """Every phrase the model highlighted in the story's articles, each with "Is this
+    loaded? yes / no"."""
+    detail = _core(request).story(key)
+    if key != detail.summary.slug:
+        return RedirectResponse(f"/story/{detail.summary.slug}/phrases", status_code=301)
+    return render(request, "phrases.html", {"story": detail, "answers": _answers(request, detail)})
+
+
+def _answers(request: Request, detail: StoryDetail) -> dict[tuple[int, str], bool]:
+    """This browser's earlier answers about the story's highlighted phrases."""
+    token = request.cookies.get(READER_COOKIE)
+    if not token:
+        return {}
+    return _core(request).feedback.reader_votes(token, [a.id for a in detail.articles])
 
 
 @router.get("/outlets", response_class=HTMLResponse)

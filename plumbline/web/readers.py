@@ -76,6 +76,28 @@ def saved(request: Request) -> Response:
     )
 
 
+# ------------------------------------------------------ "Is this loaded?"
+@router.post("/feedback/phrase")
+def phrase_answer(
+    request: Request,
+    article: Annotated[str, Form(max_length=20)] = "",
+    phrase: Annotated[str, Form(max_length=200)] = "",
+    answer: Annotated[str, Form(max_length=10)] = "",
+    csrf_token: Token = None,
+    next: Annotated[str | None, Form()] = None,
+) -> Response:
+    """A reader's answer about a highlighted phrase; back to the page it was given on."""
+    check_form(request, csrf_token, "phrase")
+    form_limits(request).hit(request, "phrase")
+    token = _core(request).feedback.vote(
+        request.cookies.get(READER_COOKIE), article, phrase, answer
+    )
+    response = RedirectResponse(_back(next, "/"), status_code=303)
+    if token != request.cookies.get(READER_COOKIE):
+        set_reader_cookie(response, request, token)  # strictly necessary: one answer each
+    return response
+
+
 # -------------------------------------------------------------------- sign-in
 @router.get("/signin", response_class=HTMLResponse)
 def sign_in_page(request: Request) -> Response:

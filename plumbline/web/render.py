@@ -16,7 +16,7 @@ from plumbline.analysis.prose import attributed
 from plumbline.analysis.timeline import settled
 from plumbline.analysis.topic_names import TOPICS, topic_label
 from plumbline.analysis.wording import shown_phrases
-from plumbline.models import ArticleRecord, Lean, LeanMix
+from plumbline.models import ArticleAnalysis, ArticleRecord, Lean, LeanMix
 from plumbline.web.charts import history_chart, timeline_chart
 from plumbline.web.consent import THEME_COOKIE, consent_state
 from plumbline.web.forms import READER_COOKIE, FormGuard
@@ -122,15 +122,44 @@ def loaded_sentences(article: ArticleRecord, limit: int = 2) -> list[list[tuple[
     """The article's most biased sentences that hold loaded phrases, highlighted."""
     if article.analysis is None:
         return []
-    by_sentence: dict[int, list[str]] = {}
-    for phrase in shown_phrases(article.analysis):
-        by_sentence.setdefault(phrase.sentence_index, []).append(phrase.text)
+    by_sentence = _by_sentence(article.analysis)
     sentences = article.analysis.sentences
     ranked = sorted(
         (i for i in by_sentence if 0 <= i < len(sentences)),
         key=lambda i: -(sentences[i].bias or 0.0),
     )
     return [highlight(sentences[i].text, by_sentence[i]) for i in ranked[:limit]]
+
+
+def phrase_checks(article: ArticleRecord) -> list[list[tuple[str, bool]]]:
+    """Every sentence of the article with highlighted phrases, in reading order, cut as
+    :func:`highlight` cuts it (the "Check the highlights" page)."""
+    if article.analysis is None:
+        return []
+    by_sentence = _by_sentence(article.analysis)
+    sentences = article.analysis.sentences
+    return [
+        highlight(sentences[i].text, by_sentence[i])
+        for i in sorted(by_sentence)
+        if 0 <= i < len(sentences)
+    ]
+
+
+def _by_sentence(analysis: ArticleAnalysis) -> dict[int, list[str]]:
+    """The shown loaded phrases of an analysis, by the index of their sentence."""
+    by_sentence: dict[int, list[str]] = {}
+    for phrase in shown_phrases(analysis):
+        by_sentence.setdefault(phrase.sentence_index, []).append(phrase.text)
+    return by_sentence
+
+
+def marked(parts: list[tuple[str, bool]]) -> list[str]:
+    """The distinct highlighted phrases of a cut sentence, as written there."""
+    found: dict[str, str] = {}
+    for text, loaded in parts:
+        if loaded:
+            found.setdefault(" ".join(text.split()).lower(), text)
+    return list(found.values())
 
 
 SIDE_HEADINGS = (
@@ -158,6 +187,9 @@ templates.env.globals["form_token"] = form_token
 templates.env.globals["history_chart"] = history_chart
 templates.env.globals["by_side"] = by_side
 templates.env.globals["loaded_sentences"] = loaded_sentences
+templates.env.globals["phrase_checks"] = phrase_checks
+templates.env.globals["marked"] = marked
+templates.env.globals["shown_phrases"] = shown_phrases
 templates.env.filters["date"] = date
 templates.env.filters["moment"] = moment
 templates.env.filters["duration"] = duration

@@ -235,6 +235,46 @@ def test_save_and_unsave_from_the_front_page_and_the_story_page(
     assert page.get_by_text("You have not yet added any article to your bookmarks").is_visible()
 
 
+# ------------------------------------------------------------ "Is this loaded?"
+def test_readers_answer_about_highlighted_phrases_without_javascript(
+    browser: Browser, site: Site
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    story = _first_story(page, site)
+    page.goto(site.url + story)
+    evidence = page.locator("#evidence")
+    first = evidence.locator(".check-form").first
+    phrase = first.locator('input[name="phrase"]').get_attribute("value")
+    assert phrase and first.get_by_text(f"Is “{phrase}” loaded?").is_visible()
+    assert "pl_reader" not in _cookies(context)
+    first.get_by_role("button", name=f"Yes, “{phrase}” is loaded").click()
+    page.wait_for_load_state()
+    assert page.url.startswith(site.url + story + "#check-")  # back where the answer was given
+    assert "pl_reader" in _cookies(context)  # the reader key: one answer per reader
+    answered = page.locator(f'.check-form:has(input[name="phrase"][value="{phrase}"])').first
+    assert answered.get_by_text("You said yes.").is_visible()
+    assert (
+        answered.get_by_role("button", name=f"Yes, “{phrase}” is loaded").get_attribute(
+            "aria-pressed"
+        )
+        == "true"
+    )
+    # every highlighted phrase of the story, on its own page; change the answer there
+    page.get_by_role("link", name="Check every highlighted phrase in this story").click()
+    assert page.get_by_role("heading", name="Check the highlights").is_visible()
+    again = page.locator(f'.check-form:has(input[name="phrase"][value="{phrase}"])').first
+    again.get_by_role("button", name=f"No, “{phrase}” is not loaded").click()
+    page.wait_for_load_state()
+    again = page.locator(f'.check-form:has(input[name="phrase"][value="{phrase}"])').first
+    assert again.get_by_text("You said no.").is_visible()
+    page.goto(site.url + "/methodology#readers-check-the-model")
+    section = page.locator("section:has(#readers-check-the-model)")
+    assert section.get_by_text("answer").first.is_visible()
+    assert section.locator("table tbody tr").count() == 4
+    context.close()
+
+
 # ------------------------------------------------------------------ newsletter
 def _link(message: Any, pattern: str) -> str:
     text = message.get_body(("plain",)).get_content()
@@ -333,6 +373,7 @@ def _main_pages(page: Page, site: Site) -> dict[str, str]:
     return {
         "front": "/",
         "story": story,
+        "phrases": story + "/phrases",
         "outlet": outlet_href or "/outlets",
         "topics": "/topics",
         "search": "/search?q=president",
