@@ -124,7 +124,7 @@ class Readers:
         data: dict[str, Any] = (
             self.store.export_reader(reader_id)
             if reader_id is not None
-            else {"email": None, "saved_stories": [], "phrase_answers": []}
+            else {"email": None, "saved_stories": [], "phrase_answers": [], "reading_history": []}
         )
         data["consent_records"] = self.store.consent_history(consent_id) if consent_id else []
         return data

@@ -15,6 +15,7 @@ from plumbline.analysis.profile import outlet_profile
 from plumbline.analysis.timeline import story_timeline
 from plumbline.analysis.topic_names import TOPICS
 from plumbline.analysis.wording import shown_phrases
+from plumbline.diet import NewsDiets
 from plumbline.errors import ConfigurationError, NotFound
 from plumbline.feedback import PhraseFeedback
 from plumbline.models import (
@@ -173,6 +174,12 @@ class Plumbline:
         return Readers(
             stores.readers, stores.stories, self.settings, Mailer(self.settings), self.outbox
         )
+
+    @property
+    def diets(self) -> NewsDiets:
+        """Readers' news diets, kept only with their consent (diet.py)."""
+        stores = self.stores
+        return NewsDiets(stores.readers, stores.stories, stores.articles, stores.topics)
 
     @property
     def feedback(self) -> PhraseFeedback:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -765,3 +765,70 @@ class PhraseAgreement:
     def reader_agreement(self) -> float | None:
         """How often two readers who judged the same phrase agree with each other."""
         return self.pairs_agreeing / self.pairs if self.pairs else None
+
+
+@dataclass(frozen=True, slots=True)
+class DietSide:
+    """One side in a reader's news diet (analysis/diet.py)."""
+
+    side: Lean
+    weight: float  # stories read, split by their outlets' sides, plus articles opened
+    share: float  # of the rated sides' total weight (0-1)
+    stories: int  # stories read that this side's outlets covered
+    opened: int  # articles opened from this side's outlets
+
+
+@dataclass(frozen=True, slots=True)
+class DietOutlet:
+    slug: str
+    name: str
+    lean: Lean
+    opened: int  # articles of this outlet the reader opened
+
+
+@dataclass(frozen=True, slots=True)
+class DietTopic:
+    slug: str
+    label: str
+    stories: int  # stories of this topic the reader read
+    share: float  # of the topic tags of the stories read (0-1)
+    site_share: float  # of the topic tags of the site's stories (0-1)
+
+
+@dataclass(frozen=True, slots=True)
+class DietWeek:
+    week: date  # Monday of the ISO week
+    stories: int
+    opened: int
+    left: float  # side weights that week (see DietSide.weight)
+    center: float
+    right: float
+
+
+@dataclass(frozen=True, slots=True)
+class OtherSide:
+    """A story the reader read that a side they rarely read covered too."""
+
+    story: StorySummary
+    side: Lean
+    outlets: int  # that side's outlets in the story
+
+
+@dataclass(slots=True)
+class NewsDiet:
+    """What a reader read on the site, by side, outlet and topic over time: kept only with
+    their consent, in their browser or, signed in, in their account (analysis/diet.py)."""
+
+    recording: str  # "account", "browser" or "off"
+    stories_read: int
+    articles_opened: int
+    first: datetime | None
+    last: datetime | None
+    sides: list[DietSide]  # left, center, right
+    outlets: list[DietOutlet]  # most opened first
+    topics: list[DietTopic]  # most read first
+    weeks: list[DietWeek]  # oldest first
+    rare_sides: list[Lean]  # sides with a small share of the diet
+    rare_topics: list[DietTopic]  # topics common on the site that the reader rarely reads
+    other_side: list[OtherSide]  # stories read that the rarest side covered too
+    summary: str

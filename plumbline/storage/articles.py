@@ -272,6 +272,19 @@ class SqlArticleStore(Store):
                 raise NotFound(f"no article {article_id}")
             return record(found[0], found[1], with_analysis=with_analysis)
 
+    def articles(self, ids: Sequence[int]) -> list[ArticleRecord]:
+        """The articles of `ids` that exist, with their outlets (no analysis)."""
+        wanted = list(dict.fromkeys(ids))[:5000]
+        if not wanted:
+            return []
+        with self.session() as s:
+            query = (
+                select(ArticleRow, OutletRow)
+                .outerjoin(OutletRow, ArticleRow.outlet_id == OutletRow.id)
+                .where(ArticleRow.id.in_(wanted))
+            )
+            return [record(a, o) for a, o in s.execute(query)]
+
     def outlet_articles(self, slug: str, limit: int = 50) -> list[ArticleRecord]:
         with self.session() as s:
             query = (

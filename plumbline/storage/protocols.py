@@ -143,6 +143,10 @@ class ArticleStore(Protocol):
 
     def article(self, article_id: int, *, with_analysis: bool = False) -> ArticleRecord: ...
 
+    def articles(self, ids: Sequence[int]) -> list[ArticleRecord]:
+        """The articles of `ids` that exist, with their outlets (no analysis)."""
+        ...
+
     def outlet_articles(self, slug: str, limit: int = 50) -> list[ArticleRecord]: ...
 
     def outlet_scores(self, slug: str) -> list[tuple[datetime, float]]:
@@ -238,6 +242,10 @@ class StoryStore(Protocol):
         self, *, min_outlets: int = 1, topic: str | None = None, blindspot: bool = False
     ) -> int:
         """How many stories :meth:`list_stories` lists with the same filters."""
+        ...
+
+    def story_summaries(self, story_ids: Iterable[int]) -> dict[int, StorySummary]:
+        """Summaries by the id asked for (a merged story answers as the one it joined)."""
         ...
 
     def story_version(self, slug: str) -> str | None:
@@ -354,6 +362,23 @@ class ReaderStore(Protocol):
     def count_view(self, story_id: int, day: date) -> None: ...
 
     def story_views(self, story_id: int) -> int: ...
+
+    def record_read(
+        self,
+        reader_id: int,
+        when: datetime,
+        *,
+        story_id: int | None = None,
+        article_id: int | None = None,
+    ) -> None:
+        """Note a story read or an article opened (the signed-in news diet)."""
+        ...
+
+    def reading_history(self, reader_id: int) -> tuple[dict[int, datetime], dict[int, datetime]]:
+        """(story id -> last read, article id -> last opened)."""
+        ...
+
+    def forget_reading(self, reader_id: int) -> int: ...
 
     def export_reader(self, reader_id: int) -> dict[str, Any]:
         """Everything stored about a reader, as JSON-ready data."""

@@ -21,11 +21,13 @@ from plumbline.storage.schema_readers import (
     PageViewRow,
     PhraseVoteRow,
     ReaderRow,
+    ReadRow,
     SignInTokenRow,
 )
 from plumbline.storage.stories import current_story
 
 MAX_BOOKMARKS = 1000
+MAX_READS = 2000  # a reader's reading history keeps this many stories and articles
 
 
 def token_hash(token: str) -> str:
@@ -224,6 +226,69 @@ class SqlReaderStore(Store):
                 or 0
             )
 
+    # --------------------------------------------------------- reading history
+    def record_read(
+        self,
+        reader_id: int,
+        when: datetime,
+        *,
+        story_id: int | None = None,
+        article_id: int | None = None,
+    ) -> None:
+        """Note that the reader read a story or opened an article at `when` (one row per
+        story and article: a second read moves its time); the oldest go past MAX_READS."""
+        if (story_id is None) == (article_id is None):
+            raise ValueError("a read is of a story or of an article")
+        with self.session() as s:
+            target = (
+                ReadRow.story_id == story_id if story_id is not None
+                else ReadRow.article_id == article_id
+            )  # fmt: skip
+            row = s.scalar(select(ReadRow).where(ReadRow.reader_id == reader_id, target))
+            if row is not None:
+                row.at = when
+                return
+            exists = (
+                s.get(StoryRow, story_id) if story_id is not None
+                else s.get(ArticleRow, article_id)
+            )  # fmt: skip
+            if exists is None:
+                return  # gone meanwhile: nothing to remember
+            s.add(ReadRow(reader_id=reader_id, story_id=story_id, article_id=article_id, at=when))
+            s.flush()
+            old = s.scalars(
+                select(ReadRow.id)
+                .where(ReadRow.reader_id == reader_id)
+                .order_by(ReadRow.at.desc(), ReadRow.id.desc())
+                .offset(MAX_READS)
+            ).all()
+            if old:
+                s.execute(delete(ReadRow).where(ReadRow.id.in_(old)))
+
+    def reading_history(self, reader_id: int) -> tuple[dict[int, datetime], dict[int, datetime]]:
+        """(story id -> last read, article id -> last opened) for the reader."""
+        stories: dict[int, datetime] = {}
+        articles: dict[int, datetime] = {}
+        with self.session() as s:
+            rows = s.execute(
+                select(ReadRow.story_id, ReadRow.article_id, ReadRow.at).where(
+                    ReadRow.reader_id == reader_id
+                )
+            ).all()
+        for story_id, article_id, at in rows:
+            when = as_utc(at) or utcnow()
+            if story_id is not None:
+                stories[story_id] = when
+            elif article_id is not None:
+                articles[article_id] = when
+        return stories, articles
+
+    def forget_reading(self, reader_id: int) -> int:
+        """Delete the reader's reading history; returns how many entries went."""
+        with self.session() as s:
+            done = s.execute(delete(ReadRow).where(ReadRow.reader_id == reader_id))
+            return int(getattr(done, "rowcount", 0) or 0)
+
     # ------------------------------------------------------ export and delete
     def export_reader(self, reader_id: int) -> dict[str, Any]:
         """Everything stored about a reader, as JSON-ready data."""
@@ -243,8 +308,21 @@ class SqlReaderStore(Store):
                 .where(PhraseVoteRow.reader_id == reader_id)
                 .order_by(PhraseVoteRow.created_at, PhraseVoteRow.id)
             ).all()
+            reads = s.execute(
+                select(ReadRow.at, StoryRow.slug, ArticleRow.url)
+                .outerjoin(StoryRow, StoryRow.id == ReadRow.story_id)
+                .outerjoin(ArticleRow, ArticleRow.id == ReadRow.article_id)
+                .where(ReadRow.reader_id == reader_id)
+                .order_by(ReadRow.at, ReadRow.id)
+            ).all()
             return {
                 "email": reader.email,
+                "reading_history": [
+                    {"story": slug, "read_at": (as_utc(at) or utcnow()).isoformat()}
+                    if slug is not None
+                    else {"article": url, "opened_at": (as_utc(at) or utcnow()).isoformat()}
+                    for at, slug, url in reads
+                ],
                 "created_at": (as_utc(reader.created_at) or utcnow()).isoformat(),
                 "saved_stories": [
                     {"story": slug, "saved_at": (as_utc(at) or utcnow()).isoformat()}
@@ -262,14 +340,15 @@ class SqlReaderStore(Store):
             }
 
     def delete_reader(self, reader_id: int) -> None:
-        """Forget a reader: their saved stories, answers about phrases, sign-in links and
-        account."""
+        """Forget a reader: their saved stories, answers about phrases, reading history,
+        sign-in links and account."""
         with self.session() as s:
             reader = s.get(ReaderRow, reader_id)
             if reader is None:
                 return
             s.execute(delete(BookmarkRow).where(BookmarkRow.reader_id == reader_id))
             s.execute(delete(PhraseVoteRow).where(PhraseVoteRow.reader_id == reader_id))
+            s.execute(delete(ReadRow).where(ReadRow.reader_id == reader_id))
             s.execute(delete(SignInTokenRow).where(SignInTokenRow.reader_id == reader_id))
             if reader.email:
                 s.execute(delete(SignInTokenRow).where(SignInTokenRow.email == reader.email))

@@ -153,3 +153,25 @@ class PhraseVoteRow(Base):
     weight: Mapped[float] = mapped_column(Float)  # the model's weight when the vote was cast
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReadRow(Base):
+    """A signed-in reader's reading history, kept only with their consent (the news diet):
+    a story they read or an article they opened, and when they last did."""
+
+    __tablename__ = "reads"
+    __table_args__ = (
+        UniqueConstraint("reader_id", "story_id"),
+        UniqueConstraint("reader_id", "article_id"),
+        Index("ix_reads_reader_at", "reader_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reader_id: Mapped[int] = mapped_column(ForeignKey("readers.id", ondelete="CASCADE"))
+    story_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), nullable=True
+    )
+    article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), nullable=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -242,6 +242,18 @@ class SqlStoryStore(Store):
         with self.session() as s:
             return int(s.scalar(query) or 0)
 
+    def story_summaries(self, story_ids: Iterable[int]) -> dict[int, StorySummary]:
+        """Each given story's summary by the id asked for; a merged story answers as the
+        story it joined, an unknown id not at all."""
+        wanted = list(dict.fromkeys(story_ids))[:5000]
+        if not wanted:
+            return {}
+        found: dict[int, StorySummary] = {}
+        with self.session() as s:
+            for row in s.scalars(select(StoryRow).where(StoryRow.id.in_(wanted))):
+                found[row.id] = story_summary(current_story(s, row))
+        return found
+
     def story_version(self, slug: str) -> str | None:
         """A token that changes whenever the story at `slug` is written up again, merged
         or split (None: no such slug). One indexed lookup: the page cache asks it on

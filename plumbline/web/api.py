@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from email.utils import format_datetime
 from typing import Annotated, Any
 
@@ -20,6 +20,7 @@ from plumbline.models import (
     EntityToneView,
     StoryDetail,
 )
+from plumbline.web.diet import current_diet
 from plumbline.web.forms import READER_COOKIE, check_form, set_reader_cookie
 
 
@@ -346,6 +347,62 @@ class OutletDetailOut(OutletOut):
     )
 
 
+class DietSideOut(Schema):
+    side: str
+    weight: float = Field(
+        description="Stories read split by their outlets' sides, plus articles opened"
+    )
+    share: float = Field(description="Of the left, center and right total, 0-1")
+    stories: int = Field(description="Stories read that this side's outlets covered")
+    opened: int = Field(description="Articles opened from this side's outlets")
+
+
+class DietOutletOut(Schema):
+    slug: str
+    name: str
+    lean: str
+    opened: int
+
+
+class DietTopicOut(Schema):
+    slug: str
+    label: str
+    stories: int
+    share: float = Field(description="Of the topic tags of the stories read, 0-1")
+    site_share: float = Field(description="Of the topic tags of the site's stories, 0-1")
+
+
+class DietWeekOut(Schema):
+    week: date = Field(description="Monday of the ISO week")
+    stories: int
+    opened: int
+    left: float
+    center: float
+    right: float
+
+
+class OtherSideOut(Schema):
+    story: StoryOut
+    side: str = Field(description="The side read least, which covered this story too")
+    outlets: int
+
+
+class DietOut(Schema):
+    recording: str = Field(description="account, browser (cookies on this device) or off")
+    stories_read: int
+    articles_opened: int
+    first: datetime | None
+    last: datetime | None
+    sides: list[DietSideOut]
+    outlets: list[DietOutletOut]
+    topics: list[DietTopicOut]
+    weeks: list[DietWeekOut]
+    rare_sides: list[str]
+    rare_topics: list[DietTopicOut]
+    other_side: list[OtherSideOut]
+    summary: str
+
+
 class PageOut(Schema):
     items: list[StoryOut]
     limit: int
@@ -545,6 +602,21 @@ def unsave(request: Request, key: str) -> Response:
     check_form(request, request.headers.get("x-csrf-token"), "save")
     _core(request).readers.unsave(request.cookies.get(READER_COOKIE), key)
     return Response(status_code=204)
+
+
+@router.get(
+    "/me/diet",
+    response_model=DietOut,
+    summary="Your news diet",
+    description="What this reader read on the site, by side, outlet and topic over time, the "
+    "sides and topics they rarely read, and the other side of the stories they read. Kept "
+    "only with their consent: in their account when signed in, otherwise in this browser's "
+    "cookies; `recording` says which, and `off` answers an empty diet. Private: never cached "
+    "by shared caches.",
+    responses=READ,
+)
+def my_diet(request: Request) -> DietOut:
+    return DietOut.model_validate(current_diet(request))
 
 
 def openapi_schema(app: FastAPI) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from plumbline.core import Plumbline
 from plumbline.errors import PlumblineError
-from plumbline.web import api, feeds, info, newsletter, ops, pages, readers
+from plumbline.web import api, diet, feeds, info, newsletter, ops, pages, readers
 from plumbline.web.cache import PageCache
 from plumbline.web.forms import MAX_FORM_BYTES, FormGuard
 from plumbline.web.limits import FormLimits
@@ -50,6 +50,7 @@ ROUTERS = (
     api.router,
     pages.router,
     readers.router,
+    diet.router,
     info.router,
     feeds.router,
     ops.router,

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from statistics import fmean
 
 from plumbline.analysis.timeline import settled
-from plumbline.models import StoryTimeline
+from plumbline.models import DietWeek, StoryTimeline
 
 WIDTH, HEIGHT = 600, 180
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 36, 8, 8, 24
@@ -139,3 +139,50 @@ def timeline_chart(timeline: StoryTimeline) -> TimelineChart | None:
         score_path = "M" + " L".join(f"{sx},{chart.score_y(v)}" for sx, v in scored)
     marks = [(x(j.when), j.side.value) for j in timeline.sides]
     return TimelineChart(series, score_path, marks, top, start, end)
+
+
+@dataclass(frozen=True, slots=True)
+class DietBar:
+    """One week of a reader's diet: a column split by side (shares of that week's weight)."""
+
+    week: DietWeek
+    x: float
+    width: float
+    parts: list[tuple[str, float, float]]  # side, y, height
+
+
+@dataclass(frozen=True, slots=True)
+class DietChart:
+    bars: list[DietBar]
+    width: int = WIDTH
+    height: int = HEIGHT
+
+    def y(self, share: float) -> float:
+        inner = self.height - PAD_TOP - PAD_BOTTOM
+        return round(PAD_TOP + inner * (1 - share), 1)
+
+
+def diet_chart(weeks: Sequence[DietWeek]) -> DietChart | None:
+    """The diet page's weekly chart: one column per week with reading, each split into
+    left / center / right by that week's share; None without any rated reading."""
+    shown = [w for w in weeks if w.left + w.center + w.right > 0][-26:]
+    if not shown:
+        return None
+    inner_w = WIDTH - PAD_LEFT - PAD_RIGHT
+    slot = inner_w / len(shown)
+    width = round(min(slot * 0.8, 48.0), 1)
+    chart = DietChart([])
+    bars = []
+    for i, week in enumerate(shown):
+        total = week.left + week.center + week.right
+        top = 0.0
+        parts = []
+        for side in ("left", "center", "right"):
+            share = getattr(week, side) / total
+            if share > 0:
+                y0, y1 = chart.y(top), chart.y(top + share)
+                parts.append((side, y1, round(y0 - y1, 1)))
+                top += share
+        x = round(PAD_LEFT + slot * i + (slot - width) / 2, 1)
+        bars.append(DietBar(week, x, width, parts))
+    return DietChart(bars)

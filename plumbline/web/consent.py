@@ -16,6 +16,7 @@ from fastapi import Request, Response
 CONSENT_COOKIE = "pl_consent"
 THEME_COOKIE = "pl_theme"  # a preference: set only with preference consent
 SEEN_COOKIE = "pl_seen"  # a preference: the reader's last visit per story (web/visits.py)
+OPENED_COOKIE = "pl_opened"  # a preference: articles the reader opened, for their news diet
 COOKIE_MAX_AGE = 180 * 24 * 3600  # ask again after six months
 _VALUE = re.compile(r"^([0-9A-Za-z.-]{1,16})\.([01])([01])\.([A-Za-z0-9_-]{8,64})$")
 
@@ -64,3 +65,4 @@ def set_consent_cookie(
     if not preferences:
         response.delete_cookie(THEME_COOKIE, path="/")
         response.delete_cookie(SEEN_COOKIE, path="/")
+        response.delete_cookie(OPENED_COOKIE, path="/")

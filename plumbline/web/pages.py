@@ -15,6 +15,7 @@ from plumbline.core import Plumbline
 from plumbline.errors import InvalidInput, NotFound
 from plumbline.models import StoryDetail, StorySummary
 from plumbline.web.consent import consent_state
+from plumbline.web.diet import recording
 from plumbline.web.forms import READER_COOKIE
 from plumbline.web.render import render
 from plumbline.web.timing import TimedRoute
@@ -113,19 +114,24 @@ def story(request: Request, key: str) -> Response:
     if consent.analytics:
         core.readers.count_view(detail.summary.id)  # first-party, only with consent
     answers = _answers(request, detail)
+    mode, reader_id = recording(request)
+    if mode == "account" and reader_id is not None:
+        core.diets.record(reader_id, read_at, story_id=detail.summary.id)
+    diet_on = mode != "off"  # article links go through /go/, which notes them in the diet
     if not consent.preferences:
         return render(
             request,
             "story.html",
-            {"story": detail, "last_visit": None, "new": [], "new_ids": set(), "answers": answers},
-        )
+            {"story": detail, "last_visit": None, "new": [], "new_ids": set(), "answers": answers,
+             "diet_on": diet_on},
+        )  # fmt: skip
     seen, visits = last_visit(request, detail.summary.id)
     new = new_since(detail.timeline, seen) if seen and detail.timeline else []
     response = render(
         request,
         "story.html",
         {"story": detail, "last_visit": seen, "new": new, "answers": answers,
-         "new_ids": {s.article_id for s in new}},
+         "new_ids": {s.article_id for s in new}, "diet_on": diet_on},
     )  # fmt: skip
     remember_visit(response, request, visits, detail.summary.id, read_at)
     return response

@@ -15,6 +15,8 @@ from plumbline.errors import InvalidInput
 from plumbline.models import ConsentChoice
 from plumbline.web.consent import (
     CONSENT_COOKIE,
+    OPENED_COOKIE,
+    SEEN_COOKIE,
     THEME_COOKIE,
     consent_state,
     set_consent_cookie,
@@ -26,6 +28,7 @@ from plumbline.web.forms import (
 )
 from plumbline.web.limits import form_limits
 from plumbline.web.render import render
+from plumbline.web.visits import read_visits
 
 router = APIRouter(include_in_schema=False)
 Token = Annotated[str | None, Form(max_length=500)]
@@ -168,6 +171,10 @@ def export(request: Request, csrf_token: Token = None) -> Response:
     core = _core(request)
     state = consent_state(request, core.settings.consent_policy_version)
     data = core.readers.export(request.cookies.get(READER_COOKIE), state.consent_id)
+    data["kept_in_this_browser"] = {  # the news diet's cookies, which never reach our database
+        "stories_read": _visits(request.cookies.get(SEEN_COOKIE, ""), "story"),
+        "articles_opened": _visits(request.cookies.get(OPENED_COOKIE, ""), "article"),
+    }
     return Response(
         json.dumps(data, indent=2, ensure_ascii=False),
         media_type="application/json",
@@ -182,6 +189,10 @@ def delete(request: Request, csrf_token: Token = None) -> Response:
     response = render(request, "account.html", {"known": False, "deleted": True})
     response.delete_cookie(READER_COOKIE, path="/")
     return response
+
+
+def _visits(raw: str, what: str) -> list[dict[str, str | int]]:
+    return [{what: key, "at": when.isoformat()} for key, when in read_visits(raw).items()]
 
 
 # -------------------------------------------------------------------- consent

@@ -1,7 +1,8 @@
-""" "New since your last visit": when a reader who consented to preferences last opened
-each story, kept in their own browser (the `pl_seen` cookie), never on the server.
+""" "New since your last visit" and the browser-kept news diet: when a reader who consented
+to preferences last opened each story (the `pl_seen` cookie) and each article (through
+/go/, the `pl_opened` cookie), kept in their own browser, never on the server.
 
-Cookie value: up to :data:`MAX_STORIES` entries ``<story id>.<milliseconds since 1970>``
+Cookie value: up to :data:`MAX_STORIES` entries ``<id>.<milliseconds since 1970>``
 joined by ``_``, the most recent visit first. Anything malformed, before 2000 or in the
 future is dropped entry by entry; a value longer than :data:`MAX_CHARS` reads as no visits
 at all. The cookie is the reader's own: a forged one changes only what they see."""
@@ -54,11 +55,17 @@ def last_visit(request: Request, story: int) -> tuple[datetime | None, dict[int,
 
 
 def remember_visit(
-    response: Response, request: Request, visits: dict[int, datetime], story: int, when: datetime
+    response: Response,
+    request: Request,
+    visits: dict[int, datetime],
+    story: int,
+    when: datetime,
+    cookie: str = SEEN_COOKIE,
 ) -> None:
-    """Keep `when` (taken before the story was read) as the reader's visit to `story`."""
+    """Keep `when` (taken before the story was read) as the reader's visit to `story` (or,
+    with `cookie` OPENED_COOKIE, to an article)."""
     response.set_cookie(
-        SEEN_COOKIE,
+        cookie,
         write_visits(visits, story, when),
         max_age=SEEN_MAX_AGE,
         httponly=True,

@@ -275,6 +275,57 @@ def test_readers_answer_about_highlighted_phrases_without_javascript(
     context.close()
 
 
+# ------------------------------------------------------------------ news diet
+def _axe_violations(page: Page) -> list[Any]:
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    found: list[Any] = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => ({id: v.id, nodes: v.nodes.slice(0, 3).map(n => n.target)}))"
+    )
+    return found
+
+
+def test_news_diet_from_consent_to_forget(browser: Browser, site: Site) -> None:
+    context = browser.new_context(bypass_csp=True)  # axe is injected by the test
+    page = context.new_page()
+    page.goto(site.url + "/me/diet")
+    assert page.get_by_text("Recording is off").is_visible()
+    story = _first_story(page, site)
+    page.goto(site.url + story)
+    direct = page.locator("#sources a.ext").first.get_attribute("href")
+    assert direct and not direct.startswith("/go/")  # no consent: straight to the outlet
+    page.get_by_role("button", name="Accept all").click()
+    page.wait_for_load_state()
+    page.goto(site.url + story)
+    link = page.locator("#sources a.ext").first
+    assert (link.get_attribute("href") or "").startswith("/go/")
+    outlet = page.locator("#sources tbody tr:has(a.ext) td a").first.inner_text()
+    # what a click does, without leaving loopback: /go/ notes the article and answers with a
+    # redirect to the outlet, which the page does not follow
+    kind = page.evaluate(
+        "async (href) => (await fetch(href, {redirect: 'manual', credentials: 'same-origin'})).type",
+        link.get_attribute("href"),
+    )
+    assert kind == "opaqueredirect" and "pl_opened" in _cookies(context)
+    page.goto(site.url + "/me/diet")
+    assert page.get_by_text("in this browser only").is_visible()
+    assert page.get_by_role("heading", name="By side").is_visible()
+    assert page.get_by_role("heading", name="Outlets you opened").is_visible()
+    assert page.get_by_role("row", name=re.compile(re.escape(outlet))).is_visible()
+    assert page.locator("figure.diet-bar svg").count() == 1
+    assert not _axe_violations(page)
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert not page.evaluate(
+        "document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"
+    )
+    page.get_by_role("button", name="Forget my history").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Your reading history is forgotten").is_visible()
+    assert "pl_opened" not in _cookies(context) and "pl_seen" not in _cookies(context)
+    context.close()
+
+
 # ------------------------------------------------------------------ newsletter
 def _link(message: Any, pattern: str) -> str:
     text = message.get_body(("plain",)).get_content()
@@ -381,6 +432,7 @@ def _main_pages(page: Page, site: Site) -> dict[str, str]:
         "methodology": "/methodology",
         "newsletter": "/newsletter",
         "consent": "/consent",
+        "diet": "/me/diet",
         "privacy": "/privacy",
         "not-found": "/no-such-page",
     }
