@@ -69,7 +69,7 @@ def after(core: Plumbline, articles: list[ArticleRecord], recognizer: object) ->
     if synthesis is None:
         return None
     stats = story_stats(articles)
-    tones = story_tones(articles, recognizer) if stats.n_outlets >= 2 else []  # type: ignore[arg-type]
+    tones = story_tones(articles, recognizer)[0] if stats.n_outlets >= 2 else []  # type: ignore[arg-type]
     explain(synthesis, articles, stats, tones)
     return synthesis
 

@@ -38,6 +38,11 @@ newsletter_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(newsletter_app, name="newsletter")
+follows_app = typer.Typer(
+    help="Follows of stories and topics. `plumbline run` sends the alerts by itself.",
+    no_args_is_help=True,
+)
+app.add_typer(follows_app, name="follows")
 feedback_app = typer.Typer(
     help='Readers\' answers to "Is this loaded?" about the highlighted phrases.',
     no_args_is_help=True,
@@ -720,6 +725,32 @@ def newsletter_send(
     for error in report.errors:
         typer.secho(f"  {error}", fg=typer.colors.YELLOW, err=True)
     if report.failed or report.unknown:
+        raise typer.Exit(1)
+
+
+@follows_app.command("send")
+def follows_send(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count the alerts due; send and store nothing.")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Alert every follow whose story or topic changed: a side that had not covered it now
+    does, or the coverage score moved by 10 points or more. At most one alert per follow a
+    day, so it is safe to run often; exits 1 when an email could not be sent (it is tried
+    again by the next run)."""
+    core = _plumbline(data_dir)
+    report = core.send_follow_alerts(dry_run=dry_run)
+    verb = "would alert" if dry_run else "alerted"
+    to_feeds = report.alerts - report.emailed - report.failed
+    typer.echo(
+        f"{report.checked} follows checked; {verb} {report.alerts}"
+        + ("" if dry_run else f" ({report.emailed} by email, {to_feeds} in feeds)")
+        + f", failed {report.failed}"
+    )
+    for error in report.errors:
+        typer.secho(f"  {error}", fg=typer.colors.YELLOW, err=True)
+    if report.failed:
         raise typer.Exit(1)
 
 

@@ -18,8 +18,10 @@ from plumbline.analysis.wording import shown_phrases
 from plumbline.diet import NewsDiets
 from plumbline.errors import ConfigurationError, NotFound
 from plumbline.feedback import PhraseFeedback
+from plumbline.follows import Follows
 from plumbline.models import (
     WAITING_STATES,
+    AlertReport,
     ArticleAssignment,
     ArticleIn,
     ArticleRecord,
@@ -176,6 +178,20 @@ class Plumbline:
         )
 
     @property
+    def follows(self) -> Follows:
+        """Stories and topics followed by email or private feed, and their alerts."""
+        stores = self.stores
+        return Follows(
+            stores.follows, stores.stories, stores.readers, self.settings, Mailer(self.settings)
+        )
+
+    def send_follow_alerts(
+        self, now: datetime | None = None, *, dry_run: bool = False
+    ) -> AlertReport:
+        """Alert every follow with changes, at most once a day each (follows.py)."""
+        return self.follows.send_alerts(now, dry_run=dry_run)
+
+    @property
     def diets(self) -> NewsDiets:
         """Readers' news diets, kept only with their consent (diet.py)."""
         stores = self.stores
@@ -253,6 +269,7 @@ class Plumbline:
                 for analysis in articles.outlet_analyses(outlet.slug, PROFILE_ARTICLES)
             ],
             story_sides=articles.outlet_story_sides(outlet.slug),
+            story_tones=articles.outlet_story_tones(outlet.slug, PROFILE_ARTICLES),
             peers=articles.lean_outlet_scores(outlet.lean.value),
         )
 

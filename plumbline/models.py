@@ -528,6 +528,34 @@ class StoryStats:
     low_confidence_reasons: list[str] = field(default_factory=list)
     # the tone toward the story's main entities by side (stories with two or more outlets)
     tones: list[EntityToneView] = field(default_factory=list)
+    # ... and by outlet, for the outlets' profiles
+    outlet_tones: list[OutletEntityTone] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class OutletEntityTone:
+    """One outlet's sentences about one of a story's main entities: how many, and the sum
+    of their tone (VADER compound, -1..1), so stories add up."""
+
+    outlet: str  # outlet slug
+    entity: str
+    kind: str  # person | organization | place
+    n_sentences: int
+    tone_sum: float
+
+
+@dataclass(frozen=True, slots=True)
+class EntityToneProfile:
+    """An outlet's tone toward an entity it often names, over the stories it covered,
+    next to the other outlets' tone toward it in the same stories."""
+
+    entity: str
+    kind: str
+    stories: int
+    n_sentences: int
+    mean_tone: float  # -1 (negative wording) .. +1 (positive)
+    others_mean: float | None  # the other outlets in the same stories (None: none wrote of it)
+    others_sentences: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -559,6 +587,7 @@ class OutletProfile:
     stories: int  # stories with two or more outlets that it covered
     alone: int  # of those, stories no outlet of another side covered
     peers: list[OutletScore]  # the outlets of its lean (itself included), lowest score first
+    entity_tones: list[EntityToneProfile] = field(default_factory=list)  # most named first
 
 
 @dataclass(frozen=True, slots=True)
@@ -832,3 +861,47 @@ class NewsDiet:
     rare_topics: list[DietTopic]  # topics common on the site that the reader rarely reads
     other_side: list[OtherSide]  # stories read that the rarest side covered too
     summary: str
+
+
+@dataclass(slots=True)
+class Follow:
+    """A reader following a story or a topic, by email (double opt-in) or as a private
+    Atom feed (follows.py)."""
+
+    id: int
+    channel: str  # "email" or "feed"
+    email: str | None  # for email follows
+    story_id: int | None  # what is followed: a story ...
+    topic: str | None  # ... or a topic slug
+    status: str  # pending (email, until confirmed) | active | stopped
+    created_at: datetime
+    last_alert_at: datetime | None = None
+    state: dict[str, Any] = field(default_factory=dict)  # what the last alert saw
+
+
+@dataclass(frozen=True, slots=True)
+class FollowChange:
+    """One thing worth an alert about a followed story (or a story of a followed topic)."""
+
+    story_id: int
+    slug: str
+    headline: str
+    kind: str  # "side" (a side that had not covered it now does), "score", "new"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class FollowAlert:
+    id: int
+    follow_id: int
+    created_at: datetime
+    changes: list[FollowChange]
+
+
+@dataclass(slots=True)
+class AlertReport:
+    checked: int = 0  # active follows looked at
+    alerts: int = 0  # follows with changes: an alert written
+    emailed: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)

@@ -497,7 +497,8 @@ class Pipeline:
             return False
         stats = story_stats(articles)
         if stats.n_outlets >= 2:
-            stats = replace(stats, tones=story_tones(articles, self._recognizer()))
+            tones, by_outlet = story_tones(articles, self._recognizer())
+            stats = replace(stats, tones=tones, outlet_tones=by_outlet)
         for violation in explain(synthesis, articles, stats, stats.tones):
             log.warning(
                 "story %s: unsupported sentence removed (%s): %s",

@@ -1,5 +1,5 @@
 """The in-process scheduler of `plumbline run`: poll feeds and process, every N minutes;
-send the daily newsletter digests once a day."""
+send the daily newsletter digests and follow alerts once a day."""
 
 from __future__ import annotations
 
@@ -46,16 +46,20 @@ class Scheduler:
         )
 
     def send_digests(self) -> None:
-        """The daily digests, at the first round of each UTC day (again at the next round
-        while the mail server refuses some). Repeating is harmless: a digest already
-        handled this day is never sent again (see newsletter/digest.py)."""
+        """The daily digests and follow alerts, at the first round of each UTC day (again
+        at the next round while the mail server refuses some). Repeating is harmless: a
+        digest already handled this day is never sent again (see newsletter/digest.py), and
+        a follow gets at most one alert a day (follows.py)."""
         today = datetime.now(UTC).date()
         if self.digest_day == today:
             return
         report = self.core.send_digests("daily")
-        if not report.failed:
+        alerts = self.core.send_follow_alerts()
+        if not report.failed and not alerts.failed:
             self.digest_day = today
         log.info("digests %s: %d sent, %d failed", report.period, report.sent, report.failed)
+        log.info("follow alerts: %d emailed, %d to feeds, %d failed", alerts.emailed,
+                 alerts.alerts - alerts.emailed - alerts.failed, alerts.failed)  # fmt: skip
 
     def _loop(self) -> None:
         while not self._stop.is_set():

@@ -12,6 +12,10 @@
 - Peers: the outlets of the same lean with at least :data:`MIN_PEER_ARTICLES` scored
   articles (and the outlet itself), by mean score; none for an outlet without a scored
   article or without a side.
+- Tone toward the most named entities: over its latest stories with two or more outlets,
+  the main entities of those stories (analysis/story_tone.py) its sentences name most often
+  (at least :data:`MIN_ENTITY_SENTENCES` sentences), the mean VADER tone of those sentences,
+  and the other outlets' mean tone toward the same entity in the same stories.
 """
 
 from __future__ import annotations
@@ -21,11 +25,20 @@ from collections import Counter
 from collections.abc import Sequence
 
 from plumbline.analysis.story import t_quantile
-from plumbline.models import Lean, OutletProfile, OutletScore, PhraseUse
+from plumbline.models import (
+    EntityToneProfile,
+    Lean,
+    OutletEntityTone,
+    OutletProfile,
+    OutletScore,
+    PhraseUse,
+)
 
 MIN_PHRASE_ARTICLES = 2
 MIN_PEER_ARTICLES = 5  # a peer with fewer scored articles has too wide a range to compare
 MAX_PHRASES = 12
+MIN_ENTITY_SENTENCES = 3
+MAX_ENTITIES = 6
 SIDES = (Lean.LEFT, Lean.CENTER, Lean.RIGHT)
 _PUNCTUATION = " \t\n.,;:!?\"'“”‘’()"
 
@@ -77,6 +90,7 @@ def outlet_profile(
     phrases: Sequence[Sequence[str]],
     story_sides: Sequence[tuple[int, int, int]],
     peers: Sequence[tuple[str, str, int, float, float]],
+    story_tones: Sequence[Sequence[OutletEntityTone]] = (),
 ) -> OutletProfile:
     """The profile from the store's raw figures (see the module docstring)."""
     scores = sorted((outlet_score(*row) for row in peers), key=lambda p: (p.mean, p.name))
@@ -94,4 +108,49 @@ def outlet_profile(
         peers=[p for p in scores if p.n_scored >= MIN_PEER_ARTICLES or p is own]
         if own is not None and lean in SIDES
         else [],
+        entity_tones=entity_tone_profile(slug, story_tones),
     )
+
+
+def entity_tone_profile(
+    slug: str, stories: Sequence[Sequence[OutletEntityTone]], *, limit: int = MAX_ENTITIES
+) -> list[EntityToneProfile]:
+    """The entities the outlet's sentences name most across `stories` (each a story's
+    per-outlet tones), with its mean tone and the other outlets' in the same stories."""
+    own: dict[str, list[float]] = {}  # entity key -> [stories, sentences, tone sum]
+    others: dict[str, list[float]] = {}
+    names: dict[str, tuple[str, str]] = {}
+    for tones in stories:
+        mine = {t.entity.lower(): t for t in tones if t.outlet == slug}
+        for key, tone in mine.items():
+            totals = own.setdefault(key, [0, 0, 0.0])
+            totals[0] += 1
+            totals[1] += tone.n_sentences
+            totals[2] += tone.tone_sum
+            names.setdefault(key, (tone.entity, tone.kind))
+        for tone in tones:
+            key = tone.entity.lower()
+            if tone.outlet != slug and key in mine:
+                rest = others.setdefault(key, [0, 0.0])
+                rest[0] += tone.n_sentences
+                rest[1] += tone.tone_sum
+    ranked = sorted(
+        (key for key, totals in own.items() if totals[1] >= MIN_ENTITY_SENTENCES),
+        key=lambda key: (-own[key][1], key),
+    )
+    found = []
+    for key in ranked[:limit]:
+        stories_n, sentences, total = own[key]
+        rest_n, rest_total = others.get(key, [0, 0.0])
+        found.append(
+            EntityToneProfile(
+                entity=names[key][0],
+                kind=names[key][1],
+                stories=int(stories_n),
+                n_sentences=int(sentences),
+                mean_tone=round(total / sentences, 3),
+                others_mean=round(rest_total / rest_n, 3) if rest_n else None,
+                others_sentences=int(rest_n),
+            )
+        )
+    return found

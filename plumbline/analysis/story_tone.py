@@ -7,13 +7,15 @@ from collections.abc import Sequence
 
 from plumbline.analysis.entities import (
     ArticleMentions,
+    Entity,
     EntityKind,
     EntityRecognizer,
     main_entities,
+    mentions_entity,
 )
 from plumbline.analysis.story import outlet_key
-from plumbline.analysis.tone import ToneSentence, entity_tones, tone_statements
-from plumbline.models import ArticleRecord, EntityToneView, SideToneView
+from plumbline.analysis.tone import ToneSentence, entity_tones, sentence_tone, tone_statements
+from plumbline.models import ArticleRecord, EntityToneView, OutletEntityTone, SideToneView
 
 MAIN_ENTITIES = 5
 KINDS = (EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLACE)
@@ -21,13 +23,13 @@ KINDS = (EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLACE)
 
 def story_tones(
     articles: Sequence[ArticleRecord], recognizer: EntityRecognizer
-) -> list[EntityToneView]:
-    """The main entities of a story with the tone of each side's sentences about them
-    (stored with the story's statistics)."""
+) -> tuple[list[EntityToneView], list[OutletEntityTone]]:
+    """The main entities of a story with the tone of each side's sentences about them, and
+    each outlet's (stored with the story's statistics; the outlets' feed their profiles)."""
     originals = [a for a in articles if a.analysis and a.duplicate_of is None]
     texts = [s.text for a in originals if a.analysis for s in a.analysis.sentences]
     if not texts:
-        return []
+        return [], []
     mentions = recognizer.extract(texts)
     per_article: list[ArticleMentions] = []
     sentences: list[ToneSentence] = []
@@ -44,7 +46,7 @@ def story_tones(
             if m
         )
     entities = [m.entity for m in main_entities(per_article, MAIN_ENTITIES, kinds=KINDS)]
-    return [
+    views = [
         EntityToneView(
             entity=tone.entity,
             kind=tone.kind.value,
@@ -64,3 +66,26 @@ def story_tones(
         )
         for tone in entity_tones(sentences, entities)
     ]
+    return views, outlet_tones(sentences, entities)
+
+
+def outlet_tones(
+    sentences: Sequence[ToneSentence], entities: Sequence[Entity]
+) -> list[OutletEntityTone]:
+    """Each outlet's sentences about each entity: count and tone sum (unknown outlets,
+    keyed by article, are left out: they have no profile)."""
+    found: dict[tuple[str, int], list[float]] = {}
+    tones: dict[int, float] = {}
+    for index, sentence in enumerate(sentences):
+        if sentence.outlet.startswith("article-"):
+            continue
+        for number, entity in enumerate(entities):
+            if mentions_entity(sentence.mentions, entity):
+                if index not in tones:
+                    tones[index] = sentence_tone(sentence.text)
+                found.setdefault((sentence.outlet, number), []).append(tones[index])
+    return [
+        OutletEntityTone(outlet, entities[number].name, entities[number].kind.value,
+                         len(values), round(sum(values), 4))
+        for (outlet, number), values in sorted(found.items())
+    ]  # fmt: skip

@@ -104,14 +104,19 @@ class LinkTokens:
             ) from None
         except (BadSignature, ValueError, TypeError):
             raise InvalidInput(INVALID_LINK) from None
-        if (
-            not isinstance(payload, list)
-            or len(payload) != 2
-            or not isinstance(payload[0], int)
-            or not isinstance(payload[1], str)
-        ):
-            raise InvalidInput(INVALID_LINK)
-        return payload[0], payload[1]
+        return id_and_binding(payload)
+
+
+def id_and_binding(payload: object) -> tuple[int, str]:
+    """The (row id, address binding) a signed link token carries, or InvalidInput."""
+    if (
+        not isinstance(payload, list)
+        or len(payload) != 2
+        or not isinstance(payload[0], int)
+        or not isinstance(payload[1], str)
+    ):
+        raise InvalidInput(INVALID_LINK)
+    return payload[0], payload[1]
 
 
 @dataclass(frozen=True, slots=True)

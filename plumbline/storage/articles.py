@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from plumbline.errors import NotFound
@@ -18,6 +18,7 @@ from plumbline.models import (
     ArticleState,
     ImportKey,
     NewArticle,
+    OutletEntityTone,
     StageCount,
 )
 from plumbline.storage import codec
@@ -364,12 +365,7 @@ class SqlArticleStore(Store):
         """(left, center, right) outlets of every story with two or more outlets that the
         outlet's articles are in."""
         with self.session() as s:
-            stories = (
-                select(ArticleRow.story_id)
-                .join(OutletRow, ArticleRow.outlet_id == OutletRow.id)
-                .where(OutletRow.slug == slug, ArticleRow.story_id.is_not(None))
-                .distinct()
-            )
+            stories = _outlet_stories(slug)
             rows = s.execute(
                 select(StoryRow.lean_left, StoryRow.lean_center, StoryRow.lean_right).where(
                     StoryRow.id.in_(stories),
@@ -378,6 +374,23 @@ class SqlArticleStore(Store):
                 )
             ).all()
         return [(int(a), int(b), int(c)) for a, b, c in rows]
+
+    def outlet_story_tones(self, slug: str, recent: int = 300) -> list[list[OutletEntityTone]]:
+        """The per-outlet entity tones of the outlet's `recent` latest stories (with two or
+        more outlets), one list per story (every outlet's, so others can be compared)."""
+        with self.session() as s:
+            stories = _outlet_stories(slug)
+            rows = s.scalars(
+                select(StoryRow.stats)
+                .where(
+                    StoryRow.id.in_(stories),
+                    StoryRow.merged_into_id.is_(None),
+                    StoryRow.n_outlets >= 2,
+                )
+                .order_by(StoryRow.last_published_at.desc(), StoryRow.id.desc())
+                .limit(recent)
+            ).all()
+        return [codec.stats(stats).outlet_tones for stats in rows if stats]
 
     def lean_outlet_scores(self, lean: str) -> list[tuple[str, str, int, float, float]]:
         """(slug, name, scored articles, mean, mean of squares) of the bias scores of every
@@ -431,3 +444,13 @@ def same_article(key: ImportKey) -> ColumnElement[bool]:
     if key.content_hash:
         conditions.append(ArticleRow.content_hash == key.content_hash)
     return or_(*conditions)
+
+
+def _outlet_stories(slug: str) -> Select[int | None]:
+    """The ids of the stories the outlet's articles are in."""
+    return (
+        select(ArticleRow.story_id)
+        .join(OutletRow, ArticleRow.outlet_id == OutletRow.id)
+        .where(OutletRow.slug == slug, ArticleRow.story_id.is_not(None))
+        .distinct()
+    )

@@ -1,7 +1,8 @@
 """What the rest of Plumbline may ask of storage: one small protocol per aggregate.
 
 The SQL implementations live beside this module (``Sql*Store`` in outlets.py, articles.py,
-stories.py, topics.py, readers.py, subscribers.py, search.py, feedback.py) and are put together by
+stories.py, topics.py, readers.py, subscribers.py, search.py, feedback.py,
+follows.py) and are put together by
 :func:`plumbline.storage.sql.open_stores`. Services name only the stores they use, so a
 service's constructor says what it can touch; this module imports no database library,
 so importing a service costs nothing until a store is opened.
@@ -26,11 +27,15 @@ if TYPE_CHECKING:
         ClusterMember,
         ConsentChoice,
         FeedStatus,
+        Follow,
+        FollowAlert,
+        FollowChange,
         ImportKey,
         Merge,
         NewArticle,
         OpenStory,
         Outlet,
+        OutletEntityTone,
         OutletRef,
         PhraseVote,
         Split,
@@ -170,6 +175,10 @@ class ArticleStore(Protocol):
     def outlet_story_sides(self, slug: str) -> list[tuple[int, int, int]]:
         """(left, center, right) outlets of every story with two or more outlets that the
         outlet's articles are in."""
+        ...
+
+    def outlet_story_tones(self, slug: str, recent: int = 300) -> list[list[OutletEntityTone]]:
+        """Every outlet's entity tones in the outlet's latest stories, one list per story."""
         ...
 
     def lean_outlet_scores(self, lean: str) -> list[tuple[str, str, int, float, float]]:
@@ -491,6 +500,57 @@ class FeedbackStore(Protocol):
     def answering_readers(self) -> int: ...
 
 
+class FollowStore(Protocol):
+    def add_follow(
+        self,
+        *,
+        channel: str,
+        email: str | None,
+        reader_id: int | None,
+        story_id: int | None,
+        topic: str | None,
+        state: dict[str, Any],
+        feed_token_hash: str | None = None,
+        max_confirmations: int = 3,
+    ) -> tuple[Follow, bool]:
+        """A new follow (or an email address's existing one); True when a confirmation
+        email is due."""
+        ...
+
+    def follow(self, follow_id: int) -> Follow | None: ...
+
+    def follow_by_feed(self, token_hash: str) -> Follow | None: ...
+
+    def confirm_follow(self, follow_id: int, state: dict[str, Any]) -> Follow: ...
+
+    def stop_follow(self, follow_id: int) -> Follow | None: ...
+
+    def active_follows(self) -> list[Follow]: ...
+
+    def follows_of(self, reader_id: int | None, email: str | None) -> list[Follow]: ...
+
+    def add_alert(
+        self,
+        follow_id: int,
+        changes: Sequence[FollowChange],
+        state: dict[str, Any],
+        status: str,
+        when: datetime,
+    ) -> int: ...
+
+    def save_state(
+        self, follow_id: int, state: dict[str, Any], last_alert_at: datetime | None
+    ) -> None: ...
+
+    def finish_alert(self, alert_id: int, status: str, error: str | None = None) -> None: ...
+
+    def alerts(self, follow_id: int, limit: int = 50) -> list[FollowAlert]: ...
+
+    def export_follows(self, reader_id: int | None, email: str | None) -> list[dict[str, Any]]: ...
+
+    def delete_follows(self, reader_id: int | None, email: str | None) -> int: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Stores:
     """Every store, one per aggregate, sharing one database."""
@@ -503,3 +563,4 @@ class Stores:
     subscribers: SubscriberStore
     search: SearchStore
     feedback: FeedbackStore
+    follows: FollowStore

@@ -175,3 +175,49 @@ class ReadRow(Base):
         ForeignKey("articles.id", ondelete="CASCADE"), nullable=True
     )
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FollowRow(Base):
+    """A story or topic followed by email (pending until the emailed link is followed) or
+    as a private Atom feed (its token stored only as a hash). `state` is what the last alert
+    saw: per story, the sides that covered it and its coverage score."""
+
+    __tablename__ = "follows"
+    __table_args__ = (Index("ix_follows_email", "email"), Index("ix_follows_reader", "reader_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8))  # email | feed
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    reader_id: Mapped[int | None] = mapped_column(
+        ForeignKey("readers.id", ondelete="SET NULL"), nullable=True
+    )
+    story_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), nullable=True
+    )
+    topic: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    status: Mapped[str] = mapped_column(String(16))  # pending | active | stopped
+    feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    confirmation_sent_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    confirmations_sent: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_alert_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class FollowAlertRow(Base):
+    """One day's changes for one follow: emailed, or an entry of its feed."""
+
+    __tablename__ = "follow_alerts"
+    __table_args__ = (Index("ix_follow_alerts_follow_created", "follow_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    follow_id: Mapped[int] = mapped_column(ForeignKey("follows.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16))  # feed | sending | sent | failed
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -6,6 +6,7 @@ from sqlalchemy import Engine
 
 from plumbline.storage.articles import SqlArticleStore
 from plumbline.storage.feedback import SqlFeedbackStore
+from plumbline.storage.follows import SqlFollowStore
 from plumbline.storage.outlets import SqlOutletStore
 from plumbline.storage.protocols import Stores
 from plumbline.storage.readers import SqlReaderStore
@@ -26,4 +27,5 @@ def open_stores(engine: Engine) -> Stores:
         subscribers=SqlSubscriberStore(engine),
         search=SqlSearchStore(engine),
         feedback=SqlFeedbackStore(engine),
+        follows=SqlFollowStore(engine),
     )

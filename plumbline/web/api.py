@@ -326,6 +326,16 @@ class PhraseUseOut(Schema):
     articles: int = Field(description="How many of the articles read used it")
 
 
+class EntityToneProfileOut(Schema):
+    entity: str
+    kind: str
+    stories: int
+    n_sentences: int = Field(description="Its sentences naming the entity")
+    mean_tone: float = Field(description="Their mean VADER tone, -1 negative to +1 positive")
+    others_mean: float | None = Field(description="The other outlets' in the same stories")
+    others_sentences: int
+
+
 class OutletProfileOut(Schema):
     score: OutletScoreOut | None = Field(description="Its articles' mean bias score")
     kinds: dict[str, int] = Field(description="Articles by kind: news, opinion, analysis")
@@ -337,6 +347,10 @@ class OutletProfileOut(Schema):
     peers: list[OutletScoreOut] = Field(
         description="The outlets of its lean with five or more scored articles (and itself), "
         "lowest mean first"
+    )
+    entity_tones: list[EntityToneProfileOut] = Field(
+        description="The stories' main entities its sentences name most, with its mean tone "
+        "(-1..1) and the other outlets' in the same stories"
     )
 
 

@@ -16,7 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from plumbline.core import Plumbline
 from plumbline.errors import PlumblineError
-from plumbline.web import api, diet, feeds, info, newsletter, ops, pages, readers
+from plumbline.web import api, diet, feeds, follows, info, newsletter, ops, pages, readers
 from plumbline.web.cache import PageCache
 from plumbline.web.forms import MAX_FORM_BYTES, FormGuard
 from plumbline.web.limits import FormLimits
@@ -51,6 +51,7 @@ ROUTERS = (
     pages.router,
     readers.router,
     diet.router,
+    follows.router,
     info.router,
     feeds.router,
     ops.router,

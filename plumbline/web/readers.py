@@ -152,7 +152,8 @@ def sign_out(request: Request, csrf_token: Token = None) -> Response:
 # ---------------------------------------------------------------- your data
 @router.get("/account", response_class=HTMLResponse)
 def account(request: Request) -> Response:
-    readers = _core(request).readers
+    core = _core(request)
+    readers = core.readers
     token = request.cookies.get(READER_COOKIE)
     return render(
         request,
@@ -161,6 +162,7 @@ def account(request: Request) -> Response:
             "known": readers.reader(token) is not None,
             "email": readers.email(token),
             "saved_count": len(readers.saved_ids(token)),
+            "follows": core.follows.of_reader(token),
         },
     )
 
@@ -171,6 +173,7 @@ def export(request: Request, csrf_token: Token = None) -> Response:
     core = _core(request)
     state = consent_state(request, core.settings.consent_policy_version)
     data = core.readers.export(request.cookies.get(READER_COOKIE), state.consent_id)
+    data["follows"] = core.follows.export_for(request.cookies.get(READER_COOKIE))
     data["kept_in_this_browser"] = {  # the news diet's cookies, which never reach our database
         "stories_read": _visits(request.cookies.get(SEEN_COOKIE, ""), "story"),
         "articles_opened": _visits(request.cookies.get(OPENED_COOKIE, ""), "article"),
@@ -185,7 +188,9 @@ def export(request: Request, csrf_token: Token = None) -> Response:
 @router.post("/account/delete", response_class=HTMLResponse)
 def delete(request: Request, csrf_token: Token = None) -> Response:
     check_form(request, csrf_token, "account")
-    _core(request).readers.delete(request.cookies.get(READER_COOKIE))
+    core = _core(request)
+    core.follows.delete_for(request.cookies.get(READER_COOKIE))
+    core.readers.delete(request.cookies.get(READER_COOKIE))
     response = render(request, "account.html", {"known": False, "deleted": True})
     response.delete_cookie(READER_COOKIE, path="/")
     return response

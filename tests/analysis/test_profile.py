@@ -63,3 +63,27 @@ def test_profile_puts_the_outlet_among_its_peers() -> None:
     assert "d" in {p.slug for p in alone.peers}  # the outlet itself is always there
     empty = outlet_profile("z", Lean.UNRATED, kinds={}, phrases=[], story_sides=[], peers=[])
     assert empty.score is None and empty.opinion_share is None and empty.peers == []
+
+
+def test_entity_tones_add_up_over_stories_next_to_the_other_outlets() -> None:
+    from plumbline.analysis.profile import entity_tone_profile
+    from plumbline.models import OutletEntityTone as T
+
+    stories = [
+        [T("a", "Joe Biden", "person", 2, -0.8), T("b", "Joe Biden", "person", 3, 0.6),
+         T("a", "NATO", "organization", 1, 0.1)],
+        [T("a", "joe biden", "person", 2, -0.2), T("c", "Joe Biden", "person", 1, 0.2)],
+        [T("b", "Kyiv", "place", 5, -1.0)],  # a story without outlet a
+    ]  # fmt: skip
+    [biden] = entity_tone_profile("a", stories)  # NATO: one sentence, under the minimum
+    assert (biden.entity, biden.kind, biden.stories, biden.n_sentences) == (
+        "Joe Biden",
+        "person",
+        2,
+        4,
+    )
+    assert biden.mean_tone == -0.25 and biden.others_mean == 0.2 and biden.others_sentences == 4
+    assert entity_tone_profile("z", stories) == []
+    kyiv, biden_b = entity_tone_profile("b", stories)  # the most named first
+    assert (kyiv.entity, kyiv.n_sentences, kyiv.others_mean) == ("Kyiv", 5, None)
+    assert biden_b.others_mean == -0.4 and biden_b.stories == 1

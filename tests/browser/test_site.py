@@ -326,6 +326,41 @@ def test_news_diet_from_consent_to_forget(browser: Browser, site: Site) -> None:
     context.close()
 
 
+# ---------------------------------------------------------------------- follow
+def test_follow_a_story_by_email_and_get_a_private_feed(browser: Browser, site: Site) -> None:
+    context = browser.new_context(bypass_csp=True)  # axe is injected by the test
+    page = context.new_page()
+    story = _first_story(page, site)
+    page.goto(site.url + story)
+    headline = page.locator("h1").inner_text()
+    page.get_by_text("Follow this story").click()  # <details>: no script needed
+    page.get_by_label("Email address", exact=True).first.fill("follower@example.org")
+    page.get_by_role("button", name=f"Follow by email “{headline}”").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Check your inbox").is_visible()
+    confirmation = _wait_for_mail(site.mail, "follower@example.org", 1)[-1]
+    page.goto(_link(confirmation, r"http://127\.0\.0\.1:\d+/follow/confirm\?token=\S+"))
+    assert not _axe_violations(page)
+    page.get_by_role("button", name="Confirm and follow").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name=f"You follow “{headline}”").is_visible()
+    page.goto(site.url + story)
+    page.get_by_text("Follow this story").click()
+    page.get_by_role("button", name=re.compile("Or get a private feed address")).click()
+    page.wait_for_load_state()
+    feed = page.get_by_label("Feed address").input_value()
+    assert re.fullmatch(re.escape(site.url) + r"/follows/[A-Za-z0-9_-]{20,}\.atom", feed)
+    assert not _axe_violations(page)
+    atom = context.request.get(feed)
+    assert atom.ok and atom.headers["content-type"].startswith("application/atom+xml")
+    page.goto(feed.removesuffix(".atom"))
+    page.get_by_role("button", name="Stop this feed").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Stopped").is_visible()
+    assert context.request.get(feed).status == 404
+    context.close()
+
+
 # ------------------------------------------------------------------ newsletter
 def _link(message: Any, pattern: str) -> str:
     text = message.get_body(("plain",)).get_content()

@@ -116,6 +116,28 @@ def test_outlet_pages(client: TestClient, demo_core: Plumbline) -> None:
     assert compared == (len(profile["peers"]) > 1)  # a table of one outlet is not shown
     for phrase in profile["phrases"]:
         assert phrase["articles"] >= 2
+    # its tone toward the names it uses most, added up from the stories' per-outlet tones
+    toned = {}
+    for other in outlets:
+        tones = client.get(f"/api/outlets/{other}").json()["profile"]
+        if tones and tones["entity_tones"]:
+            toned[other] = tones["entity_tones"]
+    assert toned, "some outlet of the demo days names a story's main entity three times"
+    slug, tones = max(toned.items(), key=lambda kv: kv[1][0]["n_sentences"])
+    first = tones[0]
+    named = [[t for t in story if t.entity.lower() == first["entity"].lower()]
+             for story in demo_core.stores.articles.outlet_story_tones(slug)]  # fmt: skip
+    # the other outlets count in the stories where this one named the entity too
+    stored = [t for story in named if any(t.outlet == slug for t in story) for t in story]
+    mine = [t for t in stored if t.outlet == slug]
+    assert first["n_sentences"] == sum(t.n_sentences for t in mine) >= 3
+    assert first["mean_tone"] == pytest.approx(
+        sum(t.tone_sum for t in mine) / first["n_sentences"], abs=1e-3
+    )
+    assert first["others_sentences"] == sum(t.n_sentences for t in stored if t.outlet != slug)
+    assert all(-1 <= t["mean_tone"] <= 1 for t in tones)
+    page = client.get(f"/outlet/{slug}").text
+    assert "Its tone toward the names it uses most" in page and first["entity"] in page
 
 
 @pytest.mark.parametrize("path", ["/story/999999-nope", "/outlet/no-such-outlet", "/nowhere"])
