@@ -188,7 +188,9 @@ def describe(diet: NewsDiet) -> str:
     if rated:
         shares = ", ".join(f"{s.side.value} {round(100 * s.share)}%" for s in diet.sides)
         parts.append(f"By side: {shares}.")
-    if diet.rare_sides:
-        names = " and ".join(s.value for s in diet.rare_sides)
-        parts.append(f"You rarely read what {names}-leaning outlets cover.")
+    rare = [s for s in diet.sides if s.side in diet.rare_sides]
+    if rare:
+        names = " and ".join(f"{s.side.value}-leaning outlets ({round(100 * s.share)}%)"
+                             for s in rare)  # fmt: skip
+        parts.append(f"Little of your reading is from {names}.")
     return " ".join(parts)

@@ -77,7 +77,7 @@ def test_a_left_reader_sees_right_rarely_read_and_the_other_side_of_their_storie
     assert (diet.stories_read, diet.articles_opened) == (4, 3)
     assert diet.first == day(1) and diet.last == day(8)
     assert "4 stories read and 3 articles opened" in diet.summary
-    assert "rarely read what right-leaning outlets cover" in diet.summary
+    assert "Little of your reading is from right-leaning outlets (4%)" in diet.summary
 
 
 def test_a_balanced_reader_gets_no_rare_side_and_no_suggestion() -> None:
