@@ -1,8 +1,8 @@
 """Your news diet: what a reader read on the site, kept only with their consent.
 
-Two places hold the history, never both for nobody: a reader who consented to preferences
-keeps it in their own browser (the `pl_seen` and `pl_opened` cookies, web/visits.py), and a
-signed-in reader who consented to preferences or analytics has it kept in their account,
+Two places hold the history, both only with preference consent: a reader keeps it in their
+own browser (the `pl_seen` and `pl_opened` cookies, web/visits.py), and a signed-in reader
+has it kept in their account,
 where it follows them to every device, is part of their data export and goes with their
 account or at one click ("Forget my history"). Without consent nothing is recorded.
 Reached as `Plumbline.diets`; the web layer decides which place applies."""
@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from plumbline.analysis.diet import news_diet
 from plumbline.errors import NotFound
 from plumbline.models import ArticleRecord, NewsDiet
-from plumbline.storage.base import row_id
 
 if TYPE_CHECKING:
     from plumbline.storage.protocols import ArticleStore, ReaderStore, StoryStore, TopicStore
@@ -81,6 +80,8 @@ class NewsDiets:
     def article(self, key: str) -> ArticleRecord:
         """The article a reader opens through the site (/go/): NotFound for an unknown id or
         one without a web address."""
+        from plumbline.storage.base import row_id  # SQLAlchemy loads with the first use
+
         article_id = row_id(key)
         if article_id is None:
             raise NotFound(f"no article {key[:40]!r}")

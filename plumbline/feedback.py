@@ -15,7 +15,6 @@ from plumbline.accounts import new_token
 from plumbline.analysis.wording import shown_phrases
 from plumbline.errors import InvalidInput
 from plumbline.models import AgreementBand, PhraseAgreement, PhraseVerdict, PhraseVote
-from plumbline.storage.base import row_id
 
 if TYPE_CHECKING:
     from plumbline.storage.protocols import ArticleStore, FeedbackStore, ReaderStore
@@ -83,6 +82,8 @@ class PhraseFeedback:
         text = " ".join(phrase.split()).lower()
         if not text or len(text) > MAX_PHRASE_CHARS:
             raise InvalidInput("that is not a phrase the model highlighted")
+        from plumbline.storage.base import row_id  # SQLAlchemy loads with the first answer
+
         article_id = row_id(article)
         if article_id is None:
             raise InvalidInput("that is not an article of this site")

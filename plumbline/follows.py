@@ -30,7 +30,6 @@ from plumbline.errors import InvalidInput, NotFound
 from plumbline.models import AlertReport, Follow, FollowChange, Lean, StorySummary
 from plumbline.newsletter.mailer import Email, Mailer, MailError, clean_address
 from plumbline.newsletter.subscriptions import INVALID_LINK, id_and_binding
-from plumbline.storage.readers import token_hash
 
 if TYPE_CHECKING:
     from plumbline.settings import Settings
@@ -84,6 +83,11 @@ class Followed:
     follow: Follow
     label: str  # the story's headline or the topic's name
     url: str  # the story's or topic's page
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a feed's secret token (as of every secret; storage/readers.py)."""
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 def _binding(follow: Follow) -> str:
@@ -150,6 +154,8 @@ class Follows:
         address = clean_address(email)
         story_id, topic, _label = self.target(kind, key)
         reader_id = self.readers.reader_id(reader_token) if reader_token else None
+        if reader_id is not None and self.readers.reader_email(reader_id) != address:
+            reader_id = None  # someone else's address: the follow is its owner's, not theirs
         follow, due = self.store.add_follow(
             channel="email", email=address, reader_id=reader_id, story_id=story_id,
             topic=topic, state={}, max_confirmations=CONFIRMATIONS_PER_DAY,
@@ -227,9 +233,12 @@ class Follows:
         return self.described(self._read("unsubscribe", token))
 
     def unsubscribe(self, token: str) -> Followed:
-        """Stop an email follow (idempotent): the one-click link of every alert."""
+        """Stop an email follow: the one-click link of every alert. The follow is deleted,
+        so a second click says the link no longer works."""
         follow = self._read("unsubscribe", token)
-        return self.described(self.store.stop_follow(follow.id) or follow)
+        followed = self.described(follow)
+        self.store.stop_follow(follow.id)
+        return followed
 
     # ---------------------------------------------------------------- feeds
     def feed(self, token: str) -> tuple[Followed, list[Any]]:
@@ -274,22 +283,31 @@ class Follows:
 
     # --------------------------------------------------------------- alerts
     def changes(self, follow: Follow) -> tuple[list[FollowChange], dict[str, Any]]:
-        """What changed for `follow` since its last alert, and the state to keep."""
+        """What changed for `follow` since its last alert, and the state to keep (the
+        watched stories only, so a topic's state does not grow without end)."""
         seen: dict[str, Any] = dict(follow.state.get("stories") or {})
         found: list[FollowChange] = []
-        state = dict(seen)
+        state: dict[str, Any] = {}
         for story in self._watched(follow):
             key = str(story.id)
             before = seen.get(key)
             if before is None and follow.topic is None:
-                state = {key: snapshot(story)}  # the followed story merged into this one
-                continue
+                # the followed story merged into this one: compare with what it was
+                before = next(iter(seen.values()), None)
+                if before is None:
+                    state[key] = snapshot(story)
+                    continue
             if before is None and story.n_outlets < 2:
                 continue  # one outlet is not yet a story from every side: wait for a second
             news = story_changes(before, story)
-            if news:
-                found.extend(news)
+            found.extend(news)
+            if news or before is None:
                 state[key] = snapshot(story)
+            elif before.get("score") is None and story.bias_score is not None:
+                # first scored now: the baseline for later moves, not a move itself
+                state[key] = {**before, "score": story.bias_score}
+            else:
+                state[key] = before
         return found, {"stories": state}
 
     def send_alerts(self, now: datetime | None = None, *, dry_run: bool = False) -> AlertReport:
@@ -297,6 +315,8 @@ class Follows:
         its feed. Safe to repeat: a follow alerted within ALERT_EVERY waits."""
         now = now or datetime.now(UTC)
         report = AlertReport()
+        if not dry_run:
+            self.store.purge_pending(now - timedelta(days=CONFIRM_DAYS))
         for follow in self.store.active_follows():
             if follow.last_alert_at is not None and now - follow.last_alert_at < ALERT_EVERY:
                 continue
@@ -316,7 +336,7 @@ class Follows:
             alert_id = self.store.add_alert(follow.id, found, state, "sending", now)
             try:
                 self.mailer.send(self.alert_email(follow, found))
-            except MailError as exc:
+            except Exception as exc:  # MailError, or anything else: the follow tries again
                 self.store.finish_alert(alert_id, "failed", str(exc)[:500])
                 self.store.save_state(follow.id, follow.state, follow.last_alert_at)  # retry
                 report.failed += 1

@@ -55,7 +55,7 @@ class Scheduler:
             return
         report = self.core.send_digests("daily")
         alerts = self.core.send_follow_alerts()
-        if not report.failed and not alerts.failed:
+        if not report.failed:  # a follow whose email failed is tried again the next day
             self.digest_day = today
         log.info("digests %s: %d sent, %d failed", report.period, report.sent, report.failed)
         log.info("follow alerts: %d emailed, %d to feeds, %d failed", alerts.emailed,

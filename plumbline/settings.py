@@ -268,7 +268,7 @@ class Settings(BaseSettings):
         30, ge=1, le=1440, description="Minutes a sign-in link stays valid (it works once)."
     )
     consent_policy_version: str = Field(
-        "1",
+        "2",  # 2: preferences also keep the reading history of "Your news diet"
         description="Version of the cookie policy; raising it asks every reader to choose again.",
     )
     trusted_proxies: str = Field(

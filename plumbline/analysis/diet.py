@@ -132,7 +132,7 @@ def news_diet(
             for monday, row in sorted(weeks.items())
         ],
         rare_sides=rare,
-        rare_topics=_rare_topics(topics, site_topics),
+        rare_topics=_rare_topics(topics, site_topics) if len(reads) >= MIN_WEIGHT else [],
         other_side=other,
         summary="",
     )

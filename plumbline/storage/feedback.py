@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
 
 from plumbline.errors import InvalidInput, NotFound
 from plumbline.models import PhraseVote
@@ -21,7 +22,14 @@ MAX_VOTES_PER_READER = 5_000
 class SqlFeedbackStore(Store):
     def record_vote(self, reader_id: int, vote: PhraseVote, weight: float) -> bool:
         """Store a reader's answer; a second answer about the same phrase replaces the
-        first. Returns True when the vote is new."""
+        first. Returns True when the vote is new. Two answers at once (a double click)
+        meet the unique constraint: the second is then stored as a replacement."""
+        try:
+            return self._record_vote(reader_id, vote, weight)
+        except IntegrityError:
+            return self._record_vote(reader_id, vote, weight)
+
+    def _record_vote(self, reader_id: int, vote: PhraseVote, weight: float) -> bool:
         now = utcnow()
         with self.session() as s:
             if s.get(ArticleRow, vote.article_id) is None:

@@ -57,12 +57,15 @@ class SqlFollowStore(Store):
         `max_confirmations` a day)."""
         now = utcnow()
         with self.session() as s:
-            owner = FollowRow.email == email if email else FollowRow.reader_id == reader_id
-            count = s.scalar(
-                select(func.count())
-                .select_from(FollowRow)
-                .where(owner, FollowRow.status != "stopped")
-            )
+            count = 0  # an anonymous feed has no owner to count (the form's rate limit holds)
+            if email is not None or reader_id is not None:
+                owner = (
+                    FollowRow.email == email if email is not None
+                    else FollowRow.reader_id == reader_id
+                )  # fmt: skip
+                count = s.scalar(select(func.count()).select_from(FollowRow).where(owner)) or 0
+            if email is not None and _confirmations_today(s, email, now) >= max_confirmations:
+                max_confirmations = 0  # the address had its confirmations for today
             if email is not None:
                 row = s.scalar(
                     select(FollowRow).where(
@@ -79,7 +82,7 @@ class SqlFollowStore(Store):
                     if row.status == "stopped":
                         row.status, row.stopped_at, row.confirmations_sent = "pending", None, 0
                     return follow_of(row), _due(row, now, max_confirmations)
-            if (count or 0) >= MAX_FOLLOWS_PER_ADDRESS:
+            if count >= MAX_FOLLOWS_PER_ADDRESS:
                 raise InvalidInput(f"at most {MAX_FOLLOWS_PER_ADDRESS} follows at a time")
             row = FollowRow(
                 channel=channel,
@@ -120,13 +123,27 @@ class SqlFollowStore(Store):
             return follow_of(row)
 
     def stop_follow(self, follow_id: int) -> Follow | None:
+        """Stop a follow: it is deleted with its alerts (nothing of it is kept, the address
+        included); returns it as it was, or None when it was gone already."""
         with self.session() as s:
             row = s.get(FollowRow, follow_id)
             if row is None:
                 return None
-            if row.status != "stopped":
-                row.status, row.stopped_at = "stopped", utcnow()
-            return follow_of(row)
+            stopped = follow_of(row)
+            s.execute(delete(FollowAlertRow).where(FollowAlertRow.follow_id == follow_id))
+            s.delete(row)
+            return stopped
+
+    def purge_pending(self, before: datetime) -> int:
+        """Delete email follows never confirmed, asked for before `before` (their link has
+        expired): an address someone typed in is not kept."""
+        with self.session() as s:
+            done = s.execute(
+                delete(FollowRow).where(
+                    FollowRow.status == "pending", FollowRow.created_at < before
+                )
+            )
+            return int(getattr(done, "rowcount", 0) or 0)
 
     def active_follows(self) -> list[Follow]:
         with self.session() as s:
@@ -219,7 +236,10 @@ class SqlFollowStore(Store):
                     "topic": f.topic,
                     "status": f.status,
                     "created_at": f.created_at.isoformat(),
-                    "alerts": len(self.alerts(f.id, 10_000)),
+                    "alerts": [
+                        {"at": a.created_at.isoformat(), "changes": [asdict(c) for c in a.changes]}
+                        for a in self.alerts(f.id, 10_000)
+                    ],
                 }
                 for f in (follow_of(r) for r in s.scalars(_owned(reader_id, email)))
             ]
@@ -240,6 +260,19 @@ def _owned(reader_id: int | None, email: str | None) -> Any:
     if email:
         owners.append(FollowRow.email == email)
     return select(FollowRow).where(or_(*owners)).order_by(FollowRow.id)
+
+
+def _confirmations_today(s: Any, email: str, now: datetime) -> int:
+    """Confirmation emails sent to `email` in the last day, over all its follows."""
+    return int(
+        s.scalar(
+            select(func.coalesce(func.sum(FollowRow.confirmations_sent), 0)).where(
+                FollowRow.email == email,
+                FollowRow.confirmation_sent_at >= now - timedelta(days=1),
+            )
+        )
+        or 0
+    )
 
 
 def _due(row: FollowRow, now: datetime, max_per_day: int) -> bool:

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from plumbline.errors import InvalidInput, NotFound
@@ -18,6 +19,7 @@ from plumbline.storage.schema import ArticleRow, StoryRow
 from plumbline.storage.schema_readers import (
     BookmarkRow,
     ConsentRow,
+    FollowRow,
     PageViewRow,
     PhraseVoteRow,
     ReaderRow,
@@ -170,6 +172,7 @@ class SqlReaderStore(Store):
                 account.last_seen_at = now
             if link.reader_id is not None and link.reader_id != account.id:
                 _move_bookmarks(s, link.reader_id, account.id)
+                _move_reader_data(s, link.reader_id, account.id)
             return account.id
 
     # ----------------------------------------------------------------- consent
@@ -236,9 +239,18 @@ class SqlReaderStore(Store):
         article_id: int | None = None,
     ) -> None:
         """Note that the reader read a story or opened an article at `when` (one row per
-        story and article: a second read moves its time); the oldest go past MAX_READS."""
+        story and article: a second read moves its time); the oldest go past MAX_READS.
+        Two reads at once meet the unique constraint: the second then moves the time."""
         if (story_id is None) == (article_id is None):
             raise ValueError("a read is of a story or of an article")
+        try:
+            self._record_read(reader_id, when, story_id, article_id)
+        except IntegrityError:
+            self._record_read(reader_id, when, story_id, article_id)
+
+    def _record_read(
+        self, reader_id: int, when: datetime, story_id: int | None, article_id: int | None
+    ) -> None:
         with self.session() as s:
             target = (
                 ReadRow.story_id == story_id if story_id is not None
@@ -361,3 +373,33 @@ def _move_bookmarks(s: Session, source: int, target: int) -> None:
         if row.story_id not in have:
             s.add(BookmarkRow(reader_id=target, story_id=row.story_id, created_at=row.created_at))
         s.delete(row)
+
+
+def _move_reader_data(s: Session, source: int, target: int) -> None:
+    """The browser's answers about phrases, reading history and follows join the account
+    it signs in to (an answer or read the account has already stays the account's)."""
+    answered = {
+        (a, p)
+        for a, p in s.execute(
+            select(PhraseVoteRow.article_id, PhraseVoteRow.phrase).where(
+                PhraseVoteRow.reader_id == target
+            )
+        )
+    }
+    for vote in s.scalars(select(PhraseVoteRow).where(PhraseVoteRow.reader_id == source)).all():
+        if (vote.article_id, vote.phrase) in answered:
+            s.delete(vote)
+        else:
+            vote.reader_id = target
+    mine = {
+        (r.story_id, r.article_id): r
+        for r in s.scalars(select(ReadRow).where(ReadRow.reader_id == target)).all()
+    }
+    for read in s.scalars(select(ReadRow).where(ReadRow.reader_id == source)).all():
+        kept = mine.get((read.story_id, read.article_id))
+        if kept is not None:
+            kept.at = max(as_utc(kept.at) or read.at, as_utc(read.at) or kept.at)
+            s.delete(read)
+        else:
+            read.reader_id = target
+    s.execute(update(FollowRow).where(FollowRow.reader_id == source).values(reader_id=target))

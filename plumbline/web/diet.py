@@ -28,16 +28,16 @@ def _core(request: Request) -> Plumbline:
 
 
 def recording(request: Request) -> tuple[str, int | None]:
-    """Where this reader's diet is kept: ("account", reader id) for a signed-in reader who
-    consented to preferences or analytics, ("browser", None) for one who consented to
-    preferences, ("off", None) otherwise."""
+    """Where this reader's diet is kept, with preference consent (whose description names
+    the reading history): ("account", reader id) when signed in, ("browser", None)
+    otherwise; ("off", None) without that consent (analytics consent is not enough: it
+    promises no profile)."""
     core = _core(request)
     consent = consent_state(request, core.settings.consent_policy_version)
-    if consent.preferences or consent.analytics:
-        reader_id = core.diets.signed_in(request.cookies.get(READER_COOKIE))
-        if reader_id is not None:
-            return "account", reader_id
-    return ("browser", None) if consent.preferences else ("off", None)
+    if not consent.preferences:
+        return "off", None
+    reader_id = core.diets.signed_in(request.cookies.get(READER_COOKIE))
+    return ("account", reader_id) if reader_id is not None else ("browser", None)
 
 
 def current_diet(request: Request) -> NewsDiet:

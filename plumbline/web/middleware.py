@@ -162,7 +162,7 @@ class ConditionalGet:
         path: str = scope["path"]
         etag = headers.get("etag") or 'W/"' + hashlib.sha256(body).hexdigest()[:24] + '"'
         headers["etag"] = etag
-        private = path.startswith(("/api/saved", "/api/me")) or not (
+        private = path.startswith(("/api/saved", "/api/me", "/follows/")) or not (
             path.startswith("/api/") or path.endswith(".atom")
         )
         headers["cache-control"] = "private, no-cache" if private else "public, max-age=60"

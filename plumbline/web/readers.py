@@ -192,7 +192,8 @@ def delete(request: Request, csrf_token: Token = None) -> Response:
     core.follows.delete_for(request.cookies.get(READER_COOKIE))
     core.readers.delete(request.cookies.get(READER_COOKIE))
     response = render(request, "account.html", {"known": False, "deleted": True})
-    response.delete_cookie(READER_COOKIE, path="/")
+    for cookie in (READER_COOKIE, SEEN_COOKIE, OPENED_COOKIE):  # the diet kept here too
+        response.delete_cookie(cookie, path="/")
     return response
 
 

@@ -188,16 +188,21 @@ def _token(client: TestClient, purpose: str) -> str:
     return found.group(1)
 
 
-def test_signed_in_with_analytics_consent_the_account_keeps_it(site: Plumbline) -> None:
+def test_signed_in_with_preference_consent_the_account_keeps_it(site: Plumbline) -> None:
     token = _signed_in(site, "reader@example.org")
-    client = _client(site, **{READER_COOKIE: token}, **_consent(site, False, True))
+    # analytics consent promises no profile: it records no reading history
+    analytics = _client(site, **{READER_COOKIE: token}, **_consent(site, False, True))
+    analytics.get(f"/story/{_stories(site)[0]}")
+    assert analytics.get("/api/me/diet").json()["recording"] == "off"
+    assert _rows(site)[1] == 0
+    client = _client(site, **{READER_COOKIE: token}, **_consent(site, True, False))
     tax, quake = _stories(site)
     client.get(f"/story/{tax}")
     client.get(f"/story/{tax}")  # a second read moves the time, it adds nothing
     links = _go_links(client.get(f"/story/{quake}").text)
     assert len(links) == 2
     client.get(links[0], follow_redirects=False)  # no Sec-Fetch-Site (older browsers): counts
-    assert SEEN_COOKIE not in client.cookies and OPENED_COOKIE not in client.cookies
+    assert OPENED_COOKIE not in client.cookies  # kept in the account, not in the browser
     diet = client.get("/api/me/diet").json()
     assert diet["recording"] == "account"
     assert (diet["stories_read"], diet["articles_opened"]) == (2, 1)
@@ -223,8 +228,11 @@ def test_signed_in_with_analytics_consent_the_account_keeps_it(site: Plumbline) 
     client.get(f"/story/{tax}")
     reader = site.diets.signed_in(client.cookies[READER_COOKIE])
     assert reader is not None and site.stores.readers.reading_history(reader)[0]
-    client.post("/account/delete", data={"csrf_token": _token(client, "account")})
+    deleted = client.post("/account/delete", data={"csrf_token": _token(client, "account")})
     assert site.stores.readers.reading_history(reader) == ({}, {})
+    cleared = deleted.headers.get_list("set-cookie")
+    assert all(any(c.startswith(f"{name}=") for c in cleared)
+               for name in (READER_COOKIE, SEEN_COOKIE, OPENED_COOKIE))  # fmt: skip
 
 
 def test_hostile_ids_cookies_and_forms(site: Plumbline) -> None:

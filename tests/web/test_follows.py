@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from plumbline.analysis.embed import Embedder
 from plumbline.core import Plumbline
 from plumbline.follows import story_changes
-from plumbline.models import LeanMix, Outlet, StorySummary
+from plumbline.models import Follow, FollowChange, LeanMix, Outlet, StorySummary
 from plumbline.settings import Settings
 from plumbline.web.app import create_app
 from plumbline.web.forms import READER_COOKIE
@@ -286,3 +286,61 @@ def test_forged_links_bad_input_and_floods(site) -> None:  # type: ignore[no-unt
     feed_form = _form(client.get(f"/story/{story.slug}").text, "/follow/feed")
     codes = [client.post("/follow/feed", data=feed_form).status_code for _ in range(4)]
     assert codes == [200, 200, 429, 429]
+
+
+def test_feed_entries_escape_hostile_headlines_and_feeds_are_private(site) -> None:  # type: ignore[no-untyped-def]
+    core, _inbox = site
+    client = TestClient(create_app(core))
+    story = _story(core)
+    made = client.post("/follow/feed", data=_form(client.get(f"/story/{story.slug}").text,
+                                                  "/follow/feed"))  # fmt: skip
+    path = re.search(r'value="http://testserver(/follows/[A-Za-z0-9_-]+\.atom)"', made.text)
+    assert path
+    followed, _alerts = core.follows.feed(path.group(1).split("/")[2].removesuffix(".atom"))
+    evil = '<img src=x onerror="alert(1)">'
+    core.stores.follows.add_alert(
+        followed.follow.id, [FollowChange(story.id, story.slug, evil, "side", evil)], {},
+        "feed", datetime.now(UTC),
+    )  # fmt: skip
+    feed = client.get(path.group(1))
+    assert feed.headers["cache-control"] == "private, no-cache"
+    content = ET.fromstring(feed.content).find(f"{ATOM}entry/{ATOM}content")
+    assert content is not None and content.text is not None
+    # the entry's HTML (what a feed reader renders) shows the headline as text, not a tag
+    assert "<img" not in content.text and "&lt;img" in content.text
+
+
+def test_one_address_gets_three_confirmations_a_day_and_anonymous_feeds_have_no_cap(site) -> None:  # type: ignore[no-untyped-def]
+    core, inbox = site
+    story = _story(core)
+    before = len(inbox.messages("many@example.org"))
+    for kind, key in (("story", story.slug), ("topic", "economy"), ("topic", "guns"),
+                      ("topic", "trade")):  # fmt: skip
+        core.follows.by_email("many@example.org", kind, key, None)
+    assert len(inbox.messages("many@example.org")) - before == 3
+    store = core.stores.follows
+    for n in range(205):  # many email follows without a reader do not cap anonymous feeds
+        store.add_follow(channel="email", email=f"r{n}@example.org", reader_id=None,
+                         story_id=story.id, topic=None, state={})  # fmt: skip
+    token, _followed = core.follows.by_feed("story", story.slug, None)
+    assert core.follows.feed(token)[0].follow.channel == "feed"
+
+
+def test_a_signed_in_reader_following_for_another_address_does_not_own_it(site) -> None:  # type: ignore[no-untyped-def]
+    core, _inbox = site
+    token = _signed_in(core, "me@example.org")
+    core.follows.by_email("someone.else@example.org", "story", _story(core).slug, token)
+    assert core.follows.of_reader(token) == []
+    core.follows.by_email("me@example.org", "story", _story(core).slug, token)
+    assert [f.follow.email for f in core.follows.of_reader(token)] == ["me@example.org"]
+
+
+def test_a_score_first_seen_unscored_becomes_the_baseline(site) -> None:  # type: ignore[no-untyped-def]
+    core, _inbox = site
+    story = _story(core)
+    assert story.bias_score is not None
+    sides = [s for s in ("left", "center", "right") if getattr(story.lean_mix, s)]
+    follow = Follow(1, "feed", None, story.id, None, "active", datetime.now(UTC),
+                    state={"stories": {str(story.id): {"sides": sides, "score": None}}})  # fmt: skip
+    found, state = core.follows.changes(follow)
+    assert found == [] and state["stories"][str(story.id)]["score"] == story.bias_score

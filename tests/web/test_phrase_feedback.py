@@ -273,3 +273,21 @@ def test_forged_hostile_and_flooded_answers_are_refused(site) -> None:  # type: 
     assert codes == [303, 303, 303, 429, 429]
     flooded = client.post("/feedback/phrase", data={**form, "answer": "no"})
     assert "too many answers about phrases" in flooded.text
+
+
+def test_signing_in_brings_a_browsers_answers_into_the_account(site) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from plumbline.accounts import new_token
+
+    client = TestClient(create_app(site))
+    slug = _slug(site)
+    form = next(f for f in _forms(client.get(f"/story/{slug}").text) if f["phrase"] == "cronies")
+    _answer(client, form, "yes")
+    browser = site.stores.readers.reader_id(client.cookies[READER_COOKIE])
+    link, account_token = new_token(), new_token()
+    site.stores.readers.create_sign_in(link, "answers@example.org", browser, timedelta(minutes=5))
+    account = site.stores.readers.use_sign_in(link, account_token)
+    assert account != browser
+    exported = site.stores.readers.export_reader(account)
+    assert [(a["phrase"], a["loaded"]) for a in exported["phrase_answers"]] == [("cronies", True)]
