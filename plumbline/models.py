@@ -861,6 +861,7 @@ class NewsDiet:
     rare_topics: list[DietTopic]  # topics common on the site that the reader rarely reads
     other_side: list[OtherSide]  # stories read that the rarest side covered too
     summary: str
+    recent: list[StorySummary] = field(default_factory=list)  # the latest stories read
 
 
 @dataclass(slots=True)

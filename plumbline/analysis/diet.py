@@ -34,6 +34,7 @@ RARE_TOPIC_SITE_SHARE = 0.04  # topics at least this common on the site ...
 RARE_TOPIC_RATIO = 1 / 3  # ... that the reader reads at under a third of the site's rate
 OTHER_SIDE_STORIES = 8
 TOP_OUTLETS = 12
+RECENT_STORIES = 10
 
 
 def side_weights(story: StorySummary) -> dict[Lean, float]:
@@ -135,6 +136,9 @@ def news_diet(
         rare_topics=_rare_topics(topics, site_topics) if len(reads) >= MIN_WEIGHT else [],
         other_side=other,
         summary="",
+        recent=[story for story, _when in sorted(reads, key=lambda r: r[1], reverse=True)][
+            :RECENT_STORIES
+        ],
     )
     diet.summary = describe(diet)
     return diet

@@ -415,6 +415,7 @@ class DietOut(Schema):
     rare_topics: list[DietTopicOut]
     other_side: list[OtherSideOut]
     summary: str
+    recent: list[StoryOut] = Field(description="The latest stories read, most recent first")
 
 
 class PageOut(Schema):

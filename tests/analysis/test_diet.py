@@ -76,6 +76,7 @@ def test_a_left_reader_sees_right_rarely_read_and_the_other_side_of_their_storie
     assert diet.weeks[1].left == 2.0 and diet.weeks[1].center == 1.0  # story 4, two opens
     assert (diet.stories_read, diet.articles_opened) == (4, 3)
     assert diet.first == day(1) and diet.last == day(8)
+    assert [s.id for s in diet.recent] == [4, 3, 2, 1]  # the latest read first
     assert "4 stories read and 3 articles opened" in diet.summary
     assert "Little of your reading is from right-leaning outlets (4%)" in diet.summary
 

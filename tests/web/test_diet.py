@@ -167,6 +167,7 @@ def test_with_preference_consent_the_diet_stays_in_the_browser(site: Plumbline) 
     assert sides["right"]["opened"] == 1 and sides["center"]["stories"] == 2
     html = client.get("/me/diet").text
     assert "in this browser only" in html and "Right Post" in html
+    assert [s["slug"] for s in diet["recent"]] == [tax, quake] and "Stories you read lately" in html
     assert "<svg" in html and "Forget my history" in html
     exported = client.post("/account/export", data={"csrf_token": _token(client, "account")})
     kept = exported.json()["kept_in_this_browser"]
