@@ -23,8 +23,9 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-#: The largest id a database row can have (a signed 64-bit integer).
-MAX_ID = 2**63 - 1
+#: The largest id a database row can have: the ids are INTEGER columns, which PostgreSQL
+#: keeps in 32 bits (a larger number bound to them is an error there, not "no row").
+MAX_ID = 2**31 - 1
 
 
 def row_id(value: str | int) -> int | None:
@@ -32,7 +33,7 @@ def row_id(value: str | int) -> int | None:
     number from 1 to MAX_ID; None for anything else, which then matches no row."""
     if isinstance(value, int):
         return value if 0 < value <= MAX_ID else None
-    if not value.isascii() or not value.isdigit() or len(value) > 19:
+    if not value.isascii() or not value.isdigit() or len(value) > 10:
         return None
     number = int(value)
     return number if 0 < number <= MAX_ID else None
