@@ -30,6 +30,7 @@ from plumbline.errors import InvalidInput, NotFound
 from plumbline.models import AlertReport, Follow, FollowChange, Lean, StorySummary
 from plumbline.newsletter.mailer import Email, Mailer, MailError, clean_address
 from plumbline.newsletter.subscriptions import INVALID_LINK, id_and_binding
+from plumbline.signing import token_hash
 
 if TYPE_CHECKING:
     from plumbline.settings import Settings
@@ -83,11 +84,6 @@ class Followed:
     follow: Follow
     label: str  # the story's headline or the topic's name
     url: str  # the story's or topic's page
-
-
-def token_hash(token: str) -> str:
-    """What is stored of a feed's secret token (as of every secret; storage/readers.py)."""
-    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 def _binding(follow: Follow) -> str:

@@ -8,6 +8,7 @@ wins and every process reads the same key.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -49,3 +50,8 @@ def _read(path: Path) -> str:
             "(signed-in readers and open form pages will have to start again)"
         )
     return key
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a secret handed to a browser, a mailbox or a feed reader."""
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()

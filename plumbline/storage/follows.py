@@ -76,11 +76,9 @@ class SqlFollowStore(Store):
                         FollowRow.topic.is_(None) if topic is None else FollowRow.topic == topic,
                     )
                 )  # fmt: skip
-                if row is not None:
+                if row is not None:  # active, or pending its confirmation (stopped ones are gone)
                     if row.status == "active":
                         return follow_of(row), False
-                    if row.status == "stopped":
-                        row.status, row.stopped_at, row.confirmations_sent = "pending", None, 0
                     return follow_of(row), _due(row, now, max_confirmations)
             if count >= MAX_FOLLOWS_PER_ADDRESS:
                 raise InvalidInput(f"at most {MAX_FOLLOWS_PER_ADDRESS} follows at a time")

@@ -3,7 +3,6 @@ reader's data export and deletion."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from plumbline.errors import InvalidInput, NotFound
 from plumbline.models import ConsentChoice, StorySummary
+from plumbline.signing import token_hash
 from plumbline.storage.base import Store, as_utc, utcnow
 from plumbline.storage.convert import story_summary
 from plumbline.storage.schema import ArticleRow, StoryRow
@@ -30,11 +30,6 @@ from plumbline.storage.stories import current_story
 
 MAX_BOOKMARKS = 1000
 MAX_READS = 2000  # a reader's reading history keeps this many stories and articles
-
-
-def token_hash(token: str) -> str:
-    """What is stored of a secret handed to a browser or a mailbox."""
-    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 class SqlReaderStore(Store):
